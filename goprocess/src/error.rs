@@ -1,0 +1,434 @@
+//! [`Error`], [`ErrorKind`] and the result types processes produce.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+/// The error type teardowns and process functions may return: any error that
+/// can cross threads.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// How many failed children one [`Error`] lists before it only counts them.
+///
+/// A long-lived parent whose short-lived children fail keeps at most this
+/// many of their errors, so its memory stays flat.
+pub(crate) const MAX_CHILD_ERRORS: usize = 64;
+
+/// What went wrong, in broad strokes. See [`Error::kind`].
+///
+/// New kinds may be added in minor releases, so `match` it with a `_` arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The teardown returned `Err`; [`Error::downcast_ref`] reaches its error.
+    Teardown,
+    /// The process function (of [`Process::go`](crate::Process::go) and
+    /// friends) returned `Err`; [`Error::downcast_ref`] reaches its error.
+    Function,
+    /// A teardown or a process function panicked; the panic message is kept
+    /// ([`Error::panic_message`]).
+    Panic,
+    /// A process function or an async teardown was stopped before it
+    /// finished: its tokio task was aborted (by a close deadline) or its
+    /// runtime shut down.
+    Aborted,
+    /// One or more children failed; the process itself did not.
+    /// [`Error::children`] lists them.
+    Children,
+    /// A relation ([`add_child`](crate::Process::add_child),
+    /// [`wait_for`](crate::Process::wait_for)) or a teardown was asked of a
+    /// process that had already closed.
+    Closed,
+    /// A process function was never run because its parent had already
+    /// closed.
+    ParentClosed,
+    /// The relation would have made a waiting cycle (a process waiting,
+    /// directly or not, for itself), which could never close.
+    Cycle,
+    /// The background process was used where a process that closes is
+    /// needed (as a child or wait target, or closed).
+    NeverCloses,
+    /// A teardown was set on a process that already had one.
+    TeardownAlreadySet,
+    /// [`Process::close_blocking`](crate::Process::close_blocking) was called
+    /// where blocking would deadlock: inside a current-thread tokio runtime.
+    BlockingInRuntime,
+    /// A close budget ran out ([`Process::close_within`](crate::Process::close_within)).
+    Timeout,
+}
+
+impl ErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::Teardown => "teardown failed",
+            ErrorKind::Function => "process function failed",
+            ErrorKind::Panic => "panicked",
+            ErrorKind::Aborted => "aborted before it finished",
+            ErrorKind::Children => "children failed",
+            ErrorKind::Closed => "already closed",
+            ErrorKind::ParentClosed => "not started: its parent had already closed",
+            ErrorKind::Cycle => "refused: the relation would make a waiting cycle",
+            ErrorKind::NeverCloses => "refused: the background process never closes",
+            ErrorKind::TeardownAlreadySet => "refused: a teardown is already set",
+            ErrorKind::BlockingInRuntime => "refused to block inside a current-thread runtime",
+            ErrorKind::Timeout => "close budget ran out",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// A failed child as listed by [`Error::children`].
+#[derive(Clone, Debug)]
+pub struct ChildError {
+    name: Cow<'static, str>,
+    error: Error,
+}
+
+impl ChildError {
+    /// The child's display name (its [`name`](crate::Process::named), or
+    /// `#id` for an unnamed process).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The child's own error (which may list its own children in turn).
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+}
+
+/// The error of a process, or of an operation on one.
+///
+/// Cheap to clone (an `Arc` inside): every caller of
+/// [`close`](crate::Process::close) gets the same error.
+///
+/// A process's error is its own failure (teardown, process function, panic)
+/// and also lists the children that failed ([`children`](Self::children)), so
+/// nothing that went wrong in a subtree is lost. When only children failed,
+/// the kind is [`ErrorKind::Children`].
+///
+/// ```
+/// use goprocess::{ErrorKind, Process};
+///
+/// #[derive(Debug)]
+/// struct DiskFull;
+/// impl std::fmt::Display for DiskFull {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         f.write_str("disk full")
+///     }
+/// }
+/// impl std::error::Error for DiskFull {}
+///
+/// let p = Process::with_teardown(|| Err(DiskFull.into())).named("journal");
+/// let err = p.close_blocking().unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Teardown);
+/// assert!(err.downcast_ref::<DiskFull>().is_some());
+/// assert_eq!(err.to_string(), "process `journal`: teardown failed: disk full");
+/// ```
+#[derive(Clone)]
+pub struct Error {
+    inner: Arc<ErrorInner>,
+}
+
+struct ErrorInner {
+    kind: ErrorKind,
+    process: Option<Cow<'static, str>>,
+    detail: Option<Cow<'static, str>>,
+    source: Option<BoxError>,
+    also: Option<Error>,
+    children: Vec<ChildError>,
+    omitted_children: usize,
+}
+
+impl Error {
+    pub(crate) fn build(
+        kind: ErrorKind,
+        process: Option<Cow<'static, str>>,
+        detail: Option<Cow<'static, str>>,
+        source: Option<BoxError>,
+    ) -> Error {
+        Error {
+            inner: Arc::new(ErrorInner {
+                kind,
+                process,
+                detail,
+                source,
+                also: None,
+                children: Vec::new(),
+                omitted_children: 0,
+            }),
+        }
+    }
+
+    /// An error about an operation on `process`, with a sentence saying
+    /// what was refused and how to fix it.
+    pub(crate) fn refused(
+        kind: ErrorKind,
+        process: Cow<'static, str>,
+        detail: impl Into<Cow<'static, str>>,
+    ) -> Error {
+        Error::build(kind, Some(process), Some(detail.into()), None)
+    }
+
+    /// Completes an error with the rest of what went wrong in the same
+    /// process and below it.
+    pub(crate) fn with_subtree(
+        mut self,
+        also: Option<Error>,
+        children: Vec<ChildError>,
+        omitted_children: usize,
+    ) -> Error {
+        let inner = Arc::get_mut(&mut self.inner).expect("fresh error is unshared");
+        inner.also = also;
+        inner.children = children;
+        inner.omitted_children = omitted_children;
+        self
+    }
+
+    /// Names the process a freshly built error is about.
+    pub(crate) fn for_process(mut self, name: Cow<'static, str>) -> Error {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.process = Some(name),
+            None => unreachable!("errors are named before they are shared"),
+        }
+        self
+    }
+
+    pub(crate) fn child_entry(name: Cow<'static, str>, error: Error) -> ChildError {
+        ChildError { name, error }
+    }
+
+    /// What went wrong, in broad strokes.
+    ///
+    /// ```
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let p = Process::new();
+    /// p.close_blocking().unwrap();
+    /// let err = p.add_child(&Process::new()).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Closed);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The display name of the process this error is about, if any.
+    pub fn process_name(&self) -> Option<&str> {
+        self.inner.process.as_deref()
+    }
+
+    /// The panic message, for [`ErrorKind::Panic`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::ErrorKind;
+    ///
+    /// let p = goprocess::go(|_| async { panic!("boom") });
+    /// let err = p.err().await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Panic);
+    /// assert_eq!(err.panic_message(), Some("boom"));
+    /// # }
+    /// ```
+    pub fn panic_message(&self) -> Option<&str> {
+        match self.inner.kind {
+            ErrorKind::Panic => self.inner.detail.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Returns a reference to the error a teardown or process function
+    /// returned, if it is of type `E`.
+    ///
+    /// Looks at this process's own error first, then at a second failure of
+    /// the same process, then at the failed children, depth first: so
+    /// `close()` on a parent whose child failed still finds the child's
+    /// error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let parent = Process::new();
+    /// parent.go(|_| async { Err::<(), _>(std::io::Error::other("lost connection")) });
+    /// let err = parent.close().await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Children);
+    /// assert!(err.downcast_ref::<std::io::Error>().is_some());
+    /// # }
+    /// ```
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        if let Some(found) = self
+            .inner
+            .source
+            .as_deref()
+            .and_then(|s| s.downcast_ref::<E>())
+        {
+            return Some(found);
+        }
+        if let Some(found) = self.inner.also.as_ref().and_then(|e| e.downcast_ref::<E>()) {
+            return Some(found);
+        }
+        self.inner
+            .children
+            .iter()
+            .find_map(|c| c.error.downcast_ref::<E>())
+    }
+
+    /// The children that failed, in the order they closed.
+    ///
+    /// At most 64 are kept; [`omitted_children`](Self::omitted_children)
+    /// counts the others.
+    pub fn children(&self) -> &[ChildError] {
+        &self.inner.children
+    }
+
+    /// How many failed children were not kept in [`children`](Self::children).
+    pub fn omitted_children(&self) -> usize {
+        self.inner.omitted_children
+    }
+
+    /// A second failure of the same process: when its function failed and
+    /// its teardown failed too, the error is the function's and this is the
+    /// teardown's.
+    pub fn also(&self) -> Option<&Error> {
+        self.inner.also.as_ref()
+    }
+
+    /// Visits this error and every error below it (second failures and
+    /// failed children, depth first), with the path of process names that
+    /// leads to each.
+    pub fn walk(&self, mut visit: impl FnMut(&[&str], &Error)) {
+        fn go<'a>(e: &'a Error, path: &mut Vec<&'a str>, visit: &mut dyn FnMut(&[&str], &Error)) {
+            visit(path, e);
+            if let Some(also) = &e.inner.also {
+                go(also, path, visit);
+            }
+            for c in &e.inner.children {
+                path.push(&c.name);
+                go(&c.error, path, visit);
+                path.pop();
+            }
+        }
+        go(self, &mut Vec::new(), &mut visit);
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        if let Some(p) = &inner.process {
+            write!(f, "process `{p}`: ")?;
+        }
+        f.write_str(inner.kind.describe())?;
+        if let Some(detail) = &inner.detail {
+            write!(f, ": {detail}")?;
+        }
+        if let Some(source) = &inner.source {
+            write!(f, ": {source}")?;
+        }
+        if let Some(also) = &inner.also {
+            write!(f, "; then {also}")?;
+        }
+        let failed = inner.children.len() + inner.omitted_children;
+        if failed > 0 {
+            let noun = if failed == 1 { "child" } else { "children" };
+            write!(f, "; {failed} {noun} failed: ")?;
+            for (i, c) in inner.children.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "[{}]", c.error)?;
+            }
+            if inner.omitted_children > 0 {
+                write!(f, ", and {} more", inner.omitted_children)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &inner.kind);
+        if let Some(p) = &inner.process {
+            d.field("process", p);
+        }
+        if let Some(detail) = &inner.detail {
+            d.field("detail", detail);
+        }
+        if let Some(source) = &inner.source {
+            d.field("source", source);
+        }
+        if let Some(also) = &inner.also {
+            d.field("also", also);
+        }
+        if !inner.children.is_empty() {
+            d.field("children", &inner.children);
+        }
+        if inner.omitted_children > 0 {
+            d.field("omitted_children", &inner.omitted_children);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.inner.source {
+            Some(s) => Some(&**s as &(dyn std::error::Error + 'static)),
+            None => self
+                .inner
+                .children
+                .first()
+                .map(|c| &c.error as &(dyn std::error::Error + 'static)),
+        }
+    }
+}
+
+/// What a process function or teardown may return: `()` or
+/// `Result<(), E>` with `E: Into<BoxError>`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let ok = goprocess::go(|_| async {});
+/// let fails = goprocess::go(|_| async { Err::<(), _>("no route to host") });
+/// assert!(ok.err().await.is_ok());
+/// assert!(fails.err().await.is_err());
+/// # }
+/// ```
+pub trait IntoProcessResult {
+    /// Converts into the uniform result a process stores.
+    fn into_process_result(self) -> Result<(), BoxError>;
+}
+
+impl IntoProcessResult for () {
+    fn into_process_result(self) -> Result<(), BoxError> {
+        Ok(())
+    }
+}
+
+impl<E: Into<BoxError>> IntoProcessResult for Result<(), E> {
+    fn into_process_result(self) -> Result<(), BoxError> {
+        self.map_err(Into::into)
+    }
+}
+
+/// The payload of a caught panic, as text.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Cow<'static, str> {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        Cow::Borrowed(s)
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        Cow::Owned(s.clone())
+    } else {
+        Cow::Borrowed("panic payload is not a string")
+    }
+}

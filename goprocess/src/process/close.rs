@@ -1,0 +1,260 @@
+//! The close steps, driven without recursion.
+//!
+//! Closing is event-driven rather than task-driven: a process advances when
+//! something it waits for happens (its close was asked, a waited-for process
+//! closed, its function returned, its async teardown ended), in whichever
+//! thread caused that event. No task is spawned per process; only async
+//! teardowns run as tasks. Each event runs a [`Driver`], a work list that
+//! replaces recursion, so a chain 100,000 deep closes on a flat stack.
+//!
+//! The five steps of a close (see `goprocess-semantics`):
+//!
+//! 1. [`begin_closing`]: mark Closing, fire `closing()`.
+//! 2. Same call: queue every closing edge's target to be closed.
+//! 3. [`advance`]: wait for `pending == 0` (every waited-for process
+//!    Closed, the process function returned), including edges added meanwhile.
+//! 4. Run the teardown, outside every lock, exactly once.
+//! 5. [`finish`]: store the result, mark Closed, fire `closed()`, and remove
+//!    the process from its parents' edge sets, which may advance them.
+
+use std::borrow::Cow;
+
+use tracing::{debug, trace};
+
+use super::state::{CLOSED, CLOSING, Step};
+use super::teardown::{self, Teardown};
+use crate::Process;
+use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
+
+/// Pending work of one event: processes to start closing, and processes
+/// whose wait condition may have changed.
+#[derive(Default)]
+pub(crate) struct Driver {
+    close: Vec<Process>,
+    advance: Vec<Process>,
+}
+
+impl Driver {
+    /// Starts closing `p` (and everything that closes with it) and runs
+    /// every step that can run now.
+    pub(crate) fn close(p: &Process) {
+        let mut d = Driver::default();
+        d.close.push(p.clone());
+        d.run();
+    }
+
+    /// Re-checks `p`'s wait condition and runs every step that can run now.
+    pub(crate) fn advance(p: &Process) {
+        let mut d = Driver::default();
+        d.advance.push(p.clone());
+        d.run();
+    }
+
+    pub(crate) fn push_close(&mut self, p: Process) {
+        self.close.push(p);
+    }
+
+    pub(crate) fn push_advance(&mut self, p: Process) {
+        self.advance.push(p);
+    }
+
+    pub(crate) fn run(&mut self) {
+        loop {
+            if let Some(p) = self.close.pop() {
+                begin_closing(&p, self);
+            } else if let Some(p) = self.advance.pop() {
+                advance(&p, self);
+            } else {
+                return;
+            }
+        }
+    }
+}
+
+/// Steps 1 and 2.
+fn begin_closing(p: &Process, d: &mut Driver) {
+    let inner = &p.inner;
+    let token = {
+        let mut st = inner.lock();
+        if st.step != Step::Running || inner.background {
+            return;
+        }
+        st.step = Step::Closing;
+        st.closing_since = Some(tokio::time::Instant::now());
+        inner
+            .phase
+            .store(CLOSING, std::sync::atomic::Ordering::Release);
+        d.close.extend(
+            st.edges
+                .iter()
+                .filter(|e| e.kind.closes())
+                .map(|e| e.target.clone()),
+        );
+        st.closing_token.clone()
+    };
+    debug!(parent: &inner.span, "closing");
+    inner.notify.notify_waiters();
+    if let Some(token) = token {
+        token.cancel();
+    }
+    d.advance.push(p.clone());
+}
+
+enum Next {
+    StartClosing,
+    Teardown(Option<Teardown>),
+    Finish,
+}
+
+/// Steps 3 and 4 (and `close_after_children`'s trigger).
+fn advance(p: &Process, d: &mut Driver) {
+    let next = {
+        let mut st = p.inner.lock();
+        if st.pending > 0 {
+            return;
+        }
+        match st.step {
+            Step::Running if st.close_when_idle => Next::StartClosing,
+            Step::Closing => match st.teardown.take() {
+                None => Next::Finish,
+                some => {
+                    st.step = Step::TearingDown;
+                    Next::Teardown(some)
+                }
+            },
+            Step::TornDown => Next::Finish,
+            _ => return,
+        }
+    };
+    match next {
+        Next::StartClosing => d.close.push(p.clone()),
+        Next::Finish => finish(p, d),
+        Next::Teardown(Some(Teardown::Sync(tf))) => {
+            trace!(parent: &p.inner.span, "teardown started");
+            let started = std::time::Instant::now();
+            let result = teardown::run_sync(p.inner.id, tf);
+            trace_teardown_end(p, started, &result);
+            teardown_done(p, result, d);
+        }
+        Next::Teardown(Some(Teardown::Async(make, home))) => {
+            trace!(parent: &p.inner.span, "teardown started");
+            let started = std::time::Instant::now();
+            let q = p.clone();
+            teardown::spawn_async(p.inner.id, make, home, move |result| {
+                trace_teardown_end(&q, started, &result);
+                let mut d = Driver::default();
+                teardown_done(&q, result, &mut d);
+                d.run();
+            });
+        }
+        Next::Teardown(None) => unreachable!("an absent teardown finishes directly"),
+    }
+}
+
+fn trace_teardown_end(p: &Process, started: std::time::Instant, result: &Result<(), Error>) {
+    let elapsed = started.elapsed();
+    match result {
+        Ok(()) => debug!(parent: &p.inner.span, ?elapsed, "teardown finished"),
+        Err(e) if e.kind() == ErrorKind::Panic => {
+            debug!(parent: &p.inner.span, ?elapsed, panic = e.panic_message(), "teardown panicked")
+        }
+        Err(e) => debug!(parent: &p.inner.span, ?elapsed, error = %e, "teardown failed"),
+    }
+}
+
+/// The teardown has returned: record its result, then finish once no
+/// relation added meanwhile is still pending.
+fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
+    let finish_now = {
+        let mut st = p.inner.lock();
+        if let Err(e) = result {
+            st.teardown_error = Some(e);
+        }
+        st.step = Step::TornDown;
+        st.pending == 0
+    };
+    if finish_now {
+        finish(p, d);
+    }
+}
+
+/// Step 5.
+fn finish(p: &Process, d: &mut Driver) {
+    let inner = &p.inner;
+    let (links, result, name) = {
+        let mut st = inner.lock();
+        if st.step == Step::Closed {
+            return;
+        }
+        st.step = Step::Closed;
+        let name = st.display_name(inner.id);
+        let own = match (st.function_error.take(), st.teardown_error.take()) {
+            (Some(f), t) => Some((f, t)),
+            (None, Some(t)) => Some((t, None)),
+            (None, None) => None,
+        };
+        let children = std::mem::take(&mut st.failed_children);
+        let omitted = std::mem::replace(&mut st.omitted_children, 0);
+        let result = match own {
+            Some((e, also)) => Err(Error::for_process(e, name.clone()).with_subtree(
+                also.map(|a| Error::for_process(a, name.clone())),
+                children,
+                omitted,
+            )),
+            None if !children.is_empty() || omitted > 0 => {
+                Err(
+                    Error::build(ErrorKind::Children, Some(name.clone()), None, None)
+                        .with_subtree(None, children, omitted),
+                )
+            }
+            None => Ok(()),
+        };
+        st.result = Some(result.clone());
+        st.task = None;
+        inner
+            .phase
+            .store(CLOSED, std::sync::atomic::Ordering::Release);
+        (std::mem::take(&mut st.parents), result, name)
+    };
+    match &result {
+        Ok(()) => debug!(parent: &inner.span, "closed"),
+        Err(e) => debug!(parent: &inner.span, error = %e, "closed with an error"),
+    }
+    inner.notify.notify_waiters();
+    for link in links.into_vec() {
+        let Some(parent) = link.parent.upgrade() else {
+            continue;
+        };
+        let (edge, wake) = {
+            let mut st = parent.lock();
+            let Some(edge) = st.edges.remove(link.key) else {
+                continue;
+            };
+            debug_assert!(edge.target == *p, "a back-link names its own edge");
+            let mut wake = false;
+            if edge.kind.waits() {
+                st.pending -= 1;
+                wake = st.pending == 0;
+                if let (Err(e), true) = (&result, edge.kind.closes()) {
+                    record_failed_child(&mut st, name.clone(), e.clone());
+                }
+            }
+            (edge, wake)
+        };
+        drop(edge);
+        if wake {
+            d.advance.push(Process { inner: parent });
+        }
+    }
+}
+
+fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {
+    if st.step == Step::Closed {
+        return;
+    }
+    if st.failed_children.len() < MAX_CHILD_ERRORS {
+        st.failed_children.push(Error::child_entry(name, e));
+    } else {
+        st.omitted_children += 1;
+    }
+}

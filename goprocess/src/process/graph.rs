@@ -1,0 +1,170 @@
+//! Adding edges: the checks (closed, background, cycles) and the
+//! registration protocol that keeps both ends consistent without ever
+//! holding two process locks.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::Driver;
+use super::state::{Edge, EdgeKind, Link, Step};
+use crate::Process;
+use crate::error::{Error, ErrorKind};
+
+/// Serialises "check for a cycle, then insert the edge" between existing
+/// processes, so two racing relations cannot close a cycle together.
+/// Edges to fresh processes (`with_parent`, `go`) cannot make a cycle and
+/// skip it, so the hot path never touches it.
+static GRAPH: Mutex<()> = Mutex::new(());
+
+/// Links a parent to a child that no one else can reach yet.
+///
+/// The child's lock is taken under the parent's: the only exception to the
+/// one-lock rule, safe because until the parent's lock is released no other
+/// thread can reach the child.
+pub(super) fn link_fresh(parent: &Process, child: &Process) -> Result<(), Error> {
+    if parent.inner.background {
+        return Ok(());
+    }
+    let closing = {
+        let mut st = parent.inner.lock();
+        if st.step == Step::Closed {
+            return Err(Error::refused(
+                ErrorKind::ParentClosed,
+                st.display_name(parent.inner.id),
+                "the parent had already closed; nothing was started",
+            ));
+        }
+        let key = st.edges.insert(Edge {
+            target: child.clone(),
+            kind: EdgeKind::Child,
+        });
+        st.pending += 1;
+        child.inner.lock().parents.push(Link {
+            parent: Arc::downgrade(&parent.inner),
+            key,
+        });
+        st.step != Step::Running
+    };
+    if closing {
+        Driver::close(child);
+    }
+    Ok(())
+}
+
+/// Adds the edge `parent → child` of `kind` between existing processes.
+pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<(), Error> {
+    if parent.inner.background {
+        return Ok(());
+    }
+    if child.inner.background {
+        if kind == EdgeKind::ChildNoWait {
+            return Ok(());
+        }
+        return Err(parent.refused(
+            ErrorKind::NeverCloses,
+            "the background process never closes, so waiting for it would hang; \
+             use add_child_no_wait, or a process made with Process::new()",
+        ));
+    }
+    if kind.waits() && parent == child {
+        return Err(parent.refused(ErrorKind::Cycle, "a process cannot wait for itself"));
+    }
+
+    let graph = kind
+        .waits()
+        .then(|| GRAPH.lock().unwrap_or_else(PoisonError::into_inner));
+    if graph.is_some() && reaches(child, parent) {
+        let detail = format!(
+            "`{}` already waits, directly or through others, for `{}`",
+            child.display_name(),
+            parent.display_name()
+        );
+        return Err(Error::refused(
+            ErrorKind::Cycle,
+            parent.display_name(),
+            detail,
+        ));
+    }
+
+    let inserted = {
+        let mut st = parent.inner.lock();
+        if st.step == Step::Closed {
+            None
+        } else {
+            let key = st.edges.insert(Edge {
+                target: child.clone(),
+                kind,
+            });
+            if kind.waits() {
+                st.pending += 1;
+            }
+            Some((key, st.step != Step::Running))
+        }
+    };
+    let Some((key, parent_closing)) = inserted else {
+        drop(graph);
+        if kind == EdgeKind::ChildNoWait {
+            Driver::close(child);
+        }
+        return Err(parent.refused(
+            ErrorKind::Closed,
+            "the process has already closed; relations must be added before it closes",
+        ));
+    };
+
+    let child_closed = {
+        let mut st = child.inner.lock();
+        if st.step == Step::Closed {
+            true
+        } else {
+            st.parents.push(Link {
+                parent: Arc::downgrade(&parent.inner),
+                key,
+            });
+            false
+        }
+    };
+    drop(graph);
+
+    if child_closed {
+        // Nothing to wait for or close: take the edge back.
+        let wake = {
+            let mut st = parent.inner.lock();
+            let edge = st.edges.remove(key);
+            if kind.waits() {
+                st.pending -= 1;
+            }
+            drop(edge);
+            st.pending == 0
+        };
+        if wake {
+            Driver::advance(parent);
+        }
+    } else if parent_closing && kind.closes() {
+        Driver::close(child);
+    }
+    Ok(())
+}
+
+/// Whether `to` is reachable from `from` along waiting edges (`from` waits,
+/// directly or not, for `to`). Takes one lock at a time.
+fn reaches(from: &Process, to: &Process) -> bool {
+    let mut seen = HashSet::new();
+    let mut stack = vec![from.clone()];
+    while let Some(p) = stack.pop() {
+        if p == *to {
+            return true;
+        }
+        if !seen.insert(p.inner.id) {
+            continue;
+        }
+        let st = p.inner.lock();
+        stack.extend(
+            st.edges
+                .iter()
+                .filter(|e| e.kind.waits())
+                .map(|e| e.target.clone()),
+        );
+    }
+    false
+}

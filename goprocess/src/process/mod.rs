@@ -1,0 +1,802 @@
+//! [`Process`]: one unit of work with a lifecycle, and its relations.
+
+mod close;
+mod graph;
+mod spawn;
+pub(crate) mod state;
+pub(crate) mod teardown;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, OnceLock};
+
+use tokio_util::sync::CancellationToken;
+
+pub(crate) use self::close::Driver;
+pub use self::spawn::{go, go_child};
+pub use self::state::EdgeKind;
+use self::state::{CLOSED, CLOSING, Inner, State, Step};
+use self::teardown::Teardown;
+use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult};
+use crate::runtime;
+
+/// A handle to one process: a unit of work with a lifecycle
+/// (Running → Closing → Closed), a teardown that runs exactly once, and
+/// relations to other processes that order their shutdown.
+///
+/// Cheap to clone (an `Arc` inside); clones are the same process:
+/// `Eq` and `Hash` go by identity. Dropping handles never closes a process.
+///
+/// See the [crate documentation](crate) for the concepts.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), goprocess::Error> {
+/// use goprocess::Process;
+///
+/// let server = Process::new().named("server");
+/// let db = Process::with_teardown(|| {
+///     println!("db closed");
+///     Ok(())
+/// });
+/// server.add_child(&db)?;
+/// server.go(|me| async move {
+///     me.closing().await; // stop accepting, drain…
+/// });
+/// server.close().await?; // the worker returns, db closes, then the server
+/// assert!(db.is_closed());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Process {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Process {
+    fn from_parts(parent_span: Option<&tracing::Span>, state: State, background: bool) -> Process {
+        let id = state::next_id();
+        let span = match parent_span {
+            Some(parent) => tracing::debug_span!(
+                target: "goprocess", parent: parent, "process", id, name = tracing::field::Empty
+            ),
+            None => tracing::debug_span!(
+                target: "goprocess", parent: None, "process", id, name = tracing::field::Empty
+            ),
+        };
+        Process {
+            inner: Arc::new(Inner::new(id, background, span, state)),
+        }
+    }
+
+    fn fresh(parent: Option<&Process>, pending: usize, teardown: Option<Teardown>) -> Process {
+        let mut st = State::new(Step::Running);
+        st.pending = pending;
+        st.teardown_set = teardown.is_some();
+        st.teardown = teardown;
+        let parent = parent.filter(|p| !p.inner.background);
+        Process::from_parts(parent.map(|p| &p.inner.span), st, false)
+    }
+
+    /// A process that is already closed with `error`, for work that was
+    /// refused before it began.
+    fn closed_with(parent: &Process, error: Error) -> Process {
+        let mut st = State::new(Step::Closed);
+        st.result = Some(Err(error));
+        let p = Process::from_parts(Some(&parent.inner.span), st, false);
+        p.inner
+            .phase
+            .store(CLOSED, std::sync::atomic::Ordering::Release);
+        p
+    }
+
+    /// A new running root process (Go: `WithParent(Background())`).
+    ///
+    /// ```
+    /// let p = goprocess::Process::new();
+    /// assert!(!p.is_closing());
+    /// ```
+    pub fn new() -> Process {
+        Process::fresh(None, 0, None)
+    }
+
+    /// The background process: it never closes, so
+    /// [`closing`](Self::closing) and [`closed`](Self::closed) never resolve.
+    ///
+    /// Relations on it are no-ops (a child of the background process is a
+    /// root). Unlike Go, using it where a process that closes is needed is
+    /// refused instead of hanging: as a child or wait target it gives
+    /// [`ErrorKind::NeverCloses`], and so does closing it.
+    ///
+    /// ```
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let bg = Process::background();
+    /// let err = Process::new().add_child(&bg).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NeverCloses);
+    /// assert_eq!(bg.close_blocking().unwrap_err().kind(), ErrorKind::NeverCloses);
+    /// ```
+    pub fn background() -> Process {
+        static BACKGROUND: OnceLock<Process> = OnceLock::new();
+        BACKGROUND
+            .get_or_init(|| {
+                let p = Process::from_parts(None, State::new(Step::Running), true);
+                p.inner.lock().name = Some(Cow::Borrowed("background"));
+                p
+            })
+            .clone()
+    }
+
+    /// A new child of `parent` (Go: `WithParent`): closed when `parent`
+    /// closes, and `parent` waits for it.
+    ///
+    /// The link is in place when this returns. If `parent` is closing, the
+    /// child is closed at once (and `parent` still waits for it); if
+    /// `parent` has closed, the child is returned already closed, with
+    /// [`ErrorKind::ParentClosed`].
+    ///
+    /// ```
+    /// use goprocess::Process;
+    ///
+    /// let parent = Process::new();
+    /// let child = Process::with_parent(&parent);
+    /// parent.close_blocking().unwrap();
+    /// assert!(child.is_closed());
+    /// ```
+    pub fn with_parent(parent: &Process) -> Process {
+        Process::child_of(parent, 0, None)
+    }
+
+    /// A new root process with a teardown (Go: `WithTeardown`). The teardown
+    /// runs exactly once, after every child and wait target has closed.
+    ///
+    /// ```
+    /// let p = goprocess::Process::with_teardown(|| {
+    ///     println!("flushing");
+    ///     Ok(())
+    /// });
+    /// p.close_blocking().unwrap();
+    /// ```
+    pub fn with_teardown<F>(tf: F) -> Process
+    where
+        F: FnOnce() -> Result<(), BoxError> + Send + 'static,
+    {
+        Process::fresh(None, 0, Some(Teardown::from_sync(tf)))
+    }
+
+    /// A new root process with an async teardown.
+    ///
+    /// The teardown runs as a tokio task on the current runtime when the
+    /// process tears down, else on the runtime that was current when it was
+    /// set, else on a small fallback runtime (so a process closed from a
+    /// plain thread still tears down).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let p = goprocess::Process::with_async_teardown(|| async {
+    ///     tokio::task::yield_now().await; // e.g. flush a connection
+    ///     Ok(())
+    /// });
+    /// p.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn with_async_teardown<F, Fut>(tf: F) -> Process
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        Process::fresh(None, 0, Some(Teardown::from_async(tf)))
+    }
+
+    fn child_of(parent: &Process, pending: usize, teardown: Option<Teardown>) -> Process {
+        let child = Process::fresh(Some(parent), pending, teardown);
+        match graph::link_fresh(parent, &child) {
+            Ok(()) => child,
+            Err(e) => Process::closed_with(parent, e),
+        }
+    }
+
+    /// Sets the teardown later (Go: `SetTeardown`).
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::TeardownAlreadySet`] if the process already has one
+    ///   (`tf` is dropped, not run);
+    /// - [`ErrorKind::Closed`] if the process is past its teardown step: `tf`
+    ///   then runs at once, so what it releases is still released;
+    /// - [`ErrorKind::NeverCloses`] on the background process.
+    ///
+    /// ```
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let p = Process::new();
+    /// p.set_teardown(|| Ok(())).unwrap();
+    /// let again = p.set_teardown(|| Ok(())).unwrap_err();
+    /// assert_eq!(again.kind(), ErrorKind::TeardownAlreadySet);
+    /// ```
+    pub fn set_teardown<F>(&self, tf: F) -> Result<(), Error>
+    where
+        F: FnOnce() -> Result<(), BoxError> + Send + 'static,
+    {
+        self.install_teardown(Teardown::from_sync(tf))
+    }
+
+    /// Sets an async teardown later. Same rules as
+    /// [`set_teardown`](Self::set_teardown); see
+    /// [`with_async_teardown`](Self::with_async_teardown) for where it runs.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let p = goprocess::Process::new();
+    /// p.set_async_teardown(|| async { Ok(()) }).unwrap();
+    /// p.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn set_async_teardown<F, Fut>(&self, tf: F) -> Result<(), Error>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
+    {
+        self.install_teardown(Teardown::from_async(tf))
+    }
+
+    pub(crate) fn install_teardown(&self, tf: Teardown) -> Result<(), Error> {
+        if self.inner.background {
+            return Err(self.refused(
+                ErrorKind::NeverCloses,
+                "the background process never closes, so its teardown would never run",
+            ));
+        }
+        let run_now = {
+            let mut st = self.inner.lock();
+            if st.teardown_set {
+                return Err(self.refused_locked(
+                    &st,
+                    ErrorKind::TeardownAlreadySet,
+                    "a process has one teardown; compose the work into it",
+                ));
+            }
+            match st.step {
+                Step::Running | Step::Closing => {
+                    st.teardown = Some(tf);
+                    st.teardown_set = true;
+                    return Ok(());
+                }
+                _ => tf,
+            }
+        };
+        let id = self.inner.id;
+        let name = self.display_name();
+        match run_now {
+            Teardown::Sync(f) => {
+                if let Err(e) = teardown::run_sync(id, f) {
+                    tracing::debug!(parent: &self.inner.span, error = %e, "late teardown failed");
+                }
+            }
+            Teardown::Async(make, home) => {
+                let span = self.inner.span.clone();
+                teardown::spawn_async(id, make, home, move |r| {
+                    if let Err(e) = r {
+                        tracing::debug!(parent: &span, error = %e, "late teardown failed");
+                    }
+                })
+            }
+        }
+        Err(Error::refused(
+            ErrorKind::Closed,
+            name,
+            "the teardown was set after the process closed; it ran at once",
+        ))
+    }
+
+    /// Makes `self` wait for `q` before its teardown (Go: `WaitFor`): `self`
+    /// closes only after `q` has closed; `q` is not closed by `self`.
+    ///
+    /// On a closing `self` the wait is still added and honoured.
+    ///
+    /// # Errors
+    ///
+    /// - [`ErrorKind::Closed`]: `self` has closed (Go panics);
+    /// - [`ErrorKind::Cycle`]: `q` already waits, directly or not, for `self`
+    ///   (Go deadlocks);
+    /// - [`ErrorKind::NeverCloses`]: `q` is the background process (Go hangs).
+    ///
+    /// ```
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let (a, b) = (Process::new(), Process::new());
+    /// a.wait_for(&b).unwrap();
+    /// assert_eq!(b.wait_for(&a).unwrap_err().kind(), ErrorKind::Cycle);
+    /// ```
+    #[must_use = "a refused relation is an error; handle it"]
+    pub fn wait_for(&self, q: &Process) -> Result<(), Error> {
+        graph::link(self, q, EdgeKind::WaitFor)
+    }
+
+    /// Adds `q` as a child (Go: `AddChild`): `q` is closed when `self`
+    /// closes, and `self` waits for it. On a closing `self`, `q` is closed
+    /// at once and `self` still waits for it.
+    ///
+    /// A process may have several parents (a DAG): closing any of them
+    /// closes it, and each waits for it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`wait_for`](Self::wait_for).
+    ///
+    /// ```
+    /// use goprocess::Process;
+    ///
+    /// let (a, b, shared) = (Process::new(), Process::new(), Process::new());
+    /// a.add_child(&shared).unwrap();
+    /// b.add_child(&shared).unwrap();
+    /// a.close_blocking().unwrap();
+    /// assert!(shared.is_closed());
+    /// assert!(!b.is_closing());
+    /// ```
+    #[must_use = "a refused relation is an error; handle it"]
+    pub fn add_child(&self, q: &Process) -> Result<(), Error> {
+        graph::link(self, q, EdgeKind::Child)
+    }
+
+    /// Adds `q` as a child that `self` does not wait for (Go:
+    /// `AddChildNoWait`): `q` is closed when `self` closes.
+    ///
+    /// Never fails: on a closing or closed `self`, `q` is closed at once; the
+    /// background process on either side makes it a no-op.
+    ///
+    /// ```
+    /// use goprocess::Process;
+    ///
+    /// let (p, metrics) = (Process::new(), Process::new());
+    /// p.add_child_no_wait(&metrics);
+    /// p.close_blocking().unwrap();
+    /// assert!(metrics.is_closing());
+    /// ```
+    pub fn add_child_no_wait(&self, q: &Process) {
+        // The only failure of a no-wait link is a closed parent, in which
+        // case `link` has already closed `q`, as Go does.
+        let _ = graph::link(self, q, EdgeKind::ChildNoWait);
+    }
+
+    /// Runs `f` in a new tokio task, as a new child of `self` (Go: `Go`).
+    ///
+    /// `f` receives its own process: it should return once
+    /// [`closing`](Self::closing) fires. When `f` returns by itself, its
+    /// process closes after its own children have closed by themselves
+    /// ([`close_after_children`](Self::close_after_children)); closing
+    /// `self` closes it, and returns only once `f` has returned.
+    ///
+    /// If `f` returns `Err`, panics, or its task is aborted, its process
+    /// closes with [`ErrorKind::Function`], [`ErrorKind::Panic`] or
+    /// [`ErrorKind::Aborted`] (after a panic or an abort its children are
+    /// closed rather than waited for), and the error is listed in `self`'s
+    /// error ([`Error::children`]). Nothing else is torn down by it.
+    ///
+    /// On a closing `self`, `f` still runs (seeing `closing()` fired) and
+    /// `self` waits for it. On a closed `self`, `f` never runs: the returned
+    /// process is already closed with [`ErrorKind::ParentClosed`].
+    ///
+    /// # Panics
+    ///
+    /// If no tokio runtime is running on this thread.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    ///
+    /// let p = Process::new();
+    /// let worker = p.go(|me| async move {
+    ///     tokio::select! {
+    ///         _ = me.closing() => {}
+    ///         _ = std::future::pending::<()>() => {}
+    ///     }
+    /// });
+    /// p.close().await.unwrap();
+    /// assert!(worker.is_closed());
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn go<F, Fut>(&self, f: F) -> Process
+    where
+        F: FnOnce(Process) -> Fut + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoProcessResult,
+    {
+        spawn::go_in(
+            self,
+            f,
+            spawn::AfterFunction::CloseAfterChildren,
+            "Process::go",
+        )
+    }
+
+    /// Closes the process and waits until it is Closed (Go: `Close`).
+    ///
+    /// Steps: mark Closing (fire [`closing`](Self::closing)); close every
+    /// child, concurrently; wait for every child and wait target to close,
+    /// including ones added meanwhile; run the teardown, exactly once; mark
+    /// Closed (fire [`closed`](Self::closed)); leave every parent's edge set.
+    ///
+    /// Idempotent: every caller gets the same result, stored for ever.
+    /// Nothing happens until the future is first polled.
+    ///
+    /// # Errors
+    ///
+    /// The process's own failure (teardown, process function, panic), which
+    /// also lists every child that failed ([`Error::children`]); or
+    /// [`ErrorKind::Children`] when only children failed; or
+    /// [`ErrorKind::NeverCloses`] for the background process.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future after its first poll does not stop the shutdown:
+    /// the teardown still runs, exactly once, and `closed()` still fires.
+    /// Called from the process's own teardown, it resolves at once with
+    /// `Ok(())`: the caller *is* the close.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let p = goprocess::Process::new();
+    /// let (a, b) = (p.close(), p.close());
+    /// assert!(a.await.is_ok());
+    /// assert!(b.await.is_ok());
+    /// # }
+    /// ```
+    pub fn close(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let p = self.clone();
+        async move {
+            if let Some(answer) = p.shortcut() {
+                return answer;
+            }
+            Driver::close(&p);
+            p.wait_phase(CLOSED).await;
+            p.stored_result()
+        }
+    }
+
+    /// Waits until every child and wait target has closed *by itself* (it
+    /// closes none of them; ones added meanwhile are waited for too), then
+    /// closes (Go: `CloseAfterChildren`).
+    ///
+    /// If the process is closed already, returns its result at once; if
+    /// someone else closes it meanwhile, returns when it is Closed.
+    ///
+    /// # Errors
+    ///
+    /// As for [`close`](Self::close).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future after its first poll does not cancel the
+    /// request: the process still closes once its children have.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    ///
+    /// let p = Process::new();
+    /// let job = p.go(|_| async { /* finishes by itself */ });
+    /// p.close_after_children().await.unwrap();
+    /// assert!(job.is_closed());
+    /// # }
+    /// ```
+    pub fn close_after_children(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let p = self.clone();
+        async move {
+            if let Some(answer) = p.shortcut() {
+                return answer;
+            }
+            p.inner.lock().close_when_idle = true;
+            Driver::advance(&p);
+            p.wait_phase(CLOSED).await;
+            p.stored_result()
+        }
+    }
+
+    /// Resolves once the process is Closing (a close has begun). Never
+    /// resolves for the background process. Does not cause a close.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: made for `tokio::select!`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let p = goprocess::Process::new();
+    /// let closing = p.closing();
+    /// p.close().await.unwrap();
+    /// closing.await;
+    /// # }
+    /// ```
+    pub fn closing(&self) -> impl Future<Output = ()> + Send + 'static {
+        let p = self.clone();
+        async move { p.wait_phase(CLOSING).await }
+    }
+
+    /// Resolves once the process is Closed (its teardown has returned).
+    /// Never resolves for the background process. Does not cause a close.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let p = goprocess::Process::new();
+    /// let observer = tokio::spawn(p.closed());
+    /// p.close().await.unwrap();
+    /// observer.await.unwrap();
+    /// # }
+    /// ```
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let p = self.clone();
+        async move {
+            if teardown::in_own_teardown(p.inner.id) {
+                return;
+            }
+            p.wait_phase(CLOSED).await
+        }
+    }
+
+    /// Waits until the process is Closed and returns its result (Go: `Err`),
+    /// without causing a close.
+    ///
+    /// # Errors
+    ///
+    /// As for [`close`](Self::close). Called from the process's own
+    /// teardown, it resolves at once with `Ok(())`; on the background
+    /// process, with [`ErrorKind::NeverCloses`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let p = goprocess::go(|_| async { Err::<(), _>("bad config") });
+    /// assert_eq!(p.err().await.unwrap_err().to_string(),
+    ///            format!("process `#{}`: process function failed: bad config", p.id()));
+    /// # }
+    /// ```
+    pub fn err(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let p = self.clone();
+        async move {
+            if let Some(answer) = p.shortcut() {
+                return answer;
+            }
+            p.wait_phase(CLOSED).await;
+            p.stored_result()
+        }
+    }
+
+    /// Closes the process and blocks this thread until it is Closed, for
+    /// synchronous code (plain threads, `Drop`, FFI). Needs no runtime:
+    /// async teardowns run on a runtime as
+    /// [`with_async_teardown`](Self::with_async_teardown) says.
+    ///
+    /// Inside a multi-thread tokio runtime it blocks through
+    /// [`tokio::task::block_in_place`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`close`](Self::close), and
+    /// [`ErrorKind::BlockingInRuntime`] (without closing anything) when
+    /// called inside a current-thread runtime, where blocking would
+    /// deadlock it: use `close().await` there.
+    ///
+    /// ```
+    /// let p = goprocess::Process::with_teardown(|| Ok(()));
+    /// std::thread::spawn(move || p.close_blocking()).join().unwrap().unwrap();
+    /// ```
+    pub fn close_blocking(&self) -> Result<(), Error> {
+        match tokio::runtime::Handle::try_current() {
+            Err(_) => runtime::block_on(self.close()),
+            Ok(handle) => match handle.runtime_flavor() {
+                tokio::runtime::RuntimeFlavor::MultiThread => {
+                    tokio::task::block_in_place(|| runtime::block_on(self.close()))
+                }
+                _ => Err(self.refused(
+                    ErrorKind::BlockingInRuntime,
+                    "close_blocking would block the only thread of this current-thread tokio \
+                     runtime, which its teardowns may need; use `process.close().await` instead \
+                     (or call close_blocking from a plain std::thread)",
+                )),
+            },
+        }
+    }
+
+    /// True from the first close on, for ever. Always false for the
+    /// background process.
+    ///
+    /// ```
+    /// let p = goprocess::Process::new();
+    /// p.close_blocking().unwrap();
+    /// assert!(p.is_closing() && p.is_closed());
+    /// ```
+    pub fn is_closing(&self) -> bool {
+        self.inner.phase() >= CLOSING
+    }
+
+    /// True once the process is Closed (its teardown has returned).
+    ///
+    /// ```
+    /// let p = goprocess::Process::new();
+    /// assert!(!p.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.inner.phase() == CLOSED
+    }
+
+    /// Gives the process a name, shown in tracing, errors and tree views,
+    /// and returns the same process. Renaming the background process is
+    /// ignored.
+    ///
+    /// ```
+    /// let db = goprocess::Process::new().named("db");
+    /// assert_eq!(db.name().as_deref(), Some("db"));
+    /// ```
+    pub fn named(self, name: impl Into<Cow<'static, str>>) -> Process {
+        if !self.inner.background {
+            let name = name.into();
+            self.inner.span.record("name", &*name);
+            self.inner.lock().name = Some(name);
+        }
+        self
+    }
+
+    /// The name given by [`named`](Self::named), if any.
+    pub fn name(&self) -> Option<Cow<'static, str>> {
+        self.inner.lock().name.clone()
+    }
+
+    /// A number unique to this process for the life of the program.
+    pub fn id(&self) -> u64 {
+        self.inner.id
+    }
+
+    /// A [`CancellationToken`] cancelled when this process starts closing,
+    /// for tokio code that already speaks tokens. All calls share one
+    /// token, made on first use; it is cancelled already if the process is
+    /// closing. The background process's token is never cancelled.
+    ///
+    /// ```
+    /// let p = goprocess::Process::new();
+    /// let token = p.closing_token();
+    /// p.close_blocking().unwrap();
+    /// assert!(token.is_cancelled());
+    /// ```
+    pub fn closing_token(&self) -> CancellationToken {
+        let mut st = self.inner.lock();
+        if let Some(token) = &st.closing_token {
+            return token.clone();
+        }
+        let token = CancellationToken::new();
+        if st.step != Step::Running && !self.inner.background {
+            token.cancel();
+        }
+        st.closing_token = Some(token.clone());
+        token
+    }
+
+    /// Closes the process with `error` as its own failure (unless it has
+    /// one already), for work refused after the process was made.
+    pub(crate) fn fail(&self, error: Error) {
+        {
+            let mut st = self.inner.lock();
+            if st.step == Step::Closed {
+                return;
+            }
+            st.function_error.get_or_insert(error);
+        }
+        Driver::close(self);
+    }
+
+    /// The name shown for this process: its name, or `#id`.
+    pub(crate) fn display_name(&self) -> Cow<'static, str> {
+        self.inner.lock().display_name(self.inner.id)
+    }
+
+    /// How many edges this process holds and how many back-links point out
+    /// of it, for tests and introspection. Both return to zero as the
+    /// processes it links to close.
+    #[doc(hidden)]
+    pub fn __edge_counts(&self) -> (usize, usize) {
+        let st = self.inner.lock();
+        (st.edges.len(), st.parents.len())
+    }
+
+    fn refused(&self, kind: ErrorKind, detail: &'static str) -> Error {
+        Error::refused(kind, self.display_name(), detail)
+    }
+
+    fn refused_locked(&self, st: &State, kind: ErrorKind, detail: &'static str) -> Error {
+        Error::refused(kind, st.display_name(self.inner.id), detail)
+    }
+
+    /// Answers that need no waiting: the background process never closes,
+    /// and a teardown asking about its own process is the close itself.
+    fn shortcut(&self) -> Option<Result<(), Error>> {
+        if self.inner.background {
+            return Some(Err(self.refused(
+                ErrorKind::NeverCloses,
+                "the background process never closes; close a process made with Process::new()",
+            )));
+        }
+        if teardown::in_own_teardown(self.inner.id) {
+            return Some(Ok(()));
+        }
+        None
+    }
+
+    async fn wait_phase(&self, target: u8) {
+        if self.inner.background {
+            return std::future::pending().await;
+        }
+        loop {
+            let notified = self.inner.notify.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if self.inner.phase() >= target {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn stored_result(&self) -> Result<(), Error> {
+        self.inner
+            .lock()
+            .result
+            .clone()
+            .expect("a Closed process has a stored result")
+    }
+}
+
+impl Default for Process {
+    /// Same as [`Process::new`].
+    fn default() -> Process {
+        Process::new()
+    }
+}
+
+impl PartialEq for Process {
+    fn eq(&self, other: &Process) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl Eq for Process {}
+
+impl Hash for Process {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.inner.id.hash(state);
+    }
+}
+
+impl fmt::Debug for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = self.inner.lock();
+        let mut d = f.debug_struct("Process");
+        d.field("id", &self.inner.id);
+        if let Some(name) = &st.name {
+            d.field("name", name);
+        }
+        let state = if self.inner.background {
+            "background"
+        } else {
+            st.step.name()
+        };
+        d.field("state", &state).finish()
+    }
+}

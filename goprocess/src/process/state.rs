@@ -1,0 +1,344 @@
+//! The per-process state and the edge bookkeeping.
+//!
+//! # Invariants
+//!
+//! 1. `Inner::phase` only moves forward: `RUNNING` → `CLOSING` → `CLOSED`.
+//!    It mirrors `State::step` and is written only with the state lock
+//!    held, so a reader that sees `CLOSED` also sees the stored result.
+//! 2. Every edge `p → q` lives in exactly one place, `p.edges[key]`, and `q`
+//!    holds the back-link `(p, key)` in `q.parents`. Only `q` removes the
+//!    edge (when `q` closes, or when it refuses a link because it had
+//!    already closed), so a key is never reused while its back-link lives.
+//! 3. `State::pending` = the number of waiting edges in `edges` + 1 while a
+//!    process function runs. A process tears down only at `pending == 0`
+//!    and fires Closed only once `pending == 0` again after the teardown,
+//!    so a Closed process has no waiting edge left and every process it
+//!    waited for is Closed.
+//! 4. Parents hold their children strongly; children hold their parents
+//!    weakly, so an abandoned tree is freed (it is not closed: dropping
+//!    handles never tears anything down).
+//!
+//! # Lock order (deadlock safety)
+//!
+//! At most one process's state lock is held at any time. The only lock
+//! that may be held while taking a state lock is the global graph lock
+//! (`graph::GRAPH`), which serialises the cycle check with the insertion
+//! of an edge between two existing processes. No user code (teardown,
+//! process function, waker) ever runs with a lock held.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, Weak};
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::teardown::Teardown;
+use crate::Process;
+use crate::error::{ChildError, Error};
+
+pub(crate) const RUNNING: u8 = 0;
+pub(crate) const CLOSING: u8 = 1;
+pub(crate) const CLOSED: u8 = 2;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+pub(crate) fn next_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The shared part of a [`Process`].
+pub(crate) struct Inner {
+    pub(crate) id: u64,
+    /// `RUNNING`, `CLOSING` or `CLOSED`, readable without the lock.
+    pub(crate) phase: AtomicU8,
+    /// The background process: never closes, relations on it are no-ops.
+    pub(crate) background: bool,
+    /// Woken on every phase change; futures re-check `phase`.
+    pub(crate) notify: Notify,
+    pub(crate) span: tracing::Span,
+    state: Mutex<State>,
+}
+
+impl Inner {
+    pub(crate) fn new(id: u64, background: bool, span: tracing::Span, state: State) -> Inner {
+        Inner {
+            id,
+            phase: AtomicU8::new(RUNNING),
+            background,
+            notify: Notify::new(),
+            span,
+            state: Mutex::new(state),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // No user code runs under the lock, so a poisoned lock only means a
+        // panic inside this crate's own bookkeeping; its data is still
+        // consistent at every unlock point.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn phase(&self) -> u8 {
+        self.phase.load(Ordering::Acquire)
+    }
+}
+
+/// Where a process is in its life. Finer than the public three states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    Running,
+    /// Closing: children were told to close; waiting for `pending == 0`.
+    Closing,
+    /// The teardown is running (outside the lock).
+    TearingDown,
+    /// The teardown has returned; waiting for relations added meanwhile.
+    TornDown,
+    Closed,
+}
+
+impl Step {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Step::Running => "running",
+            Step::Closing => "closing: waiting for children",
+            Step::TearingDown => "closing: running teardown",
+            Step::TornDown => "closing: waiting for late relations",
+            Step::Closed => "closed",
+        }
+    }
+}
+
+pub(crate) struct State {
+    pub(crate) step: Step,
+    pub(crate) name: Option<Cow<'static, str>>,
+    pub(crate) edges: Slab<Edge>,
+    pub(crate) pending: usize,
+    pub(crate) parents: Links,
+    pub(crate) teardown: Option<Teardown>,
+    /// A teardown was ever installed (it may have run since).
+    pub(crate) teardown_set: bool,
+    /// Set by `close_after_children` (and when a `go` function returns):
+    /// close as soon as `pending` reaches zero.
+    pub(crate) close_when_idle: bool,
+    /// The process function's own failure (`go`).
+    pub(crate) function_error: Option<Error>,
+    pub(crate) teardown_error: Option<Error>,
+    pub(crate) failed_children: Vec<ChildError>,
+    pub(crate) omitted_children: usize,
+    pub(crate) result: Option<Result<(), Error>>,
+    /// Handed out by `closing_token()`; cancelled when closing starts.
+    pub(crate) closing_token: Option<CancellationToken>,
+    /// The task of the process function, for deadline escalation.
+    pub(crate) task: Option<tokio::task::AbortHandle>,
+    pub(crate) closing_since: Option<tokio::time::Instant>,
+}
+
+impl State {
+    pub(crate) fn new(step: Step) -> State {
+        State {
+            step,
+            name: None,
+            edges: Slab::new(),
+            pending: 0,
+            parents: Links::None,
+            teardown: None,
+            teardown_set: false,
+            close_when_idle: false,
+            function_error: None,
+            teardown_error: None,
+            failed_children: Vec::new(),
+            omitted_children: 0,
+            result: None,
+            closing_token: None,
+            task: None,
+            closing_since: None,
+        }
+    }
+
+    pub(crate) fn display_name(&self, id: u64) -> Cow<'static, str> {
+        match &self.name {
+            Some(n) => n.clone(),
+            None => Cow::Owned(format!("#{id}")),
+        }
+    }
+}
+
+/// An outgoing edge `p → target`.
+pub(crate) struct Edge {
+    pub(crate) target: Process,
+    pub(crate) kind: EdgeKind,
+}
+
+/// The three relations of the semantics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeKind {
+    /// `add_child`: closed with the parent, and the parent waits for it.
+    Child,
+    /// `add_child_no_wait`: closed with the parent, not waited for.
+    ChildNoWait,
+    /// `wait_for`: waited for, never closed by the waiter.
+    WaitFor,
+}
+
+impl EdgeKind {
+    pub(crate) fn closes(self) -> bool {
+        matches!(self, EdgeKind::Child | EdgeKind::ChildNoWait)
+    }
+    pub(crate) fn waits(self) -> bool {
+        matches!(self, EdgeKind::Child | EdgeKind::WaitFor)
+    }
+}
+
+/// A back-link: `parent.edges[key]` points at this process.
+pub(crate) struct Link {
+    pub(crate) parent: Weak<Inner>,
+    pub(crate) key: u32,
+}
+
+/// The back-links of a process. Almost every process has exactly one
+/// parent, so that case needs no allocation.
+#[derive(Default)]
+pub(crate) enum Links {
+    #[default]
+    None,
+    One(Link),
+    Many(Vec<Link>),
+}
+
+impl Links {
+    pub(crate) fn push(&mut self, link: Link) {
+        *self = match std::mem::take(self) {
+            Links::None => Links::One(link),
+            Links::One(first) => Links::Many(vec![first, link]),
+            Links::Many(mut v) => {
+                v.push(link);
+                Links::Many(v)
+            }
+        };
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Links::None => 0,
+            Links::One(_) => 1,
+            Links::Many(v) => v.len(),
+        }
+    }
+
+    pub(crate) fn into_vec(self) -> Vec<Link> {
+        match self {
+            Links::None => Vec::new(),
+            Links::One(l) => vec![l],
+            Links::Many(v) => v,
+        }
+    }
+}
+
+/// A minimal slab: stable `u32` keys, O(1) insert and remove, and it gives
+/// its memory back when it empties (a parent that once had a million
+/// children alive at once does not keep room for them for ever).
+pub(crate) struct Slab<T> {
+    entries: Vec<Entry<T>>,
+    free: u32,
+    len: usize,
+}
+
+enum Entry<T> {
+    Occupied(T),
+    Vacant(u32),
+}
+
+const NO_FREE: u32 = u32::MAX;
+
+impl<T> Slab<T> {
+    pub(crate) const fn new() -> Slab<T> {
+        Slab {
+            entries: Vec::new(),
+            free: NO_FREE,
+            len: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn insert(&mut self, value: T) -> u32 {
+        self.len += 1;
+        if self.free != NO_FREE {
+            let key = self.free;
+            let slot = &mut self.entries[key as usize];
+            self.free = match slot {
+                Entry::Vacant(next) => *next,
+                Entry::Occupied(_) => unreachable!("free list points at an occupied slot"),
+            };
+            *slot = Entry::Occupied(value);
+            key
+        } else {
+            let key = u32::try_from(self.entries.len()).expect("more than 4 billion edges");
+            self.entries.push(Entry::Occupied(value));
+            key
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: u32) -> Option<T> {
+        let slot = self.entries.get_mut(key as usize)?;
+        if matches!(slot, Entry::Vacant(_)) {
+            return None;
+        }
+        let Entry::Occupied(value) = std::mem::replace(slot, Entry::Vacant(self.free)) else {
+            unreachable!()
+        };
+        self.free = key;
+        self.len -= 1;
+        if self.len == 0 {
+            self.free = NO_FREE;
+            if self.entries.capacity() > 64 {
+                self.entries = Vec::new();
+            } else {
+                self.entries.clear();
+            }
+        }
+        Some(value)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter().filter_map(|e| match e {
+            Entry::Occupied(v) => Some(v),
+            Entry::Vacant(_) => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slab_reuses_keys_and_releases_memory() {
+        let mut s = Slab::new();
+        let a = s.insert("a");
+        let b = s.insert("b");
+        assert_eq!(s.remove(a), Some("a"));
+        assert_eq!(s.remove(a), None);
+        let c = s.insert("c");
+        assert_eq!(c, a, "a freed key is reused first");
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), ["c", "b"]);
+        let _ = b;
+        assert_eq!(s.len(), 2);
+        for _ in 0..1000 {
+            s.insert("x");
+        }
+        let keys: Vec<u32> = (0..1002).collect();
+        for k in keys {
+            s.remove(k);
+        }
+        assert_eq!(s.len(), 0);
+        assert_eq!(
+            s.entries.capacity(),
+            0,
+            "an emptied slab gives its memory back"
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! Teardowns: how they are stored, where they run, and how panics and
+//! re-entrant calls are handled.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult, panic_message};
+use crate::runtime;
+
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
+
+/// A process's teardown, run exactly once after its wait edges have closed.
+pub(crate) enum Teardown {
+    Sync(Box<dyn FnOnce() -> Result<(), BoxError> + Send>),
+    /// The runtime current when the teardown was set, if any: an async
+    /// teardown prefers the runtime its resources were made on when closing
+    /// happens outside any runtime.
+    Async(
+        Box<dyn FnOnce() -> BoxFuture + Send>,
+        Option<tokio::runtime::Handle>,
+    ),
+}
+
+impl Teardown {
+    pub(crate) fn from_sync<F>(tf: F) -> Teardown
+    where
+        F: FnOnce() -> Result<(), BoxError> + Send + 'static,
+    {
+        Teardown::Sync(Box::new(tf))
+    }
+
+    pub(crate) fn from_async<F, Fut>(tf: F) -> Teardown
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoProcessResult,
+    {
+        Teardown::Async(
+            Box::new(move || Box::pin(async move { tf().await.into_process_result() })),
+            tokio::runtime::Handle::try_current().ok(),
+        )
+    }
+}
+
+thread_local! {
+    /// The process whose teardown this thread is running (sync teardowns,
+    /// and each poll of an async one), so calls a teardown makes on its own
+    /// process can answer at once instead of waiting for themselves.
+    static CURRENT_TEARDOWN: Cell<u64> = const { Cell::new(0) };
+}
+
+pub(crate) fn in_own_teardown(id: u64) -> bool {
+    CURRENT_TEARDOWN.with(|c| c.get() == id)
+}
+
+struct TeardownScope(u64);
+
+impl TeardownScope {
+    fn enter(id: u64) -> TeardownScope {
+        TeardownScope(CURRENT_TEARDOWN.with(|c| c.replace(id)))
+    }
+}
+
+impl Drop for TeardownScope {
+    fn drop(&mut self) {
+        CURRENT_TEARDOWN.with(|c| c.set(self.0));
+    }
+}
+
+/// Runs a sync teardown here and now, catching a panic.
+pub(crate) fn run_sync(
+    id: u64,
+    tf: Box<dyn FnOnce() -> Result<(), BoxError> + Send>,
+) -> Result<(), Error> {
+    let _scope = TeardownScope::enter(id);
+    match catch_unwind(AssertUnwindSafe(tf)) {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Error::build(ErrorKind::Teardown, None, None, Some(e))),
+        Err(payload) => Err(Error::build(
+            ErrorKind::Panic,
+            None,
+            Some(panic_message(&*payload)),
+            None,
+        )),
+    }
+}
+
+/// Starts an async teardown as a task; `done` receives its result exactly
+/// once, even if the task is dropped (runtime shut down) before it ends.
+pub(crate) fn spawn_async(
+    id: u64,
+    make: Box<dyn FnOnce() -> BoxFuture + Send>,
+    home: Option<tokio::runtime::Handle>,
+    done: impl FnOnce(Result<(), Error>) + Send + 'static,
+) {
+    let guard = DoneGuard(Some(Box::new(done)));
+    let task = async move {
+        let mut guard = guard;
+        let result = {
+            let _scope = TeardownScope::enter(id);
+            catch_unwind(AssertUnwindSafe(make))
+        };
+        let result = match result {
+            Ok(fut) => catch_unwind_future(InTeardown { id, fut })
+                .await
+                .map_err(|panic| Error::build(ErrorKind::Panic, None, Some(panic), None))
+                .and_then(|r| {
+                    r.map_err(|e| Error::build(ErrorKind::Teardown, None, None, Some(e)))
+                }),
+            Err(payload) => Err(Error::build(
+                ErrorKind::Panic,
+                None,
+                Some(panic_message(&*payload)),
+                None,
+            )),
+        };
+        guard.finish(result);
+    };
+    runtime::spawn_anywhere(home, task);
+}
+
+type DoneFn = Box<dyn FnOnce(Result<(), Error>) + Send>;
+
+/// Reports the end of a task exactly once: with its result, or with
+/// `Aborted` when the task is dropped before it finishes.
+pub(crate) struct DoneGuard(Option<DoneFn>);
+
+impl DoneGuard {
+    pub(crate) fn finish(&mut self, result: Result<(), Error>) {
+        if let Some(done) = self.0.take() {
+            done(result);
+        }
+    }
+}
+
+impl Drop for DoneGuard {
+    fn drop(&mut self) {
+        self.finish(Err(Error::build(
+            ErrorKind::Aborted,
+            None,
+            Some(
+                "its task was dropped before it finished (aborted, or its runtime shut down)"
+                    .into(),
+            ),
+            None,
+        )));
+    }
+}
+
+/// Marks each poll of an async teardown as "inside the teardown of `id`".
+struct InTeardown<F> {
+    id: u64,
+    fut: F,
+}
+
+impl<F: Future + Unpin> Future for InTeardown<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let _scope = TeardownScope::enter(self.id);
+        Pin::new(&mut self.fut).poll(cx)
+    }
+}
+
+/// Runs `fut`, turning a panic raised while polling it into its message.
+pub(crate) async fn catch_unwind_future<F: Future>(
+    fut: F,
+) -> Result<F::Output, std::borrow::Cow<'static, str>> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(
+        move |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(payload) => Poll::Ready(Err(panic_message(&*payload))),
+        },
+    )
+    .await
+}

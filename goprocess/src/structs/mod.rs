@@ -1,0 +1,177 @@
+//! Support for `#[process]` structs: [`Handle`], [`AsProcess`], [`Start`].
+//!
+//! The macros generate glue only; what the glue calls lives in
+//! [`private`] (re-exported as the hidden `goprocess::__private`).
+
+pub mod private;
+
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::Process;
+
+/// Anything that is, or owns, one process: what `#[child]` and
+/// `#[wait_for]` fields hold (directly, or as `Option<T>` / `Vec<T>`).
+///
+/// Implemented for [`Process`], [`Handle<T>`] and
+/// [`RateLimiter`](crate::ratelimit::RateLimiter); implement it for your own
+/// types that own a process.
+///
+/// ```
+/// use goprocess::{AsProcess, Process};
+///
+/// struct Worker { process: Process }
+/// impl AsProcess for Worker {
+///     fn as_process(&self) -> &Process { &self.process }
+/// }
+///
+/// let w = Worker { process: Process::new() };
+/// assert!(!w.as_process().is_closing());
+/// ```
+pub trait AsProcess {
+    /// The process this value is, or owns.
+    fn as_process(&self) -> &Process;
+}
+
+impl AsProcess for Process {
+    fn as_process(&self) -> &Process {
+        self
+    }
+}
+
+impl<T: AsProcess + ?Sized> AsProcess for &T {
+    fn as_process(&self) -> &Process {
+        (**self).as_process()
+    }
+}
+
+impl<T: AsProcess + ?Sized> AsProcess for Arc<T> {
+    fn as_process(&self) -> &Process {
+        (**self).as_process()
+    }
+}
+
+/// A started `#[process]` struct: the value (shared, read through `Deref`)
+/// together with the process that owns it.
+///
+/// Cloning is cheap (two `Arc`s). Dropping handles does not close the
+/// process: close it with `handle.process().close()`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), goprocess::Error> {
+/// use goprocess::prelude::*;
+///
+/// #[process]
+/// struct Cache { capacity: usize }
+///
+/// let cache: Handle<Cache> = Cache { capacity: 128 }.start();
+/// assert_eq!(cache.capacity, 128);          // Deref to the value
+/// cache.process().close().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Handle<T> {
+    process: Process,
+    value: Arc<T>,
+}
+
+impl<T> Handle<T> {
+    pub(crate) fn new(process: Process, value: Arc<T>) -> Handle<T> {
+        Handle { process, value }
+    }
+
+    /// The process that owns the value.
+    ///
+    /// ```
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct Db {}
+    ///
+    /// let db = Db {}.start();
+    /// assert_eq!(db.process().name().as_deref(), Some("Db"));
+    /// ```
+    pub fn process(&self) -> &Process {
+        &self.process
+    }
+
+    /// The shared value, for code that wants to keep it without the handle.
+    pub fn value(&self) -> &Arc<T> {
+        &self.value
+    }
+}
+
+impl<T> Clone for Handle<T> {
+    fn clone(&self) -> Handle<T> {
+        Handle {
+            process: self.process.clone(),
+            value: Arc::clone(&self.value),
+        }
+    }
+}
+
+impl<T> Deref for Handle<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> AsProcess for Handle<T> {
+    fn as_process(&self) -> &Process {
+        &self.process
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Handle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("process", &self.process)
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
+/// Starts a `#[process]` struct: makes its process (named after the type),
+/// adds the edges its attributes declare, installs its `#[teardown]`, and
+/// returns a [`Handle`].
+///
+/// Implemented by `#[process]`; not meant to be implemented by hand.
+///
+/// If an edge is refused (a field holds the background process, or a
+/// process that already waits for this one), the new process is closed at
+/// once and its error says which field and why.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), goprocess::Error> {
+/// use goprocess::prelude::*;
+///
+/// #[process]
+/// struct Http {}
+///
+/// let app = Process::new();
+/// let http = Http {}.start_with_parent(&app);
+/// app.close().await?;
+/// assert!(http.process().is_closed());
+/// # Ok(())
+/// # }
+/// ```
+pub trait Start: Sized {
+    /// Starts the value in a new root process.
+    fn start(self) -> Handle<Self>;
+    /// Starts the value in a new child of `parent`.
+    fn start_with_parent(self, parent: &Process) -> Handle<Self>;
+}
+
+impl<T: private::Spec> Start for T {
+    fn start(self) -> Handle<Self> {
+        private::start(self, None)
+    }
+
+    fn start_with_parent(self, parent: &Process) -> Handle<Self> {
+        private::start(self, Some(parent))
+    }
+}

@@ -1,0 +1,68 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// An ordered record of events, shared between tasks and teardowns.
+#[derive(Clone, Default)]
+pub struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    pub fn new() -> Log {
+        Log::default()
+    }
+
+    pub fn push(&self, event: impl Into<String>) {
+        self.0.lock().unwrap().push(event.into());
+    }
+
+    pub fn events(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// A sync teardown that records `event`.
+    pub fn teardown(
+        &self,
+        event: &str,
+    ) -> impl FnOnce() -> Result<(), goprocess::BoxError> + Send + 'static {
+        let log = self.clone();
+        let event = event.to_string();
+        move || {
+            log.push(event);
+            Ok(())
+        }
+    }
+
+    /// Index of `event`; panics if it is missing.
+    pub fn pos(&self, event: &str) -> usize {
+        let events = self.events();
+        events
+            .iter()
+            .position(|e| e == event)
+            .unwrap_or_else(|| panic!("event {event:?} missing from {events:?}"))
+    }
+}
+
+/// Bounds a wait so that a bug fails the test instead of hanging it.
+#[track_caller]
+pub fn within<F: Future>(fut: F) -> impl Future<Output = F::Output> {
+    let caller = std::panic::Location::caller();
+    async move {
+        match tokio::time::timeout(Duration::from_secs(10), fut).await {
+            Ok(v) => v,
+            Err(_) => panic!("hung: the wait at {caller} did not finish in 10 s"),
+        }
+    }
+}
+
+/// Bounds a blocking wait from a plain thread.
+pub fn within_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("hung: the blocking call did not return in 10 s")
+}
