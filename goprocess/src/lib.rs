@@ -11,6 +11,14 @@ pub use process::go as spawn;
 pub use process::go_child as spawn_child;
 pub use process::{EdgeKind, Process, go, go_child};
 mod structs;
+
+// ---- sub-modules (Go's sub-packages) ----
+pub mod context;
+pub mod periodic;
+pub mod ratelimit;
+pub mod signal;
+// ---- end of sub-modules ----
+
 #[doc(hidden)]
 pub use structs::private as __private;
 pub use structs::{AsProcess, Handle, Start};

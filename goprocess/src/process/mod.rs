@@ -82,7 +82,7 @@ impl Process {
 
     /// A process that is already closed with `error`, for work that was
     /// refused before it began.
-    fn closed_with(parent: &Process, error: Error) -> Process {
+    pub(crate) fn closed_with(parent: &Process, error: Error) -> Process {
         let mut st = State::new(Step::Closed);
         st.result = Some(Err(error));
         let p = Process::from_parts(Some(&parent.inner.span), st, false);
