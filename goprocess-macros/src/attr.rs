@@ -1,0 +1,350 @@
+//! Parsing of the macro arguments (`crate = "path"`) and of the field helper
+//! attributes (`#[child]`, `#[child(no_wait)]`, `#[wait_for]`,
+//! `#[wait_for(a, b)]`).
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Ident, LitStr, Meta, Path, Token};
+
+use crate::ctxt::Ctxt;
+use crate::symbol::{CFG, CHILD, CRATE, FIELD_ATTRS, NO_WAIT, Symbol, WAIT_FOR};
+
+/// Parses the arguments of `#[process(..)]` / `#[teardown(..)]`: nothing, or
+/// `crate = "path"`. Returns the override, if one was given and is valid.
+pub(crate) fn crate_override(cx: &Ctxt, args: TokenStream, macro_name: Symbol) -> Option<Path> {
+    let mut krate: Option<Path> = None;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path == CRATE {
+            let expected = format!("expected `crate = \"path\"` in #[{macro_name}(..)]");
+            let value = meta
+                .value()
+                .map_err(|e| syn::Error::new(e.span(), &expected))?;
+            let lit: LitStr = value.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!("{expected}: the path must be a string literal, e.g. `crate = \"::goprocess\"`"),
+                )
+            })?;
+            match lit.parse_with(Path::parse_mod_style) {
+                Ok(_) if krate.is_some() => cx.error_spanned_by(
+                    &meta.path,
+                    format!("duplicate `crate` argument in #[{macro_name}(..)]; keep only one"),
+                ),
+                Ok(path) => krate = Some(path),
+                Err(_) => cx.error_spanned_by(
+                    &lit,
+                    format!(
+                        "`{}` is not a path; expected e.g. `crate = \"::goprocess\"` or `crate = \"my_reexport::goprocess\"`",
+                        lit.value()
+                    ),
+                ),
+            }
+            Ok(())
+        } else {
+            cx.error_spanned_by(
+                &meta.path,
+                format!(
+                    "unknown argument `{}` in #[{macro_name}(..)]; the only argument is `crate = \"path\"`",
+                    path_to_string(&meta.path)
+                ),
+            );
+            skip_value(&meta)
+        }
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.error_at(
+            error.span(),
+            format!("{error}; #[{macro_name}] takes no arguments or `crate = \"path\"`"),
+        );
+    }
+    krate
+}
+
+/// Skips the `= value` or `(..)` after an unknown argument, so that the
+/// arguments after it are still checked.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.input.parse::<Token![=]>()?;
+        meta.input.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// `a::b::c`, as the user would write it (no spaces).
+pub(crate) fn path_to_string(path: &Path) -> String {
+    let segments = path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::");
+    if path.leading_colon.is_some() {
+        format!("::{segments}")
+    } else {
+        segments
+    }
+}
+
+/// `#[child]` or `#[child(no_wait)]`.
+pub(crate) struct ChildAttr {
+    /// The `no_wait` token, if given.
+    pub(crate) no_wait: Option<Span>,
+}
+
+/// Bare `#[wait_for]`, or `#[wait_for(a, b)]` with its sibling names.
+pub(crate) struct WaitForAttr<'a> {
+    pub(crate) attr: &'a Attribute,
+    /// `None` for bare `#[wait_for]`.
+    pub(crate) targets: Option<Vec<Ident>>,
+}
+
+/// What `#[process]` reads from the attributes of one field.
+#[derive(Default)]
+pub(crate) struct FieldAttrs<'a> {
+    pub(crate) child: Option<ChildAttr>,
+    pub(crate) wait_for: Option<WaitForAttr<'a>>,
+    /// `#[cfg(..)]` attributes, copied onto the generated statements.
+    pub(crate) cfgs: Vec<&'a Attribute>,
+}
+
+const FIELD_ATTR_HELP: &str =
+    "expected one of `#[child]`, `#[child(no_wait)]`, `#[wait_for]`, `#[wait_for(a, b)]`";
+
+impl<'a> FieldAttrs<'a> {
+    /// Reads the helper attributes of the field `field`, recording every
+    /// mistake in `cx`.
+    pub(crate) fn from_attrs(cx: &Ctxt, field: &str, attrs: &'a [Attribute]) -> Self {
+        let mut this = FieldAttrs::default();
+        for attr in attrs {
+            let path = attr.path();
+            if path == CHILD {
+                if this.child.is_some() {
+                    cx.error_spanned_by(
+                        attr,
+                        format!(
+                            "duplicate #[child] on field `{field}`; keep one: `#[child]` or `#[child(no_wait)]`"
+                        ),
+                    );
+                } else {
+                    this.child = Some(parse_child(cx, attr));
+                }
+            } else if path == WAIT_FOR {
+                if this.wait_for.is_some() {
+                    cx.error_spanned_by(
+                        attr,
+                        format!(
+                            "duplicate #[wait_for] on field `{field}`; name every sibling in one attribute: `#[wait_for(a, b)]`"
+                        ),
+                    );
+                } else {
+                    this.wait_for = Some(parse_wait_for(cx, attr));
+                }
+            } else if path == CFG {
+                this.cfgs.push(attr);
+            } else if let Some(ident) = path.get_ident().filter(|ident| is_near_miss(ident)) {
+                cx.error_spanned_by(
+                    attr,
+                    format!(
+                        "unknown attribute `#[{ident}]` on a #[process] field; {FIELD_ATTR_HELP}"
+                    ),
+                );
+            }
+        }
+        this
+    }
+}
+
+fn parse_child(cx: &Ctxt, attr: &Attribute) -> ChildAttr {
+    let mut no_wait = None;
+    match &attr.meta {
+        Meta::Path(_) => {}
+        Meta::List(_) => {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path == NO_WAIT {
+                    if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                        cx.error_spanned_by(
+                            &meta.path,
+                            "`no_wait` takes no value; write `#[child(no_wait)]`",
+                        );
+                        skip_value(&meta)?;
+                    } else if no_wait.is_some() {
+                        cx.error_spanned_by(&meta.path, "duplicate `no_wait` in #[child(..)]");
+                    }
+                    no_wait = Some(
+                        meta.path
+                            .segments
+                            .first()
+                            .map_or_else(Span::call_site, |segment| segment.ident.span()),
+                    );
+                    Ok(())
+                } else {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format!(
+                            "unknown argument `{}` in #[child(..)]; expected `no_wait`",
+                            path_to_string(&meta.path)
+                        ),
+                    );
+                    skip_value(&meta)
+                }
+            });
+            if let Err(error) = result {
+                cx.error_at(
+                    error.span(),
+                    format!("{error}; expected `#[child]` or `#[child(no_wait)]`"),
+                );
+            }
+        }
+        Meta::NameValue(_) => {
+            cx.error_spanned_by(attr, "expected `#[child]` or `#[child(no_wait)]`");
+        }
+    }
+    ChildAttr { no_wait }
+}
+
+fn parse_wait_for<'a>(cx: &Ctxt, attr: &'a Attribute) -> WaitForAttr<'a> {
+    let targets = match &attr.meta {
+        Meta::Path(_) => None,
+        Meta::List(list) => {
+            match list.parse_args_with(Punctuated::<Ident, Token![,]>::parse_terminated) {
+                Ok(names) if names.is_empty() => {
+                    cx.error_spanned_by(
+                        attr,
+                        "empty #[wait_for()]: name the sibling `#[child]` fields that must close first, \
+                         `#[wait_for(a, b)]`, or write bare `#[wait_for]` to wait for this field without closing it",
+                    );
+                    Some(Vec::new())
+                }
+                Ok(names) => {
+                    let mut unique: Vec<Ident> = Vec::new();
+                    for name in names {
+                        if unique.contains(&name) {
+                            cx.error_spanned_by(
+                                &name,
+                                format!("`{name}` is listed twice in #[wait_for(..)]; remove one"),
+                            );
+                        } else {
+                            unique.push(name);
+                        }
+                    }
+                    Some(unique)
+                }
+                Err(error) => {
+                    cx.error_at(
+                        error.span(),
+                        format!(
+                            "{error}; expected the names of sibling `#[child]` fields: `#[wait_for(a, b)]`"
+                        ),
+                    );
+                    Some(Vec::new())
+                }
+            }
+        }
+        Meta::NameValue(_) => {
+            cx.error_spanned_by(attr, "expected `#[wait_for]` or `#[wait_for(a, b)]`");
+            Some(Vec::new())
+        }
+    };
+    WaitForAttr { attr, targets }
+}
+
+/// Whether `attr` is consumed by `#[process]`, so it must not reach the
+/// emitted struct: the helper attributes, and the near-misses reported as
+/// unknown (stripped so that they are reported once, by us).
+pub(crate) fn is_field_helper(attr: &Attribute) -> bool {
+    let path = attr.path();
+    FIELD_ATTRS.iter().any(|known| path == *known) || path.get_ident().is_some_and(is_near_miss)
+}
+
+/// A single-word attribute that looks like a misspelt helper attribute:
+/// `#[childs]`, `#[waitfor]`, `#[no_wait]`… Other attributes (`doc`, `cfg`,
+/// other derives' helpers) pass through untouched.
+fn is_near_miss(ident: &Ident) -> bool {
+    let name = ident.to_string();
+    if FIELD_ATTRS.iter().any(|known| name == known.0) {
+        return false;
+    }
+    let normalized: String = name
+        .chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect();
+    const LOOKALIKES: [&str; 8] = [
+        "nowait",
+        "children",
+        "wait",
+        "waits",
+        "waitsfor",
+        "after",
+        "waitafter",
+        "dependson",
+    ];
+    LOOKALIKES.contains(&normalized.as_str())
+        || (normalized.len() >= 4
+            && ["child", "waitfor"]
+                .iter()
+                .any(|known| edit_distance(&normalized, known) <= 2))
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            let insertion = current[j] + 1;
+            let deletion = previous[j + 1] + 1;
+            current.push(substitution.min(insertion).min(deletion));
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn near_misses_are_caught_and_others_pass_through() {
+        for name in [
+            "childs",
+            "children",
+            "chlid",
+            "waitfor",
+            "wait_after",
+            "no_wait",
+            "Child",
+        ] {
+            let ident = Ident::new(name, Span::call_site());
+            assert!(is_near_miss(&ident), "{name}");
+        }
+        for name in [
+            "child",
+            "wait_for",
+            "doc",
+            "cfg",
+            "serde",
+            "allow",
+            "field",
+            "deprecated",
+        ] {
+            let ident = Ident::new(name, Span::call_site());
+            assert!(!is_near_miss(&ident), "{name}");
+        }
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("child", "child"), 0);
+        assert_eq!(edit_distance("chlid", "child"), 2);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("waitfr", "waitfor"), 1);
+    }
+}

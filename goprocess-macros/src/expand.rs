@@ -1,0 +1,321 @@
+//! Code generation for `#[process]`: the struct without its helper
+//! attributes, `impl Spec`, and the inherent `SHUTDOWN_ORDER`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Fields, Generics, Ident, Item, ItemStruct, Path, Visibility};
+
+use crate::attr::{self, is_field_helper};
+use crate::check::{self, Stages};
+use crate::ctxt::Ctxt;
+use crate::model::{Field, Process, Role};
+use crate::symbol::PROCESS;
+
+/// `#[process]`, from arguments and item to output.
+pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let krate = attr::crate_override(&cx, args, PROCESS).unwrap_or_else(default_crate);
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            cx.syn_error(error);
+            return with_errors(cx, input);
+        }
+    };
+    match item {
+        Item::Struct(item) => process_struct(cx, &item, krate),
+        Item::Enum(item) => {
+            check::check_struct_attrs(&cx, &item.attrs);
+            cx.error_spanned_by(
+                item.enum_token,
+                format!(
+                    "#[process] needs a struct with named fields, not an enum: \
+                     write `struct {} {{ #[child] field: Type, .. }}`",
+                    item.ident
+                ),
+            );
+            let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
+            with_errors(cx, quote!(#item #stub))
+        }
+        Item::Union(item) => {
+            check::check_struct_attrs(&cx, &item.attrs);
+            cx.error_spanned_by(
+                item.union_token,
+                format!(
+                    "#[process] needs a struct with named fields, not a union: \
+                     write `struct {} {{ #[child] field: Type, .. }}`",
+                    item.ident
+                ),
+            );
+            let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
+            with_errors(cx, quote!(#item #stub))
+        }
+        other => {
+            cx.error_at(
+                span_of_item_keyword(&other),
+                "#[process] goes on a struct with named fields, e.g. `#[process] struct App { #[child] http: Handle<Http> }`",
+            );
+            with_errors(cx, other.into_token_stream())
+        }
+    }
+}
+
+fn process_struct(cx: Ctxt, item: &ItemStruct, krate: Path) -> TokenStream {
+    let stripped = strip_helpers(item);
+    let Some(process) = crate::model::Process::from_ast(&cx, item, krate.clone()) else {
+        check::check_struct_attrs(&cx, &item.attrs);
+        let what = if matches!(item.fields, Fields::Unit) {
+            format!(
+                "#[process] needs a struct with named fields, not a unit struct; \
+                 write `struct {} {{}}` for a process without fields",
+                item.ident
+            )
+        } else {
+            format!(
+                "#[process] needs named fields, which #[wait_for(..)] and SHUTDOWN_ORDER refer to; \
+                 write `struct {} {{ name: Type, .. }}` instead of a tuple struct",
+                item.ident
+            )
+        };
+        let span = match &item.fields {
+            Fields::Unnamed(fields) => fields.paren_token.span.join(),
+            _ => item.ident.span(),
+        };
+        cx.error_at(span, what);
+        let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
+        return with_errors(cx, quote!(#stripped #stub));
+    };
+    let stages = check::check(&cx, &process);
+    let output = if cx.has_errors() {
+        if item.generics.lifetimes().next().is_none() {
+            let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
+            quote!(#stripped #stub)
+        } else {
+            stripped.into_token_stream()
+        }
+    } else {
+        let spec = spec_impl(&process);
+        let order = order_impl(&process, &stages);
+        quote!(#stripped #spec #order)
+    };
+    with_errors(cx, output)
+}
+
+/// `::goprocess`.
+pub(crate) fn default_crate() -> Path {
+    syn::parse_quote!(::goprocess)
+}
+
+/// `output`, followed by the errors recorded in `cx`, if any.
+pub(crate) fn with_errors(cx: Ctxt, output: TokenStream) -> TokenStream {
+    match cx.check() {
+        Ok(()) => output,
+        Err(errors) => quote!(#output #errors),
+    }
+}
+
+fn span_of_item_keyword(item: &Item) -> Span {
+    match item {
+        Item::Fn(item) => item.sig.fn_token.span,
+        Item::Impl(item) => item.impl_token.span,
+        Item::Trait(item) => item.trait_token.span,
+        Item::Mod(item) => item.mod_token.span,
+        Item::Type(item) => item.type_token.span,
+        other => other.span(),
+    }
+}
+
+/// The struct as the user wrote it, minus the attributes `#[process]` reads.
+fn strip_helpers(item: &ItemStruct) -> ItemStruct {
+    let mut item = item.clone();
+    for field in item.fields.iter_mut() {
+        field.attrs.retain(|attr| !is_field_helper(attr));
+    }
+    item
+}
+
+/// `impl Spec for S`: the process name, the wiring of the fields, and the
+/// `#[teardown]` method found by the inherent-before-trait rule.
+fn spec_impl(process: &Process) -> TokenStream {
+    let krate = &process.krate;
+    let ident = &process.item.ident;
+    let name = &process.name;
+    let (impl_generics, ty_generics, where_clause) = process.item.generics.split_for_impl();
+    let wiring = Ident::new("wiring", Span::mixed_site());
+    let statements: Vec<TokenStream> = process
+        .fields
+        .iter()
+        .filter_map(|field| wire_field(process, field, &wiring))
+        .collect();
+    let wiring_param = if statements.is_empty() {
+        Ident::new("_wiring", Span::mixed_site())
+    } else {
+        wiring
+    };
+    let teardown = teardown_fn(krate);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::__private::Spec for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+
+            fn wire(&self, #wiring_param: &mut #krate::__private::Wiring<'_>) {
+                #(#statements)*
+            }
+
+            #teardown
+        }
+    }
+}
+
+fn teardown_fn(krate: &Path) -> TokenStream {
+    let this = Ident::new("this", Span::mixed_site());
+    quote! {
+        fn teardown(#this: #krate::__private::Arc<Self>) -> #krate::__private::Teardown {
+            #[allow(unused_imports)]
+            use #krate::__private::NoTeardown as _;
+            Self::__goprocess_teardown(#this)
+        }
+    }
+}
+
+/// The type check and the `Wiring` call of one field, if it has a role.
+fn wire_field(process: &Process, field: &Field, wiring: &Ident) -> Option<TokenStream> {
+    let krate = &process.krate;
+    let ident = field.ident;
+    let name = &field.name;
+    let ty = field.ty;
+    let call = match field.role() {
+        Role::Plain => return None,
+        Role::Child if field.wait_targets().is_empty() => {
+            quote!(#wiring.child(#name, &self.#ident);)
+        }
+        Role::Child => {
+            let after = field.wait_targets().iter().map(|target| {
+                // The target as declared, so `r#type` stays a valid field access.
+                let declared = process
+                    .field(&syn::ext::IdentExt::unraw(target).to_string())
+                    .map_or(target, |(_, field)| field.ident);
+                quote!(&self.#declared)
+            });
+            quote!(#wiring.child_after(#name, &self.#ident, &[#(#after),*]);)
+        }
+        Role::ChildNoWait => quote!(#wiring.child_no_wait(#name, &self.#ident);),
+        Role::WaitFor => quote!(#wiring.wait_for(#name, &self.#ident);),
+    };
+    let cfgs = &field.attrs.cfgs;
+    let assert = quote_spanned! {ty.span()=>
+        #krate::__private::assert_field::<#ty>();
+    };
+    Some(if cfgs.is_empty() {
+        quote!(#assert #call)
+    } else {
+        quote!(#(#cfgs)* { #assert #call })
+    })
+}
+
+/// The inherent `SHUTDOWN_ORDER`, documented with its actual stages.
+fn order_impl(process: &Process, stages: &Stages) -> TokenStream {
+    let item = process.item;
+    let stage_names = stages.iter().map(|stage| {
+        let names = stage.iter().map(|index| &process.fields[*index].name);
+        quote!(&[#(#names),*])
+    });
+    let doc = order_doc(process, stages);
+    inherent_const(
+        item.ident.clone(),
+        &item.generics,
+        &item.vis,
+        &doc,
+        quote!(&[#(#stage_names),*]),
+    )
+}
+
+fn inherent_const(
+    ident: Ident,
+    generics: &Generics,
+    vis: &Visibility,
+    doc: &[String],
+    value: TokenStream,
+) -> TokenStream {
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #(#[doc = #doc])*
+            #[allow(dead_code)]
+            #vis const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = #value;
+        }
+    }
+}
+
+fn order_doc(process: &Process, stages: &Stages) -> Vec<String> {
+    let mut doc = vec![format!(
+        " The stages in which the process of a `{}` closes its `#[child]` fields,",
+        process.name
+    )];
+    doc.push(" derived at compile time from their `#[wait_for(..)]` attributes:".to_owned());
+    doc.push(String::new());
+    if stages.is_empty() {
+        doc.push(format!(
+            " (none: `{}` has no `#[child]` fields)",
+            process.name
+        ));
+    }
+    for (number, stage) in stages.iter().enumerate() {
+        let fields: Vec<String> = stage
+            .iter()
+            .map(|index| {
+                let field = &process.fields[*index];
+                let targets: Vec<String> = field
+                    .wait_targets()
+                    .iter()
+                    .map(|target| format!("`{}`", syn::ext::IdentExt::unraw(target)))
+                    .collect();
+                if field.role() == Role::ChildNoWait {
+                    format!("`{}` (not waited for)", field.name)
+                } else if targets.is_empty() {
+                    format!("`{}`", field.name)
+                } else {
+                    format!("`{}` (after {})", field.name, targets.join(", "))
+                }
+            })
+            .collect();
+        doc.push(format!(" {}. {}", number + 1, fields.join(", ")));
+    }
+    doc.push(String::new());
+    doc.push(
+        " Fields of one stage close concurrently; a field starts closing once every".to_owned(),
+    );
+    doc.push(format!(
+        " field it waits for has closed. The `#[teardown]` of `{}`, if any, runs last.",
+        process.name
+    ));
+    doc
+}
+
+/// What is emitted next to the errors: `Spec` and `SHUTDOWN_ORDER` exist, so
+/// uses of the type (`.start()`, `S::SHUTDOWN_ORDER`) do not add errors.
+fn stub(krate: &Path, ident: &Ident, generics: &Generics, vis: &Visibility) -> TokenStream {
+    let name = syn::ext::IdentExt::unraw(ident).to_string();
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let teardown = teardown_fn(krate);
+    let order = inherent_const(
+        ident.clone(),
+        generics,
+        vis,
+        &[" Not computed: `#[process]` reported an error.".to_owned()],
+        quote!(&[]),
+    );
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::__private::Spec for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+
+            fn wire(&self, _: &mut #krate::__private::Wiring<'_>) {}
+
+            #teardown
+        }
+
+        #order
+    }
+}

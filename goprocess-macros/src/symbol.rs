@@ -1,0 +1,57 @@
+//! The names the macros understand, in one place.
+
+use std::fmt::{self, Display};
+
+use syn::{Ident, Path};
+
+/// An attribute or argument name.
+#[derive(Copy, Clone)]
+pub(crate) struct Symbol(pub(crate) &'static str);
+
+/// `#[process]` on the struct.
+pub(crate) const PROCESS: Symbol = Symbol("process");
+/// `#[teardown]` on one method.
+pub(crate) const TEARDOWN: Symbol = Symbol("teardown");
+/// `#[child]` / `#[child(no_wait)]` on a field.
+pub(crate) const CHILD: Symbol = Symbol("child");
+/// `#[wait_for]` / `#[wait_for(a, b)]` on a field.
+pub(crate) const WAIT_FOR: Symbol = Symbol("wait_for");
+/// The `no_wait` argument of `#[child]`.
+pub(crate) const NO_WAIT: Symbol = Symbol("no_wait");
+/// The `crate = "path"` argument of `#[process]` and `#[teardown]`.
+pub(crate) const CRATE: Symbol = Symbol("crate");
+/// `#[cfg(..)]`, copied onto the statements generated for a field.
+pub(crate) const CFG: Symbol = Symbol("cfg");
+
+/// The helper attributes `#[process]` consumes on fields.
+pub(crate) const FIELD_ATTRS: [Symbol; 2] = [CHILD, WAIT_FOR];
+
+impl PartialEq<Symbol> for Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        self == word.0
+    }
+}
+
+impl PartialEq<Symbol> for &Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        *self == word.0
+    }
+}
+
+impl PartialEq<Symbol> for Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+impl PartialEq<Symbol> for &Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+impl Display for Symbol {
+    fn fmt(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str(self.0)
+    }
+}
