@@ -393,8 +393,9 @@ impl std::error::Error for Error {
     }
 }
 
-/// What a process function or teardown may return: `()` or
-/// `Result<(), E>` with `E: Into<BoxError>`.
+/// What a process function or teardown may return: `()`,
+/// `Result<(), E>` with `E: Into<BoxError>`, or `!` (a function that never
+/// returns, like a server's `loop`).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -419,6 +420,26 @@ impl IntoProcessResult for () {
 impl<E: Into<BoxError>> IntoProcessResult for Result<(), E> {
     fn into_process_result(self) -> Result<(), BoxError> {
         self.map_err(Into::into)
+    }
+}
+
+/// Names the never type `!` on stable Rust, so functions that never return
+/// (`async { loop { … } }`, `async { panic!() }`) are process functions too.
+pub(crate) trait HasOutput {
+    type Output;
+}
+
+impl<T> HasOutput for fn() -> T {
+    type Output = T;
+}
+
+type Never = <fn() -> ! as HasOutput>::Output;
+
+// The helper trait only names the type; users see `impl IntoProcessResult for !`.
+#[allow(private_interfaces)]
+impl IntoProcessResult for Never {
+    fn into_process_result(self) -> Result<(), BoxError> {
+        match self {}
     }
 }
 

@@ -1,4 +1,182 @@
-//! goprocess (crate docs written below)
+//! Process trees with exactly-once, well-ordered teardown, for tokio.
+//!
+//! A port of Go's [`goprocess`](https://github.com/jbenet/goprocess), without
+//! its known defects. A [`Process`] is a unit of work with a lifecycle: it
+//! runs, is asked to close, closes its children, waits for what it depends
+//! on, runs its teardown **exactly once**, and is closed. Processes form a
+//! tree (a DAG, in fact), so one `close()` on the root shuts down a whole
+//! service in the right order: leaves first, dependencies last.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), goprocess::Error> {
+//! use goprocess::Process;
+//!
+//! let app = Process::new().named("app");
+//! let db = Process::with_teardown(|| { println!("3. db closed"); Ok(()) }).named("db");
+//! let http = Process::with_parent(&app).named("http");
+//! app.add_child(&db)?;
+//! http.set_teardown(|| { println!("2. http closed"); Ok(()) })?;
+//! db.wait_for(&http)?;                       // the db outlives the server
+//! http.go(|me| async move {
+//!     me.closing().await;                    // serve until asked to stop
+//!     println!("1. server drained");
+//! });
+//! app.close().await?;                        // prints 1, 2, 3
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Closing and Closed
+//!
+//! A process is **Running** until its first close. It is **Closing** from
+//! then on: [`closing()`](Process::closing) resolves at once, which is the
+//! signal for its work to stop. It is **Closed** once its teardown has
+//! returned: [`closed()`](Process::closed) resolves, and the result is kept
+//! for ever ([`err()`](Process::err)). [`close()`](Process::close) is
+//! idempotent: every caller waits for Closed and gets the same result.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use goprocess::Process;
+//!
+//! let p = Process::with_async_teardown(|| async { Ok(()) });
+//! let closing = p.closing();
+//! let closed = p.closed();
+//! assert!(!p.is_closing());
+//! p.close().await.unwrap();
+//! closing.await;
+//! closed.await;
+//! assert!(p.is_closing() && p.is_closed());
+//! # }
+//! ```
+//!
+//! # The three edges
+//!
+//! | relation | closes the target with `self` | `self` waits for the target |
+//! |---|---|---|
+//! | [`add_child`](Process::add_child) (and [`with_parent`](Process::with_parent), [`go`](Process::go)) | yes | yes |
+//! | [`add_child_no_wait`](Process::add_child_no_wait) | yes | no |
+//! | [`wait_for`](Process::wait_for) | no | yes |
+//!
+//! Closing a process goes in five steps: (1) mark it Closing; (2) close
+//! every child, concurrently; (3) wait until every child and wait target is
+//! Closed, including ones added meanwhile; (4) run the teardown; (5) mark it
+//! Closed and remove it from its parents. So teardowns run leaves first, and
+//! a process's teardown runs after everything it waits for has closed.
+//!
+//! ```
+//! use goprocess::Process;
+//! use std::sync::{Arc, Mutex};
+//!
+//! let order = Arc::new(Mutex::new(Vec::new()));
+//! let log = |name: &'static str| {
+//!     let order = order.clone();
+//!     move || { order.lock().unwrap().push(name); Ok(()) }
+//! };
+//! let parent = Process::with_teardown(log("parent"));
+//! let child = Process::with_teardown(log("child"));
+//! let grandchild = Process::with_teardown(log("grandchild"));
+//! parent.add_child(&child).unwrap();
+//! child.add_child(&grandchild).unwrap();
+//! parent.close_blocking().unwrap();
+//! assert_eq!(*order.lock().unwrap(), ["grandchild", "child", "parent"]);
+//! ```
+//!
+//! A relation that could never be honoured is refused with an error instead
+//! of a panic or a hang: a relation on a closed process
+//! ([`ErrorKind::Closed`]), a waiting cycle ([`ErrorKind::Cycle`]), waiting
+//! for the [background](Process::background) process
+//! ([`ErrorKind::NeverCloses`]).
+//!
+//! # go
+//!
+//! [`Process::go`] runs an async function in a tokio task, in a new child
+//! process that it receives. The function should return once its process is
+//! closing. When it returns by itself, its process closes once its own
+//! children have; closing it from outside waits for the function to return.
+//! The free function [`go`] makes a root process that closes when the
+//! function returns.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use goprocess::Process;
+//!
+//! let server = Process::new();
+//! for id in 0..3 {
+//!     server.go(move |conn| async move {
+//!         tokio::select! {
+//!             _ = conn.closing() => println!("connection {id}: shutting down"),
+//!             _ = std::future::pending::<()>() => {}
+//!         }
+//!     });
+//! }
+//! server.close().await.unwrap(); // returns once all three have returned
+//! # }
+//! ```
+//!
+//! # Teardown
+//!
+//! A teardown is a function (sync, or async) that runs exactly once, after
+//! everything the process waits for has closed and before it is Closed. A
+//! sync teardown runs on the thread that completes the close; an async one
+//! runs as a tokio task. A teardown may use its own process: `close()` and
+//! `err()` from inside it return at once, relations are answered as for a
+//! closing process. A panicking teardown closes its process with
+//! [`ErrorKind::Panic`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use goprocess::Process;
+//!
+//! let p = Process::new();
+//! let me = p.clone();
+//! p.set_async_teardown(move || async move {
+//!     me.close().await?; // its own close: returns at once
+//!     Ok(())
+//! }).unwrap();
+//! p.close().await.unwrap();
+//! # }
+//! ```
+//!
+//! # Errors
+//!
+//! A process's result is its own failure (a teardown or function that
+//! returned `Err`, or panicked) and lists every child that failed, so
+//! nothing that went wrong in a subtree is lost. [`Error::downcast_ref`]
+//! finds your own error type anywhere in it.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use goprocess::{ErrorKind, Process};
+//!
+//! let app = Process::new().named("app");
+//! app.go(|_| async { Err::<(), _>(std::io::Error::other("port in use")) });
+//! let err = app.close().await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Children);
+//! assert!(err.downcast_ref::<std::io::Error>().is_some());
+//! println!("{err}"); // process `app`: children failed; 1 child failed: [...]
+//! # }
+//! ```
+//!
+//! # Runtimes and blocking
+//!
+//! Constructors, relations, `is_*`, `set_teardown` and
+//! [`close_blocking`](Process::close_blocking) need no tokio runtime (plain
+//! threads, `Drop`, FFI). [`go`](Process::go) and the functions that spawn
+//! tasks need one, and panic with a message naming the fix otherwise.
+//!
+//! # Tracing
+//!
+//! Every process has a `tracing` span (`process{id, name}`, nested in its
+//! parent's), and the lifecycle is reported at `debug` (closing, teardown
+//! finished with its duration, teardown failed or panicked, closed) and
+//! `trace` (teardown started). Nothing is printed unless a subscriber is
+//! installed.
 #![deny(missing_docs, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -14,8 +14,9 @@
 //! 3. [`advance`]: wait for `pending == 0` (every waited-for process
 //!    Closed, the process function returned), including edges added meanwhile.
 //! 4. Run the teardown, outside every lock, exactly once.
-//! 5. [`finish`]: store the result, mark Closed, fire `closed()`, and remove
-//!    the process from its parents' edge sets, which may advance them.
+//! 5. [`finish`]: store the result, remove the process from its parents'
+//!    edge sets (which may advance them), then mark Closed and fire
+//!    `closed()`: whoever sees a process Closed also sees it unlinked.
 
 use std::borrow::Cow;
 
@@ -211,16 +212,10 @@ fn finish(p: &Process, d: &mut Driver) {
         };
         st.result = Some(result.clone());
         st.task = None;
-        inner
-            .phase
-            .store(CLOSED, std::sync::atomic::Ordering::Release);
         (std::mem::take(&mut st.parents), result, name)
     };
-    match &result {
-        Ok(()) => debug!(parent: &inner.span, "closed"),
-        Err(e) => debug!(parent: &inner.span, error = %e, "closed with an error"),
-    }
-    inner.notify.notify_waiters();
+    // Leave the parents before announcing Closed, so that whoever sees this
+    // process Closed also sees it gone from every edge set.
     for link in links.into_vec() {
         let Some(parent) = link.parent.upgrade() else {
             continue;
@@ -246,6 +241,14 @@ fn finish(p: &Process, d: &mut Driver) {
             d.advance.push(Process { inner: parent });
         }
     }
+    inner
+        .phase
+        .store(CLOSED, std::sync::atomic::Ordering::Release);
+    match &result {
+        Ok(()) => debug!(parent: &inner.span, "closed"),
+        Err(e) => debug!(parent: &inner.span, error = %e, "closed with an error"),
+    }
+    inner.notify.notify_waiters();
 }
 
 fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {

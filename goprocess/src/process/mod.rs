@@ -600,6 +600,9 @@ impl Process {
     /// std::thread::spawn(move || p.close_blocking()).join().unwrap().unwrap();
     /// ```
     pub fn close_blocking(&self) -> Result<(), Error> {
+        if let Some(answer) = self.shortcut() {
+            return answer;
+        }
         match tokio::runtime::Handle::try_current() {
             Err(_) => runtime::block_on(self.close()),
             Ok(handle) => match handle.runtime_flavor() {

@@ -3,8 +3,10 @@
 //! # Invariants
 //!
 //! 1. `Inner::phase` only moves forward: `RUNNING` → `CLOSING` → `CLOSED`.
-//!    It mirrors `State::step` and is written only with the state lock
-//!    held, so a reader that sees `CLOSED` also sees the stored result.
+//!    It follows `State::step`: `CLOSING` is stored under the lock as the
+//!    step leaves `Running`; `CLOSED` is stored last, after the result is
+//!    stored and the process has left every parent's edge set, so a reader
+//!    that sees `CLOSED` also sees both.
 //! 2. Every edge `p → q` lives in exactly one place, `p.edges[key]`, and `q`
 //!    holds the back-link `(p, key)` in `q.parents`. Only `q` removes the
 //!    edge (when `q` closes, or when it refuses a link because it had
@@ -81,6 +83,27 @@ impl Inner {
 
     pub(crate) fn phase(&self) -> u8 {
         self.phase.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Inner {
+    /// Frees an abandoned tree without recursion: a chain a million deep
+    /// that is dropped unclosed must not overflow the stack.
+    fn drop(&mut self) {
+        let st = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if st.edges.len() == 0 {
+            return;
+        }
+        let mut orphans: Vec<Process> = st.edges.take_all().map(|e| e.target).collect();
+        while let Some(p) = orphans.pop() {
+            if let Ok(mut inner) = std::sync::Arc::try_unwrap(p.inner) {
+                let st = inner
+                    .state
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner);
+                orphans.extend(st.edges.take_all().map(|e| e.target));
+            }
+        }
     }
 }
 
@@ -301,6 +324,18 @@ impl<T> Slab<T> {
             }
         }
         Some(value)
+    }
+
+    /// Removes every value.
+    pub(crate) fn take_all(&mut self) -> impl Iterator<Item = T> {
+        self.free = NO_FREE;
+        self.len = 0;
+        std::mem::take(&mut self.entries)
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::Occupied(v) => Some(v),
+                Entry::Vacant(_) => None,
+            })
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
