@@ -195,6 +195,8 @@ pub mod context;
 pub mod periodic;
 pub mod ratelimit;
 pub mod signal;
+#[cfg(unix)]
+pub use signal::with_signals;
 // ---- end of sub-modules ----
 
 #[doc(hidden)]
