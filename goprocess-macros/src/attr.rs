@@ -9,7 +9,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitStr, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{CFG, CHILD, CRATE, FIELD_ATTRS, NO_WAIT, Symbol, WAIT_FOR};
+use crate::symbol::{CFG, CHILD, CRATE, FIELD_ATTRS, NO_WAIT, PROCESS, Symbol, TEARDOWN, WAIT_FOR};
 
 /// Parses the arguments of `#[process(..)]` / `#[teardown(..)]`: nothing, or
 /// `crate = "path"`. Returns the override, if one was given and is valid.
@@ -54,10 +54,15 @@ pub(crate) fn crate_override(cx: &Ctxt, args: TokenStream, macro_name: Symbol) -
         }
     });
     if let Err(error) = parser.parse2(args) {
-        cx.error_at(
-            error.span(),
-            format!("{error}; #[{macro_name}] takes no arguments or `crate = \"path\"`"),
-        );
+        let message = error.to_string();
+        if message.contains("crate = ") {
+            cx.syn_error(error);
+        } else {
+            cx.error_at(
+                error.span(),
+                format!("{message}; #[{macro_name}] takes no arguments or `crate = \"path\"`"),
+            );
+        }
     }
     krate
 }
@@ -145,6 +150,17 @@ impl<'a> FieldAttrs<'a> {
                 }
             } else if path == CFG {
                 this.cfgs.push(attr);
+            } else if path == TEARDOWN {
+                cx.error_spanned_by(
+                    attr,
+                    "#[teardown] goes on one method of the struct's `impl` block, not on a field: \
+                     `impl MyProcess { #[teardown] async fn close(&self) { .. } }`",
+                );
+            } else if path == PROCESS {
+                cx.error_spanned_by(
+                    attr,
+                    "#[process] goes on the struct; on a field, use `#[child]` or `#[wait_for]`",
+                );
             } else if let Some(ident) = path.get_ident().filter(|ident| is_near_miss(ident)) {
                 cx.error_spanned_by(
                     attr,

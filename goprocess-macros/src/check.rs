@@ -43,12 +43,24 @@ pub(crate) fn check(cx: &Ctxt, process: &Process) -> Stages {
     }
 }
 
+/// Whether an attribute next to `#[process]` is a mistake that
+/// [`check_struct_attrs`] reports; such attributes are left out of the
+/// output so that they are reported once.
+pub(crate) fn is_misplaced_struct_attr(attr: &Attribute) -> bool {
+    is_duplicate_process(attr) || FIELD_ATTRS.iter().any(|known| attr.path() == *known)
+}
+
+fn is_duplicate_process(attr: &Attribute) -> bool {
+    let name = path_to_string(attr.path());
+    attr.path() == PROCESS || name == "goprocess::process" || name == "::goprocess::process"
+}
+
 /// Attributes next to `#[process]` on the struct itself.
 pub(crate) fn check_struct_attrs(cx: &Ctxt, attrs: &[Attribute]) {
     for attr in attrs {
         let path = attr.path();
         let name = path_to_string(path);
-        if path == PROCESS || name == "goprocess::process" || name == "::goprocess::process" {
+        if is_duplicate_process(attr) {
             cx.error_spanned_by(attr, "duplicate #[process] on this struct; remove this one");
         } else if FIELD_ATTRS.iter().any(|known| path == *known) {
             cx.error_spanned_by(

@@ -1,7 +1,7 @@
 //! Code generation for `#[process]`: the struct without its helper
 //! attributes, `impl Spec`, and the inherent `SHUTDOWN_ORDER`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Fields, Generics, Ident, Item, ItemStruct, Path, Visibility};
@@ -25,8 +25,10 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     match item {
         Item::Struct(item) => process_struct(cx, &item, krate),
-        Item::Enum(item) => {
+        Item::Enum(mut item) => {
             check::check_struct_attrs(&cx, &item.attrs);
+            item.attrs
+                .retain(|attr| !check::is_misplaced_struct_attr(attr));
             cx.error_spanned_by(
                 item.enum_token,
                 format!(
@@ -38,8 +40,10 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
             let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
             with_errors(cx, quote!(#item #stub))
         }
-        Item::Union(item) => {
+        Item::Union(mut item) => {
             check::check_struct_attrs(&cx, &item.attrs);
+            item.attrs
+                .retain(|attr| !check::is_misplaced_struct_attr(attr));
             cx.error_spanned_by(
                 item.union_token,
                 format!(
@@ -107,6 +111,24 @@ pub(crate) fn default_crate() -> Path {
     syn::parse_quote!(::goprocess)
 }
 
+/// `tokens` with every span set to `span` (keeping each token's hygiene is
+/// not needed: paths in generated code are absolute or user-given).
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                token = TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}
+
 /// `output`, followed by the errors recorded in `cx`, if any.
 pub(crate) fn with_errors(cx: Ctxt, output: TokenStream) -> TokenStream {
     match cx.check() {
@@ -129,6 +151,8 @@ fn span_of_item_keyword(item: &Item) -> Span {
 /// The struct as the user wrote it, minus the attributes `#[process]` reads.
 fn strip_helpers(item: &ItemStruct) -> ItemStruct {
     let mut item = item.clone();
+    item.attrs
+        .retain(|attr| !check::is_misplaced_struct_attr(attr));
     for field in item.fields.iter_mut() {
         field.attrs.retain(|attr| !is_field_helper(attr));
     }
@@ -181,37 +205,47 @@ fn teardown_fn(krate: &Path) -> TokenStream {
 
 /// The type check and the `Wiring` call of one field, if it has a role.
 fn wire_field(process: &Process, field: &Field, wiring: &Ident) -> Option<TokenStream> {
-    let krate = &process.krate;
-    let ident = field.ident;
     let name = &field.name;
     let ty = field.ty;
+    // The type check and the call are spanned at the field's type, so a type
+    // that is not a `Field` is reported once, there (rustc drops a second
+    // error for the same unmet bound at the same span).
+    let span = ty.span();
+    let wiring = &Ident::new(&wiring.to_string(), Span::mixed_site().located_at(span));
+    let value = access(field, span);
     let call = match field.role() {
         Role::Plain => return None,
         Role::Child if field.wait_targets().is_empty() => {
-            quote!(#wiring.child(#name, &self.#ident);)
+            quote_spanned!(span=> #wiring.child(#name, #value);)
         }
         Role::Child => {
-            let after = field.wait_targets().iter().map(|target| {
-                // The target as declared, so `r#type` stays a valid field access.
-                let declared = process
-                    .field(&syn::ext::IdentExt::unraw(target).to_string())
-                    .map_or(target, |(_, field)| field.ident);
-                quote!(&self.#declared)
+            let after = field.wait_targets().iter().filter_map(|target| {
+                let (_, target) = process.field(&syn::ext::IdentExt::unraw(target).to_string())?;
+                Some(access(target, target.ty.span()))
             });
-            quote!(#wiring.child_after(#name, &self.#ident, &[#(#after),*]);)
+            quote_spanned!(span=> #wiring.child_after(#name, #value, &[#(#after),*]);)
         }
-        Role::ChildNoWait => quote!(#wiring.child_no_wait(#name, &self.#ident);),
-        Role::WaitFor => quote!(#wiring.wait_for(#name, &self.#ident);),
+        Role::ChildNoWait => quote_spanned!(span=> #wiring.child_no_wait(#name, #value);),
+        Role::WaitFor => quote_spanned!(span=> #wiring.wait_for(#name, #value);),
     };
-    let cfgs = &field.attrs.cfgs;
-    let assert = quote_spanned! {ty.span()=>
+    let krate = respan(process.krate.to_token_stream(), span);
+    let assert = quote_spanned! {span=>
         #krate::__private::assert_field::<#ty>();
     };
+    let cfgs = &field.attrs.cfgs;
     Some(if cfgs.is_empty() {
         quote!(#assert #call)
     } else {
         quote!(#(#cfgs)* { #assert #call })
     })
+}
+
+/// `&self.field`, spanned at `span`; the field as declared, so `r#type`
+/// stays a valid field access.
+fn access(field: &Field, span: Span) -> TokenStream {
+    let mut member = field.ident.clone();
+    member.set_span(span);
+    quote_spanned!(span=> &self.#member)
 }
 
 /// The inherent `SHUTDOWN_ORDER`, documented with its actual stages.

@@ -2,12 +2,12 @@
 //! the hidden `__goprocess_teardown` that `impl Spec` calls.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::{FnArg, Ident, ImplItemFn, Path, ReceiverKind, ReturnType, Safety, Signature, Type};
 
 use crate::attr;
 use crate::ctxt::Ctxt;
-use crate::expand::{default_crate, with_errors};
+use crate::expand::{default_crate, respan, with_errors};
 use crate::symbol::TEARDOWN;
 
 const WHERE: &str = "#[teardown] goes on one method of the struct's inherent impl: \
@@ -58,7 +58,7 @@ fn check_signature(cx: &Ctxt, sig: &Signature) {
     if !sig.generics.params.is_empty() {
         cx.error_spanned_by(
             &sig.generics,
-            format!("#[teardown] method `{name}` cannot be generic: the runtime calls it without type arguments; remove `{}`", quote_tokens(&sig.generics)),
+            format!("#[teardown] method `{name}` cannot be generic: the runtime calls it without type arguments; remove its generic parameters"),
         );
     }
     if let Some(where_clause) = &sig.generics.where_clause {
@@ -197,13 +197,18 @@ fn quote_tokens<T: quote::ToTokens>(tokens: &T) -> String {
 fn hidden_items(krate: &Path, sig: &Signature) -> TokenStream {
     let this = Ident::new("this", Span::mixed_site());
     let method = &sig.ident;
+    // A teardown that does not fit the runtime (its error is not
+    // `Into<BoxError>`, its future is not `Send`) is reported at its name.
+    let span = method.span();
+    let this_there = Ident::new("this", Span::mixed_site().located_at(span));
+    let krate_there = respan(krate.to_token_stream(), span);
     let body = if sig.asyncness.is_some() {
-        quote_spanned! {sig.ident.span()=>
-            #krate::__private::async_teardown(async move { Self::#method(&#this).await })
+        quote_spanned! {span=>
+            #krate_there::__private::async_teardown(async move { Self::#method(&#this_there).await })
         }
     } else {
-        quote_spanned! {sig.ident.span()=>
-            #krate::__private::sync_teardown(move || Self::#method(&#this))
+        quote_spanned! {span=>
+            #krate_there::__private::sync_teardown(move || Self::#method(&#this_there))
         }
     };
     quote! {

@@ -1,0 +1,6 @@
+use goprocess::process;
+
+#[process(crate = "not a path")]
+struct App {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use goprocess::process;
+
+#[process(crate = goprocess)]
+struct App {}
+
+fn main() {}

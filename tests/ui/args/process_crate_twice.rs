@@ -1,0 +1,6 @@
+use goprocess::process;
+
+#[process(crate = "goprocess", crate = "::goprocess")]
+struct App {}
+
+fn main() {}

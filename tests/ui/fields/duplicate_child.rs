@@ -1,0 +1,10 @@
+use goprocess::{process, Process};
+
+#[process]
+struct App {
+    #[child]
+    #[child(no_wait)]
+    http: Process,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use goprocess::{process, Process};
+
+#[process]
+#[child]
+struct App {
+    http: Process,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use goprocess::{process, Process};
+
+#[process]
+struct App {
+    #[child(no_wait)]
+    #[wait_for]
+    metrics: Process,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use goprocess::{process, Process};
+
+#[process]
+struct App {
+    #[child]
+    http: Process,
+    #[wait_for(http)]
+    db: Process,
+}
+
+fn main() {}

@@ -1,0 +1,77 @@
+// The expansion is clean under the strictest common lint settings, and
+// does not depend on the prelude: user types named like std's are in scope.
+#![deny(warnings, clippy::all, missing_docs, unreachable_pub, unused_qualifications)]
+//! A crate with public and private process structs.
+
+use goprocess::{process, teardown, Handle, Process, Start};
+
+#[allow(dead_code)]
+struct Result;
+#[allow(dead_code)]
+struct Option;
+#[allow(dead_code)]
+struct Vec;
+#[allow(dead_code)]
+struct Arc;
+#[allow(dead_code)]
+struct Box;
+#[allow(dead_code)]
+struct String;
+#[allow(dead_code)]
+trait Send {}
+#[allow(dead_code)]
+trait Sync {}
+#[allow(dead_code)]
+fn drop() {}
+
+/// A public process.
+#[process]
+pub struct Http {
+    #[child]
+    listener: Process,
+}
+
+impl Http {
+    #[teardown]
+    async fn stop(&self) -> std::result::Result<(), std::io::Error> {
+        Ok(())
+    }
+}
+
+#[process]
+struct Db {
+    #[child]
+    pool: std::vec::Vec<Process>,
+    #[child]
+    #[wait_for(pool)]
+    writer: std::option::Option<Process>,
+}
+
+impl Db {
+    #[teardown]
+    fn flush(&self) {}
+}
+
+#[process]
+struct App {
+    #[child]
+    http: Handle<Http>,
+    #[child]
+    #[wait_for(http)]
+    db: Handle<Db>,
+    #[child(no_wait)]
+    metrics: Process,
+    #[wait_for]
+    journal: Process,
+    name: &'static str,
+}
+
+fn main() {
+    let _ = App::SHUTDOWN_ORDER;
+    let _ = |listener: Process, writer: Process, metrics: Process, journal: Process| {
+        let http = Http { listener }.start();
+        let db = Db { pool: std::vec::Vec::new(), writer: Some(writer) }.start();
+        let app = App { http, db, metrics, journal, name: "app" }.start();
+        app.name
+    };
+}

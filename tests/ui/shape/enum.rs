@@ -1,0 +1,9 @@
+use goprocess::process;
+
+#[process]
+enum App {
+    Http,
+    Grpc,
+}
+
+fn main() {}

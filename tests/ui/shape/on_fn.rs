@@ -1,0 +1,6 @@
+use goprocess::process;
+
+#[process]
+fn app() {}
+
+fn main() {}

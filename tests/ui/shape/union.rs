@@ -1,0 +1,9 @@
+use goprocess::process;
+
+#[process]
+union Bits {
+    a: u32,
+    b: f32,
+}
+
+fn main() {}

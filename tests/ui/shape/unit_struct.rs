@@ -1,0 +1,6 @@
+use goprocess::process;
+
+#[process]
+struct Flusher;
+
+fn main() {}

@@ -1,0 +1,6 @@
+use goprocess::teardown;
+
+#[teardown]
+fn close() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use goprocess::teardown;
+
+#[teardown]
+struct Db {}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use goprocess::{process, teardown};
+
+#[process]
+struct Db {}
+
+impl Db {
+    #[teardown]
+    fn close(self) {}
+}
+
+fn main() {}

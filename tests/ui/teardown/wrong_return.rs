@@ -1,0 +1,13 @@
+use goprocess::{process, teardown};
+
+#[process]
+struct Db {}
+
+impl Db {
+    #[teardown]
+    fn close(&self) -> bool {
+        true
+    }
+}
+
+fn main() {}
