@@ -183,6 +183,7 @@
 mod error;
 mod process;
 mod runtime;
+mod sync;
 
 pub use error::{BoxError, ChildError, Error, ErrorKind, IntoProcessResult};
 pub use process::go as spawn;

@@ -3,18 +3,24 @@
 //! holding two process locks.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 
 use super::Driver;
 use super::state::{Edge, EdgeKind, Link, Step};
 use crate::Process;
 use crate::error::{Error, ErrorKind};
+use crate::sync::Mutex;
 
 /// Serialises "check for a cycle, then insert the edge" between existing
 /// processes, so two racing relations cannot close a cycle together.
 /// Edges to fresh processes (`with_parent`, `go`) cannot make a cycle and
 /// skip it, so the hot path never touches it.
+#[cfg(not(goprocess_loom))]
 static GRAPH: Mutex<()> = Mutex::new(());
+#[cfg(goprocess_loom)]
+loom::lazy_static! {
+    static ref GRAPH: Mutex<()> = Mutex::new(());
+}
 
 /// Links a parent to a child that no one else can reach yet.
 ///

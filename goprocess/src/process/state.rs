@@ -29,8 +29,8 @@
 //! process function, waker) ever runs with a lock held.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, Weak};
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -38,6 +38,7 @@ use tokio_util::sync::CancellationToken;
 use super::teardown::Teardown;
 use crate::Process;
 use crate::error::{ChildError, Error};
+use crate::sync::{AtomicU8, Mutex, MutexGuard};
 
 pub(crate) const RUNNING: u8 = 0;
 pub(crate) const CLOSING: u8 = 1;

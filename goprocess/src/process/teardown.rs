@@ -45,11 +45,16 @@ impl Teardown {
     }
 }
 
+#[cfg(not(goprocess_loom))]
 thread_local! {
     /// The process whose teardown this thread is running (sync teardowns,
     /// and each poll of an async one), so calls a teardown makes on its own
     /// process can answer at once instead of waiting for themselves.
     static CURRENT_TEARDOWN: Cell<u64> = const { Cell::new(0) };
+}
+#[cfg(goprocess_loom)]
+loom::thread_local! {
+    static CURRENT_TEARDOWN: Cell<u64> = Cell::new(0);
 }
 
 pub(crate) fn in_own_teardown(id: u64) -> bool {
