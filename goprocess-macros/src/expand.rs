@@ -284,10 +284,10 @@ fn inherent_const(
 
 fn order_doc(process: &Process, stages: &Stages) -> Vec<String> {
     let mut doc = vec![format!(
-        " The stages in which the process of a `{}` closes its `#[child]` fields,",
+        " The stages in which a started `{}` closes its `#[child]` fields, derived",
         process.name
     )];
-    doc.push(" derived at compile time from their `#[wait_for(..)]` attributes:".to_owned());
+    doc.push(" at compile time from their `#[wait_for(..)]` attributes:".to_owned());
     doc.push(String::new());
     if stages.is_empty() {
         doc.push(format!(

@@ -5,9 +5,11 @@
 //! expand to. This crate is an implementation detail; its version is pinned
 //! exactly by `goprocess`.
 //!
-//! Inside: thin entry points over parse ([`attr`](crate)) → model → check
-//! → expand; errors are collected in a context and reported together, next
-//! to the best output that can still be produced.
+//! Inside: thin entry points over parse (`attr`) → model (`model`) → check
+//! (`check`, `order`) → expand (`expand`, `teardown`); errors are collected
+//! in a context (`ctxt`) and reported together, next to the best output that
+//! can still be produced. `docs/macros.md` in the repository shows the
+//! expansion and the error messages.
 
 #![deny(missing_docs, unreachable_pub)]
 
@@ -123,7 +125,8 @@ pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
 /// be:
 ///
 /// - in an inherent impl that covers every instantiation of the struct
-///   (`impl<T> Pool<T>`, not `impl Pool<u32>`);
+///   (`impl<T> Pool<T>`, not `impl Pool<u32>`: a teardown in a narrower impl
+///   is silently not used);
 /// - a `fn` or `async fn` taking exactly `&self`, without generic
 ///   parameters;
 /// - returning nothing, `()`, or `Result<(), E>` with `E: Into<BoxError>`

@@ -25,8 +25,8 @@ impl ::goprocess::__private::Spec for App {
     }
 }
 impl App {
-    /// The stages in which the process of a `App` closes its `#[child]` fields,
-    /// derived at compile time from their `#[wait_for(..)]` attributes:
+    /// The stages in which a started `App` closes its `#[child]` fields, derived
+    /// at compile time from their `#[wait_for(..)]` attributes:
     ///
     /// 1. `http`
     /// 2. `db` (after `http`)

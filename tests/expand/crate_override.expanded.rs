@@ -17,8 +17,8 @@ impl gp2::__private::Spec for Renamed {
     }
 }
 impl Renamed {
-    /// The stages in which the process of a `Renamed` closes its `#[child]` fields,
-    /// derived at compile time from their `#[wait_for(..)]` attributes:
+    /// The stages in which a started `Renamed` closes its `#[child]` fields, derived
+    /// at compile time from their `#[wait_for(..)]` attributes:
     ///
     /// 1. `inner`
     ///

@@ -31,8 +31,8 @@ impl<W, const N: usize> Pool<W, N>
 where
     W: AsProcess + Send + Sync + 'static,
 {
-    /// The stages in which the process of a `Pool` closes its `#[child]` fields,
-    /// derived at compile time from their `#[wait_for(..)]` attributes:
+    /// The stages in which a started `Pool` closes its `#[child]` fields, derived
+    /// at compile time from their `#[wait_for(..)]` attributes:
     ///
     /// 1. `workers`
     /// 2. `supervisor` (after `workers`)

@@ -36,8 +36,8 @@ impl ::goprocess::__private::Spec for Service {
     }
 }
 impl Service {
-    /// The stages in which the process of a `Service` closes its `#[child]` fields,
-    /// derived at compile time from their `#[wait_for(..)]` attributes:
+    /// The stages in which a started `Service` closes its `#[child]` fields, derived
+    /// at compile time from their `#[wait_for(..)]` attributes:
     ///
     /// 1. `metrics` (not waited for), `type`, `tracer`
     /// 2. `workers` (after `type`)

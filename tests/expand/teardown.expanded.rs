@@ -15,8 +15,8 @@ impl ::goprocess::__private::Spec for Db {
     }
 }
 impl Db {
-    /// The stages in which the process of a `Db` closes its `#[child]` fields,
-    /// derived at compile time from their `#[wait_for(..)]` attributes:
+    /// The stages in which a started `Db` closes its `#[child]` fields, derived
+    /// at compile time from their `#[wait_for(..)]` attributes:
     ///
     /// (none: `Db` has no `#[child]` fields)
     ///
@@ -61,8 +61,8 @@ impl ::goprocess::__private::Spec for Cache {
     }
 }
 impl Cache {
-    /// The stages in which the process of a `Cache` closes its `#[child]` fields,
-    /// derived at compile time from their `#[wait_for(..)]` attributes:
+    /// The stages in which a started `Cache` closes its `#[child]` fields, derived
+    /// at compile time from their `#[wait_for(..)]` attributes:
     ///
     /// 1. `flusher`
     ///
@@ -98,8 +98,8 @@ impl ::goprocess::__private::Spec for Stateless {
     }
 }
 impl Stateless {
-    /// The stages in which the process of a `Stateless` closes its `#[child]` fields,
-    /// derived at compile time from their `#[wait_for(..)]` attributes:
+    /// The stages in which a started `Stateless` closes its `#[child]` fields, derived
+    /// at compile time from their `#[wait_for(..)]` attributes:
     ///
     /// (none: `Stateless` has no `#[child]` fields)
     ///
