@@ -43,8 +43,9 @@
 //!    full interval).
 //! 6. A zero interval is refused with a panic at the call (as
 //!    [`tokio::time::interval`] does), naming the fix; never a busy loop.
-//!    An interval longer than 30 years is treated as 30 years (in effect,
-//!    never).
+//!    An interval shorter than 1 ms (tokio's timer resolution) is rounded
+//!    up to 1 ms, so a tiny interval is not a busy loop either; one longer
+//!    than 30 years is treated as 30 years (in effect, never).
 //!
 //! The free functions make root processes, like Go. To make the periodic
 //! process a child of another process, or to change the missed-tick
@@ -85,6 +86,10 @@ use crate::{IntoProcessResult, Process};
 /// Intervals are capped here, so deadline arithmetic never overflows
 /// (tokio's own "far future" is the same 30 years).
 const MAX_INTERVAL: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
+
+/// tokio's timer resolution. A shorter interval cannot be honoured, and a
+/// ticker of 1 ns would run back to back: a busy loop.
+const MIN_INTERVAL: Duration = Duration::from_millis(1);
 
 /// Calls `f` in a new child process, then waits `interval` after that run
 /// has closed, and repeats (Go: `Every`). The first run comes one
@@ -783,8 +788,9 @@ impl Builder {
     }
 }
 
-/// Refuses a zero interval (it would run back to back) and caps absurd
-/// ones, so deadline arithmetic cannot overflow.
+/// Refuses a zero interval (it would run back to back), rounds tiny ones
+/// up to the timer's resolution and caps absurd ones, so deadline
+/// arithmetic cannot overflow.
 #[track_caller]
 fn checked_interval(interval: Duration, what: &str) -> Duration {
     assert!(
@@ -792,7 +798,7 @@ fn checked_interval(interval: Duration, what: &str) -> Duration {
         "{what}: the interval must be greater than zero (a zero interval would run `f` \
          back to back); pass a positive Duration such as `Duration::from_millis(100)`"
     );
-    interval.min(MAX_INTERVAL)
+    interval.clamp(MIN_INTERVAL, MAX_INTERVAL)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
