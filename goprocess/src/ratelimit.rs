@@ -8,7 +8,10 @@
 //!
 //! 1. A slot is taken when a limited child starts, and given back when that
 //!    child has *closed*, its own children included (so work a child hands
-//!    to its children still counts against the limit).
+//!    to its children still counts against the limit). A small task per
+//!    limited child (Go uses a goroutine) waits for the close and gives the
+//!    slot back: a moment after [`closed`](Process::closed) resolves, so
+//!    [`available_slots`](RateLimiter::available_slots) may lag it briefly.
 //! 2. [`RateLimiter::go`] is not limited and takes no slot (as Go).
 //! 3. Unlike Go (which panics), once the limiter is closing,
 //!    `limited_go` starts nothing: a caller waiting for a slot returns at
