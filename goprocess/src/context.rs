@@ -83,8 +83,9 @@ use crate::{BoxError, Process};
 /// ```
 #[track_caller]
 pub fn with_token(token: CancellationToken) -> Process {
+    let handle = crate::runtime::require("goprocess::context::with_token");
     let p = Process::new();
-    close_after_token(&p, token);
+    watch(&handle, &p, token);
     p
 }
 
@@ -117,8 +118,9 @@ pub fn with_token_and_teardown<F>(token: CancellationToken, tf: F) -> Process
 where
     F: FnOnce() -> Result<(), BoxError> + Send + 'static,
 {
+    let handle = crate::runtime::require("goprocess::context::with_token_and_teardown");
     let p = Process::with_teardown(tf);
-    close_after_token(&p, token);
+    watch(&handle, &p, token);
     p
 }
 
@@ -150,8 +152,9 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
 {
+    let handle = crate::runtime::require("goprocess::context::with_token_and_async_teardown");
     let p = Process::with_async_teardown(tf);
-    close_after_token(&p, token);
+    watch(&handle, &p, token);
     p
 }
 
@@ -186,11 +189,12 @@ where
 /// ```
 #[track_caller]
 pub fn wait_for_token(token: CancellationToken, p: &Process) {
-    crate::runtime::require("goprocess::context::wait_for_token");
-    if p.inner.background || p.is_closed() {
+    let handle = crate::runtime::require("goprocess::context::wait_for_token");
+    if p.inner.background || p.is_closed() || token.is_cancelled() {
         return;
     }
-    let q = with_token(token);
+    let q = Process::new();
+    watch(&handle, &q, token);
     if p.wait_for(&q).is_err() {
         // `p` closed meanwhile: nobody waits for `q`, so end its helper.
         Driver::close(&q);
@@ -226,6 +230,12 @@ pub fn wait_for_token(token: CancellationToken, p: &Process) {
 #[track_caller]
 pub fn close_after_token(p: &Process, token: CancellationToken) {
     let handle = crate::runtime::require("goprocess::context::close_after_token");
+    watch(&handle, p, token);
+}
+
+/// Closes `p` when `token` is cancelled: at once if it is, else from a
+/// task that also ends when `p` starts closing.
+fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken) {
     if p.inner.background || p.is_closing() {
         return;
     }
