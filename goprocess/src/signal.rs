@@ -54,8 +54,8 @@ use crate::process::Driver;
 /// # Panics
 ///
 /// If no tokio runtime is running on this thread, if the runtime has no
-/// I/O driver (build it with `enable_all()` or `enable_io()`), or if a
-/// signal cannot be handled (`SIGKILL`, `SIGSTOP`, `SIGILL`, `SIGFPE`,
+/// I/O driver (build it with `enable_all()` or `enable_io()`; tokio's
+/// panic says so), or if a signal cannot be handled (`SIGKILL`, `SIGSTOP`, `SIGILL`, `SIGFPE`,
 /// `SIGSEGV`, or not a signal number). [`Shutdown::try_start`] returns the
 /// error instead.
 ///
@@ -224,13 +224,15 @@ impl Shutdown {
     ///
     /// # Errors
     ///
-    /// If the runtime has no I/O driver (build it with `enable_all()` or
-    /// `enable_io()`), or a signal cannot be handled (`SIGKILL`, `SIGSTOP`,
-    /// `SIGILL`, `SIGFPE`, `SIGSEGV`, or not a signal number).
+    /// If a signal cannot be handled (`SIGKILL`, `SIGSTOP`, `SIGILL`,
+    /// `SIGFPE`, `SIGSEGV`, or not a signal number), or the operating
+    /// system refuses the handler.
     ///
     /// # Panics
     ///
-    /// If no tokio runtime is running on this thread.
+    /// If no tokio runtime is running on this thread, or it has no I/O
+    /// driver (build it with `enable_all()` or `enable_io()`; tokio's panic
+    /// says so).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -288,6 +290,7 @@ impl Shutdown {
     }
 
     #[cfg(unix)]
+    #[track_caller]
     fn listen(&self) -> io::Result<Listener> {
         let mut streams = Vec::with_capacity(self.signals.len());
         for &kind in &self.signals {
@@ -296,8 +299,7 @@ impl Shutdown {
                     e.kind(),
                     format!(
                         "cannot listen for signal {} ({e}); SIGKILL, SIGSTOP, SIGILL, SIGFPE and \
-                         SIGSEGV cannot be handled, and the tokio runtime needs its I/O driver \
-                         (`enable_all()` or `enable_io()`)",
+                         SIGSEGV cannot be handled",
                         kind.as_raw_value()
                     ),
                 )
@@ -308,16 +310,10 @@ impl Shutdown {
     }
 
     #[cfg(windows)]
+    #[track_caller]
     fn listen(&self) -> io::Result<Listener> {
-        let ctrl_c = tokio::signal::windows::ctrl_c().map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "cannot listen for Ctrl-C ({e}); the tokio runtime needs its I/O driver \
-                     (`enable_all()` or `enable_io()`)"
-                ),
-            )
-        })?;
+        let ctrl_c = tokio::signal::windows::ctrl_c()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot listen for Ctrl-C ({e})")))?;
         Ok(Listener { ctrl_c })
     }
 
