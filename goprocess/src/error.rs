@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::process::ShutdownReport;
+
 /// The error type teardowns and process functions may return: any error that
 /// can cross threads.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -143,6 +145,7 @@ struct ErrorInner {
     also: Option<Error>,
     children: Vec<ChildError>,
     omitted_children: usize,
+    report: Option<ShutdownReport>,
 }
 
 impl Error {
@@ -161,6 +164,7 @@ impl Error {
                 also: None,
                 children: Vec::new(),
                 omitted_children: 0,
+                report: None,
             }),
         }
     }
@@ -187,6 +191,14 @@ impl Error {
         inner.also = also;
         inner.children = children;
         inner.omitted_children = omitted_children;
+        self
+    }
+
+    pub(crate) fn with_report(mut self, report: ShutdownReport) -> Error {
+        match Arc::get_mut(&mut self.inner) {
+            Some(inner) => inner.report = Some(report),
+            None => unreachable!("errors get their report before they are shared"),
+        }
         self
     }
 
@@ -293,6 +305,27 @@ impl Error {
         self.inner.omitted_children
     }
 
+    /// For [`ErrorKind::Timeout`]: what was still open when the budget ran
+    /// out, and what each open process was waiting for.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let app = Process::new().named("app");
+    /// app.go(|_| std::future::pending::<()>()).named("stuck");
+    /// let err = app.close_within(Duration::from_secs(5)).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Timeout);
+    /// let report = err.shutdown_report().unwrap();
+    /// assert_eq!(report.open()[1].path().join("/"), "app/stuck");
+    /// # }
+    /// ```
+    pub fn shutdown_report(&self) -> Option<&ShutdownReport> {
+        self.inner.report.as_ref()
+    }
+
     /// A second failure of the same process: when its function failed and
     /// its teardown failed too, the error is the function's and this is the
     /// teardown's.
@@ -331,6 +364,10 @@ impl fmt::Display for Error {
         }
         if let Some(source) = &inner.source {
             write!(f, ": {source}")?;
+        }
+        if let Some(report) = &inner.report {
+            let open: Vec<String> = report.open().iter().map(|o| o.to_string()).collect();
+            write!(f, "; still open: {}", open.join(", "))?;
         }
         if let Some(also) = &inner.also {
             write!(f, "; then {also}")?;
@@ -375,6 +412,9 @@ impl fmt::Debug for Error {
         }
         if inner.omitted_children > 0 {
             d.field("omitted_children", &inner.omitted_children);
+        }
+        if let Some(report) = &inner.report {
+            d.field("report", report);
         }
         d.finish()
     }

@@ -25,7 +25,7 @@ pub(crate) fn require(what: &str) -> Handle {
 
 /// Spawns `fut` on the current runtime, else on `home`, else on the
 /// fallback runtime. Never fails, needs no runtime on this thread.
-pub(crate) fn spawn_anywhere<F>(home: Option<Handle>, fut: F)
+pub(crate) fn spawn_anywhere<F>(home: Option<Handle>, fut: F) -> tokio::task::AbortHandle
 where
     F: Future<Output = ()> + Send + 'static,
 {
@@ -34,7 +34,7 @@ where
         .or(home)
         .unwrap_or_else(|| fallback().clone());
     // The JoinHandle is dropped: the task reports through its own guard.
-    drop(handle.spawn(fut));
+    handle.spawn(fut).abort_handle()
 }
 
 /// A current-thread runtime on its own thread, started the first time an

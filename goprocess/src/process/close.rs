@@ -75,7 +75,7 @@ impl Driver {
 /// Steps 1 and 2.
 fn begin_closing(p: &Process, d: &mut Driver) {
     let inner = &p.inner;
-    let token = {
+    let (token, budget) = {
         let mut st = inner.lock();
         if st.step != Step::Running || inner.background {
             return;
@@ -91,12 +91,17 @@ fn begin_closing(p: &Process, d: &mut Driver) {
                 .filter(|e| e.kind.closes())
                 .map(|e| e.target.clone()),
         );
-        st.closing_token.clone()
+        (st.closing_token.clone(), st.budget)
     };
     debug!(parent: &inner.span, "closing");
     inner.notify.notify_waiters();
     if let Some(token) = token {
         token.cancel();
+    }
+    if let Some(budget) = budget {
+        // The verdict also reaches the parents (detach) and the tracing
+        // output; nobody else is waiting for it here.
+        drop(super::deadline::start_timer(p, budget));
     }
     d.advance.push(p.clone());
 }
@@ -141,12 +146,16 @@ fn advance(p: &Process, d: &mut Driver) {
             trace!(parent: &p.inner.span, "teardown started");
             let started = std::time::Instant::now();
             let q = p.clone();
-            teardown::spawn_async(p.inner.id, make, home, move |result| {
+            let task = teardown::spawn_async(p.inner.id, make, home, move |result| {
                 trace_teardown_end(&q, started, &result);
                 let mut d = Driver::default();
                 teardown_done(&q, result, &mut d);
                 d.run();
             });
+            let mut st = p.inner.lock();
+            if st.step == Step::TearingDown {
+                st.teardown_task = Some(task);
+            }
         }
         Next::Teardown(None) => unreachable!("an absent teardown finishes directly"),
     }
@@ -172,6 +181,7 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
             st.teardown_error = Some(e);
         }
         st.step = Step::TornDown;
+        st.teardown_task = None;
         st.pending == 0
     };
     if finish_now {
@@ -227,7 +237,7 @@ fn finish(p: &Process, d: &mut Driver) {
             };
             debug_assert!(edge.target == *p, "a back-link names its own edge");
             let mut wake = false;
-            if edge.kind.waits() {
+            if edge.waiting {
                 st.pending -= 1;
                 wake = st.pending == 0;
                 if let (Err(e), true) = (&result, edge.kind.closes()) {
@@ -251,7 +261,7 @@ fn finish(p: &Process, d: &mut Driver) {
     inner.notify.notify_waiters();
 }
 
-fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {
+pub(super) fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {
     if st.step == Step::Closed {
         return;
     }

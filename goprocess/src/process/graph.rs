@@ -40,10 +40,7 @@ pub(super) fn link_fresh(parent: &Process, child: &Process) -> Result<(), Error>
                 "the parent had already closed; nothing was started",
             ));
         }
-        let key = st.edges.insert(Edge {
-            target: child.clone(),
-            kind: EdgeKind::Child,
-        });
+        let key = st.edges.insert(Edge::new(child.clone(), EdgeKind::Child));
         st.pending += 1;
         child.inner.lock().parents.push(Link {
             parent: Arc::downgrade(&parent.inner),
@@ -97,10 +94,7 @@ pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<
         if st.step == Step::Closed {
             None
         } else {
-            let key = st.edges.insert(Edge {
-                target: child.clone(),
-                kind,
-            });
+            let key = st.edges.insert(Edge::new(child.clone(), kind));
             if kind.waits() {
                 st.pending += 1;
             }
@@ -137,7 +131,7 @@ pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<
         let wake = {
             let mut st = parent.inner.lock();
             let edge = st.edges.remove(key);
-            if kind.waits() {
+            if edge.as_ref().is_some_and(|e| e.waiting) {
                 st.pending -= 1;
             }
             drop(edge);
@@ -168,7 +162,7 @@ fn reaches(from: &Process, to: &Process) -> bool {
         stack.extend(
             st.edges
                 .iter()
-                .filter(|e| e.kind.waits())
+                .filter(|e| e.waiting)
                 .map(|e| e.target.clone()),
         );
     }

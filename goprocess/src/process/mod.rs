@@ -1,6 +1,7 @@
 //! [`Process`]: one unit of work with a lifecycle, and its relations.
 
 mod close;
+mod deadline;
 mod graph;
 mod spawn;
 pub(crate) mod state;
@@ -11,10 +12,12 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 pub(crate) use self::close::Driver;
+pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
 use self::state::{CLOSED, CLOSING, Inner, State, Step};
@@ -283,7 +286,7 @@ impl Process {
                     if let Err(e) = r {
                         tracing::debug!(parent: &span, error = %e, "late teardown failed");
                     }
-                })
+                });
             }
         }
         Err(Error::refused(
@@ -499,6 +502,149 @@ impl Process {
             p.wait_phase(CLOSED).await;
             p.stored_result()
         }
+    }
+
+    /// Closes the process with a time budget.
+    ///
+    /// Like [`close`](Self::close), but once `budget` has run out and the
+    /// process is still not Closed, it returns `Err` of kind
+    /// [`ErrorKind::Timeout`] (at the deadline, never much later), whose
+    /// [`shutdown_report`](Error::shutdown_report) and `Display` name every
+    /// process of the subtree still open then and what each was waiting for.
+    /// At the deadline, each open process of the subtree is escalated as it
+    /// chose ([`escalation`](Self::escalation); by default the tokio tasks of
+    /// its `go` function and async teardown are aborted, so `closed()`
+    /// resolves and nothing is left running), and the process is detached
+    /// from its parents, which stop waiting for it. The same is reported as
+    /// a tracing `warn` event.
+    ///
+    /// A child's budget never exceeds its parent's remaining budget: the
+    /// escalation covers the whole subtree. Timers follow `tokio::time`, so
+    /// a paused test clock.
+    ///
+    /// # Errors
+    ///
+    /// As for [`close`](Self::close), and [`ErrorKind::Timeout`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future after its first poll does not stop the shutdown
+    /// nor the budget: the escalation still happens at the deadline.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let server = Process::new().named("server");
+    /// let conn = server.go(|_| async {
+    ///     std::future::pending::<()>().await // ignores closing()
+    /// }).named("conn");
+    /// let err = server.close_within(Duration::from_secs(10)).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Timeout);
+    /// assert!(err.to_string().contains("`server/conn`"), "{err}");
+    /// conn.closed().await; // its task was aborted
+    /// assert_eq!(conn.err().await.unwrap_err().kind(), ErrorKind::Aborted);
+    /// # }
+    /// ```
+    pub fn close_within(
+        &self,
+        budget: Duration,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let p = self.clone();
+        async move {
+            if let Some(answer) = p.shortcut() {
+                return answer;
+            }
+            // The timer starts first: a sync teardown that blocks inside
+            // `Driver::close` must not keep the budget from running out.
+            let verdict = deadline::start_timer(&p, budget);
+            Driver::close(&p);
+            if p.is_closed() {
+                return p.stored_result();
+            }
+            match verdict.await {
+                Ok(Some(timeout)) => Err(timeout),
+                _ => {
+                    p.wait_phase(CLOSED).await;
+                    p.stored_result()
+                }
+            }
+        }
+    }
+
+    /// Gives the process a close budget of its own (builder form of
+    /// [`set_close_timeout`](Self::set_close_timeout)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let db = goprocess::Process::new().named("db").close_timeout(Duration::from_secs(5));
+    /// ```
+    pub fn close_timeout(self, budget: Duration) -> Process {
+        self.set_close_timeout(budget);
+        self
+    }
+
+    /// Sets the process's own close budget: from its first close, however
+    /// it is closed (by hand, or with its parent), it gets `budget` to
+    /// become Closed; then it is escalated and detached from its parents as
+    /// [`close_within`](Self::close_within) describes, and its parents list
+    /// its `Timeout` error among their failed children. A budget set while
+    /// closing applies from the next close only: use `close_within` then.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let app = Process::new();
+    /// let flaky = Process::with_parent(&app);
+    /// flaky.set_close_timeout(Duration::from_secs(1));
+    /// flaky.set_async_teardown(|| std::future::pending()).unwrap(); // hangs
+    /// let err = app.close().await.unwrap_err(); // not held hostage
+    /// assert_eq!(err.kind(), ErrorKind::Children);
+    /// assert_eq!(err.children()[0].error().kind(), ErrorKind::Timeout);
+    /// # }
+    /// ```
+    pub fn set_close_timeout(&self, budget: Duration) {
+        if !self.inner.background {
+            self.inner.lock().budget = Some(budget);
+        }
+    }
+
+    /// Chooses what happens to this process's tasks when a close budget
+    /// runs out (builder form of [`set_escalation`](Self::set_escalation)).
+    ///
+    /// ```
+    /// use goprocess::{Escalation, Process};
+    /// let p = Process::new().escalation(Escalation::Detach);
+    /// ```
+    pub fn escalation(self, escalation: Escalation) -> Process {
+        self.set_escalation(escalation);
+        self
+    }
+
+    /// Chooses what happens to this process's tasks when a close budget
+    /// runs out. The default is [`Escalation::Abort`].
+    pub fn set_escalation(&self, escalation: Escalation) {
+        if !self.inner.background {
+            self.inner.lock().escalation = escalation;
+        }
+    }
+
+    /// Which processes of this subtree are still open, and what each is
+    /// waiting for: "who is blocking shutdown", at any moment.
+    ///
+    /// ```
+    /// let p = goprocess::Process::new().named("idle");
+    /// assert_eq!(p.shutdown_report().to_string(), "`idle` (running)");
+    /// p.close_blocking().unwrap();
+    /// assert!(p.shutdown_report().is_empty());
+    /// ```
+    pub fn shutdown_report(&self) -> ShutdownReport {
+        ShutdownReport::collect(self)
     }
 
     /// Resolves once the process is Closing (a close has begun). Never
@@ -742,7 +888,7 @@ impl Process {
         None
     }
 
-    async fn wait_phase(&self, target: u8) {
+    pub(crate) async fn wait_phase(&self, target: u8) {
         if self.inner.background {
             return std::future::pending().await;
         }

@@ -156,6 +156,11 @@ pub(crate) struct State {
     /// The task of the process function, for deadline escalation.
     pub(crate) task: Option<tokio::task::AbortHandle>,
     pub(crate) closing_since: Option<tokio::time::Instant>,
+    /// The task of an async teardown while it runs, for deadline escalation.
+    pub(crate) teardown_task: Option<tokio::task::AbortHandle>,
+    /// This process's own close budget, enforced from its first close.
+    pub(crate) budget: Option<std::time::Duration>,
+    pub(crate) escalation: super::deadline::Escalation,
 }
 
 impl State {
@@ -177,6 +182,9 @@ impl State {
             closing_token: None,
             task: None,
             closing_since: None,
+            teardown_task: None,
+            budget: None,
+            escalation: super::deadline::Escalation::Abort,
         }
     }
 
@@ -192,6 +200,19 @@ impl State {
 pub(crate) struct Edge {
     pub(crate) target: Process,
     pub(crate) kind: EdgeKind,
+    /// Counted in the owner's `pending`: true for waiting kinds until the
+    /// target overran its close budget and was detached.
+    pub(crate) waiting: bool,
+}
+
+impl Edge {
+    pub(crate) fn new(target: Process, kind: EdgeKind) -> Edge {
+        Edge {
+            target,
+            kind,
+            waiting: kind.waits(),
+        }
+    }
 }
 
 /// The three relations of the semantics.
@@ -248,6 +269,15 @@ impl Links {
             Links::One(_) => 1,
             Links::Many(v) => v.len(),
         }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Link> {
+        let (one, many): (Option<&Link>, &[Link]) = match self {
+            Links::None => (None, &[]),
+            Links::One(l) => (Some(l), &[]),
+            Links::Many(v) => (None, v),
+        };
+        one.into_iter().chain(many)
     }
 
     pub(crate) fn into_vec(self) -> Vec<Link> {
@@ -325,6 +355,13 @@ impl<T> Slab<T> {
             }
         }
         Some(value)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: u32) -> Option<&mut T> {
+        match self.entries.get_mut(key as usize) {
+            Some(Entry::Occupied(v)) => Some(v),
+            _ => None,
+        }
     }
 
     /// Removes every value.

@@ -100,7 +100,7 @@ pub(crate) fn spawn_async(
     make: Box<dyn FnOnce() -> BoxFuture + Send>,
     home: Option<tokio::runtime::Handle>,
     done: impl FnOnce(Result<(), Error>) + Send + 'static,
-) {
+) -> tokio::task::AbortHandle {
     let guard = DoneGuard(Some(Box::new(done)));
     let task = async move {
         let mut guard = guard;
@@ -124,7 +124,7 @@ pub(crate) fn spawn_async(
         };
         guard.finish(result);
     };
-    runtime::spawn_anywhere(home, task);
+    runtime::spawn_anywhere(home, task)
 }
 
 type DoneFn = Box<dyn FnOnce(Result<(), Error>) + Send>;
