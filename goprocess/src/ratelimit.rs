@@ -16,7 +16,7 @@
 //! 3. Unlike Go (which panics), once the limiter is closing,
 //!    `limited_go` starts nothing: a caller waiting for a slot returns at
 //!    once with a process already closed with
-//!    [`ErrorKind::ParentClosed`](crate::ErrorKind::ParentClosed), and its
+//!    [`ErrorKind::ParentClosed`], and its
 //!    function never runs.
 //! 4. Closing the limiter closes every child, limited or not, and waits for
 //!    them (it is an ordinary process otherwise).
@@ -254,6 +254,19 @@ impl RateLimiter {
         Fut::Output: IntoProcessResult,
     {
         self.process.go(f)
+    }
+
+    /// Names the limiter's process (see [`Process::named`]) and returns
+    /// the limiter.
+    ///
+    /// ```
+    /// # use goprocess::{Process, ratelimit::RateLimiter};
+    /// let limiter = RateLimiter::new(&Process::new(), 4).named("downloads");
+    /// assert_eq!(limiter.name().as_deref(), Some("downloads"));
+    /// ```
+    pub fn named(self, name: impl Into<std::borrow::Cow<'static, str>>) -> RateLimiter {
+        let process = self.process.named(name);
+        RateLimiter { process, ..self }
     }
 
     /// The limiter's own process.

@@ -1,6 +1,6 @@
 //! Processes closed by OS signals (Go's `WithSignals`).
 //!
-//! [`with_signals`](crate::with_signals) (Unix) makes a root process that
+//! [`with_signals`] (Unix) makes a root process that
 //! closes on the first of the given signals; [`shutdown_signals`] does the
 //! same for the usual shutdown signals (`SIGINT` and `SIGTERM` on Unix,
 //! Ctrl-C on Windows); [`Shutdown`] adds options, such as exiting at once

@@ -93,6 +93,32 @@ pub(crate) fn run_sync(
     }
 }
 
+/// The error a teardown returned, as the process's error.
+fn teardown_error(e: BoxError) -> Error {
+    match e.downcast::<TeardownTimedOut>() {
+        Ok(t) => Error::build(
+            ErrorKind::Timeout,
+            None,
+            Some(format!("the teardown did not finish within its budget of {:?}", t.0).into()),
+            None,
+        ),
+        Err(e) => Error::build(ErrorKind::Teardown, None, None, Some(e)),
+    }
+}
+
+/// What an async teardown with its own budget returns when the budget runs
+/// out (see `__private::async_teardown_within`).
+#[derive(Debug)]
+pub(crate) struct TeardownTimedOut(pub(crate) std::time::Duration);
+
+impl std::fmt::Display for TeardownTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the teardown did not finish within {:?}", self.0)
+    }
+}
+
+impl std::error::Error for TeardownTimedOut {}
+
 /// Starts an async teardown as a task; `done` receives its result exactly
 /// once, even if the task is dropped (runtime shut down) before it ends.
 pub(crate) fn spawn_async(
@@ -112,9 +138,7 @@ pub(crate) fn spawn_async(
             Ok(fut) => catch_unwind_future(InTeardown { id, fut })
                 .await
                 .map_err(|panic| Error::build(ErrorKind::Panic, None, Some(panic), None))
-                .and_then(|r| {
-                    r.map_err(|e| Error::build(ErrorKind::Teardown, None, None, Some(e)))
-                }),
+                .and_then(|r| r.map_err(teardown_error)),
             Err(payload) => Err(Error::build(
                 ErrorKind::Panic,
                 None,

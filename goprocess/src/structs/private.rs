@@ -5,10 +5,13 @@
 use std::future::Future;
 
 pub use std::sync::Arc;
+pub use std::time::Duration;
+
+pub use crate::Escalation;
 
 use super::{AsProcess, Handle};
 use crate::error::{Error, IntoProcessResult};
-use crate::process::teardown::Teardown as Inner;
+use crate::process::teardown::{Teardown as Inner, TeardownTimedOut};
 use crate::{BoxError, Process};
 
 /// Implemented by `#[process]` for the annotated struct.
@@ -19,6 +22,10 @@ pub trait Spec: Sized + Send + Sync + 'static {
     fn wire(&self, wiring: &mut Wiring<'_>);
     /// The struct's `#[teardown]`, if it has one.
     fn teardown(this: Arc<Self>) -> Teardown;
+    /// `#[process(close_timeout = "…")]`: the process's own close budget.
+    const CLOSE_TIMEOUT: Option<Duration> = None;
+    /// `#[process(escalation = "…")]`: what a budget overrun does to its tasks.
+    const ESCALATION: Escalation = Escalation::Abort;
 }
 
 /// A struct's teardown, or none.
@@ -44,6 +51,22 @@ where
     Fut::Output: IntoProcessResult,
 {
     Teardown(Some(Inner::from_async(move || fut)))
+}
+
+/// `#[teardown(timeout = "…")]` on an `async fn`: the teardown gets
+/// `budget`; past it, it is dropped and its process closes with
+/// `ErrorKind::Timeout`.
+pub fn async_teardown_within<Fut>(fut: Fut, budget: Duration) -> Teardown
+where
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoProcessResult,
+{
+    Teardown(Some(Inner::from_async(move || async move {
+        match tokio::time::timeout(budget, fut).await {
+            Ok(r) => r.into_process_result(),
+            Err(_) => Err(Box::new(TeardownTimedOut(budget)) as BoxError),
+        }
+    })))
 }
 
 /// The fallback for types without `#[teardown]`: inherent associated
@@ -175,6 +198,10 @@ pub fn start<T: Spec>(value: T, parent: Option<&Process>) -> Handle<T> {
         None => Process::new(),
     }
     .named(T::NAME);
+    if let Some(budget) = T::CLOSE_TIMEOUT {
+        process.set_close_timeout(budget);
+    }
+    process.set_escalation(T::ESCALATION);
     let value = Arc::new(value);
     let mut wiring = Wiring {
         process: &process,
