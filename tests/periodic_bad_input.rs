@@ -23,7 +23,8 @@ fn panic_message(f: impl FnOnce()) -> String {
 
 #[tokio::test(start_paused = true)]
 async fn a_zero_interval_panics_at_the_call_naming_the_fix() {
-    let calls: [(&str, Box<dyn Fn()>); 4] = [
+    type Call = Box<dyn Fn()>;
+    let calls: [(&str, Call); 4] = [
         (
             "every",
             Box::new(|| drop(periodic::every(Duration::ZERO, |_: Process| async {}))),
