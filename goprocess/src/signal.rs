@@ -237,10 +237,12 @@ impl Shutdown {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() {
+    /// # #[cfg(unix)] {
     /// use goprocess::signal::{Shutdown, SignalKind};
     ///
     /// let err = Shutdown::new().signals([SignalKind::from_raw(9)]).try_start().unwrap_err();
-    /// assert!(err.to_string().contains("signal 9"));
+    /// assert!(err.to_string().contains("signal 9")); // SIGKILL cannot be handled
+    /// # }
     /// # }
     /// ```
     #[track_caller]
