@@ -181,11 +181,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+pub mod introspect;
 mod process;
 mod runtime;
 mod sync;
 
 pub use error::{BoxError, ChildError, Error, ErrorKind, IntoProcessResult};
+pub use introspect::{Snapshot, Timeline};
 pub use process::go as spawn;
 pub use process::go_child as spawn_child;
 pub use process::{EdgeKind, Escalation, OpenProcess, Process, ShutdownReport, go, go_child};

@@ -26,6 +26,7 @@ use super::state::{CLOSED, CLOSING, Step};
 use super::teardown::{self, Teardown};
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
+use crate::introspect::TimelineEventKind;
 
 /// Pending work of one event: processes to start closing, and processes
 /// whose wait condition may have changed.
@@ -82,6 +83,7 @@ fn begin_closing(p: &Process, d: &mut Driver) {
         }
         st.step = Step::Closing;
         st.closing_since = Some(tokio::time::Instant::now());
+        st.record(inner.id, TimelineEventKind::Closing);
         inner
             .phase
             .store(CLOSING, std::sync::atomic::Ordering::Release);
@@ -125,6 +127,7 @@ fn advance(p: &Process, d: &mut Driver) {
                 None => Next::Finish,
                 some => {
                     st.step = Step::TearingDown;
+                    st.record(p.inner.id, TimelineEventKind::TeardownStarted);
                     Next::Teardown(some)
                 }
             },
@@ -182,6 +185,7 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
         }
         st.step = Step::TornDown;
         st.teardown_task = None;
+        st.record(p.inner.id, TimelineEventKind::TeardownFinished);
         st.pending == 0
     };
     if finish_now {
@@ -222,6 +226,12 @@ fn finish(p: &Process, d: &mut Driver) {
         };
         st.result = Some(result.clone());
         st.task = None;
+        st.record(
+            inner.id,
+            TimelineEventKind::Closed {
+                failed: result.is_err(),
+            },
+        );
         (std::mem::take(&mut st.parents), result, name)
     };
     // Leave the parents before announcing Closed, so that whoever sees this

@@ -42,10 +42,13 @@ pub(super) fn link_fresh(parent: &Process, child: &Process) -> Result<(), Error>
         }
         let key = st.edges.insert(Edge::new(child.clone(), EdgeKind::Child));
         st.pending += 1;
-        child.inner.lock().parents.push(Link {
+        let mut child_st = child.inner.lock();
+        child_st.parents.push(Link {
             parent: Arc::downgrade(&parent.inner),
             key,
         });
+        child_st.timeline.clone_from(&st.timeline);
+        drop(child_st);
         st.step != Step::Running
     };
     if closing {
@@ -98,10 +101,10 @@ pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<
             if kind.waits() {
                 st.pending += 1;
             }
-            Some((key, st.step != Step::Running))
+            Some((key, st.step != Step::Running, st.timeline.clone()))
         }
     };
-    let Some((key, parent_closing)) = inserted else {
+    let Some((key, parent_closing, timeline)) = inserted else {
         drop(graph);
         if kind == EdgeKind::ChildNoWait {
             Driver::close(child);
@@ -121,6 +124,9 @@ pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<
                 parent: Arc::downgrade(&parent.inner),
                 key,
             });
+            if st.timeline.is_none() {
+                st.timeline = timeline;
+            }
             false
         }
     };

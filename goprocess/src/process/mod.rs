@@ -647,6 +647,23 @@ impl Process {
         ShutdownReport::collect(self)
     }
 
+    /// A point-in-time view of this process and everything it reaches
+    /// (children, no-wait children, wait targets): names, states, edge
+    /// kinds, ages. Print it for a `pstree`-like tree, or export it with
+    /// [`Snapshot::to_dot`] / [`Snapshot::to_mermaid`].
+    ///
+    /// ```
+    /// let app = goprocess::Process::new().named("app");
+    /// let _db = goprocess::Process::with_parent(&app).named("db");
+    /// println!("{}", app.snapshot());
+    /// // app [running, age 1.2ms]
+    /// // └── db [running, age 1.1ms]
+    /// assert_eq!(app.snapshot().processes().len(), 2);
+    /// ```
+    pub fn snapshot(&self) -> crate::Snapshot {
+        crate::introspect::Snapshot::take(self)
+    }
+
     /// Resolves once the process is Closing (a close has begun). Never
     /// resolves for the background process. Does not cause a close.
     ///

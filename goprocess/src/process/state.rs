@@ -161,6 +161,9 @@ pub(crate) struct State {
     /// This process's own close budget, enforced from its first close.
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
+    pub(crate) created: tokio::time::Instant,
+    /// The shutdown recorder this process reports to, if any.
+    pub(crate) timeline: Option<crate::introspect::Timeline>,
 }
 
 impl State {
@@ -185,6 +188,15 @@ impl State {
             teardown_task: None,
             budget: None,
             escalation: super::deadline::Escalation::Abort,
+            created: tokio::time::Instant::now(),
+            timeline: None,
+        }
+    }
+
+    /// Reports `kind` to this process's timeline, if it has one.
+    pub(crate) fn record(&self, id: u64, kind: crate::introspect::TimelineEventKind) {
+        if let Some(t) = &self.timeline {
+            t.record(id, self.display_name(id), kind);
         }
     }
 

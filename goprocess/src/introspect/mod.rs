@@ -1,0 +1,8 @@
+//! Looking at live processes: [`Snapshot`] (the tree, as text, DOT or
+//! Mermaid) and [`Timeline`] (who closed when, during a shutdown).
+
+mod snapshot;
+mod timeline;
+
+pub use snapshot::{ProcessInfo, ProcessState, Snapshot};
+pub use timeline::{Timeline, TimelineEvent, TimelineEventKind, TimelineRow};

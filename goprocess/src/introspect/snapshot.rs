@@ -1,0 +1,385 @@
+//! A point-in-time view of a live process graph, rendered as a text tree,
+//! Graphviz DOT or Mermaid.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+use std::fmt::{self, Write as _};
+use std::time::Duration;
+
+use crate::process::state::Step;
+use crate::{EdgeKind, Process};
+
+/// The three public states of a process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProcessState {
+    /// Not asked to close yet.
+    Running,
+    /// Closing: children closing, waiting, or the teardown running.
+    Closing,
+    /// Closed: the teardown has returned.
+    Closed,
+}
+
+impl fmt::Display for ProcessState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProcessState::Running => "running",
+            ProcessState::Closing => "closing",
+            ProcessState::Closed => "closed",
+        })
+    }
+}
+
+/// One process in a [`Snapshot`].
+#[derive(Clone, Debug)]
+pub struct ProcessInfo {
+    id: u64,
+    name: Option<Cow<'static, str>>,
+    state: ProcessState,
+    detail: &'static str,
+    age: Duration,
+    closing_for: Option<Duration>,
+    function_running: bool,
+    edges: Vec<(EdgeKind, u64)>,
+}
+
+impl ProcessInfo {
+    /// The process's [`id`](Process::id).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Its [name](Process::named), if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Its name, or `#id`.
+    pub fn display_name(&self) -> Cow<'_, str> {
+        match &self.name {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(format!("#{}", self.id)),
+        }
+    }
+
+    /// Running, Closing or Closed.
+    pub fn state(&self) -> ProcessState {
+        self.state
+    }
+
+    /// Where it is in its life, in words (e.g. `"closing: running teardown"`).
+    pub fn detail(&self) -> &'static str {
+        self.detail
+    }
+
+    /// How long ago it was made.
+    pub fn age(&self) -> Duration {
+        self.age
+    }
+
+    /// How long it has been closing, if it is closing or closed.
+    pub fn closing_for(&self) -> Option<Duration> {
+        self.closing_for
+    }
+
+    /// Whether its `go` function is still running.
+    pub fn function_running(&self) -> bool {
+        self.function_running
+    }
+
+    /// Its outgoing edges: the kind, and the target's id.
+    pub fn edges(&self) -> &[(EdgeKind, u64)] {
+        &self.edges
+    }
+}
+
+/// A point-in-time view of a process and everything it reaches: names,
+/// states, edge kinds, ages. Made by [`Process::snapshot`].
+///
+/// `Display` renders an indented tree (like `pstree`): children under their
+/// parent, `(no wait)` marking no-wait children, and `waits for` lines for
+/// wait edges. [`to_dot`](Self::to_dot) and [`to_mermaid`](Self::to_mermaid)
+/// export the graph.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use goprocess::Process;
+///
+/// let app = Process::new().named("app");
+/// let db = Process::with_parent(&app).named("db");
+/// let http = app.go(|me| async move { me.closing().await }).named("http");
+/// let metrics = Process::new().named("metrics");
+/// app.add_child_no_wait(&metrics);
+/// db.wait_for(&http).unwrap();
+///
+/// let text = app.snapshot().to_string();
+/// assert_eq!(
+///     text.lines().map(|l| l.split(" [").next().unwrap()).collect::<Vec<_>>(),
+///     ["app", "├── db", "│   └╌╌ waits for http", "├── http", "└── metrics (no wait)"],
+/// );
+/// assert!(app.snapshot().to_dot().starts_with("digraph goprocess {"));
+/// assert!(app.snapshot().to_mermaid().starts_with("flowchart TD"));
+/// app.close().await.unwrap();
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    root: u64,
+    /// In discovery order: the root first.
+    processes: Vec<ProcessInfo>,
+}
+
+impl Snapshot {
+    pub(crate) fn take(root: &Process) -> Snapshot {
+        let now = tokio::time::Instant::now();
+        let mut processes = Vec::new();
+        let mut seen = HashSet::new();
+        let mut stack = vec![root.clone()];
+        while let Some(p) = stack.pop() {
+            if !seen.insert(p.inner.id) {
+                continue;
+            }
+            let (info, targets) = {
+                let st = p.inner.lock();
+                let state = if p.inner.background {
+                    ProcessState::Running
+                } else {
+                    match st.step {
+                        Step::Running => ProcessState::Running,
+                        Step::Closed => ProcessState::Closed,
+                        _ => ProcessState::Closing,
+                    }
+                };
+                let edges: Vec<(EdgeKind, u64)> = st
+                    .edges
+                    .iter()
+                    .map(|e| (e.kind, e.target.inner.id))
+                    .collect();
+                let targets: Vec<Process> = st.edges.iter().map(|e| e.target.clone()).collect();
+                let info = ProcessInfo {
+                    id: p.inner.id,
+                    name: st.name.clone(),
+                    state,
+                    detail: if p.inner.background {
+                        "background"
+                    } else {
+                        st.step.name()
+                    },
+                    age: now.saturating_duration_since(st.created),
+                    closing_for: st.closing_since.map(|t| now.saturating_duration_since(t)),
+                    function_running: st.task.is_some(),
+                    edges,
+                };
+                (info, targets)
+            };
+            processes.push(info);
+            stack.extend(targets.into_iter().rev());
+        }
+        Snapshot {
+            root: root.inner.id,
+            processes,
+        }
+    }
+
+    /// Every process reached, the root first.
+    pub fn processes(&self) -> &[ProcessInfo] {
+        &self.processes
+    }
+
+    /// The process with this id, if it was reached.
+    pub fn get(&self, id: u64) -> Option<&ProcessInfo> {
+        self.processes.iter().find(|p| p.id == id)
+    }
+
+    /// How many processes are in each state: (running, closing, closed).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        self.processes
+            .iter()
+            .fold((0, 0, 0), |(r, c, d), p| match p.state {
+                ProcessState::Running => (r + 1, c, d),
+                ProcessState::Closing => (r, c + 1, d),
+                ProcessState::Closed => (r, c, d + 1),
+            })
+    }
+
+    fn index(&self) -> HashMap<u64, &ProcessInfo> {
+        self.processes.iter().map(|p| (p.id, p)).collect()
+    }
+
+    /// The graph in Graphviz DOT: solid edges for children, dashed for
+    /// no-wait children, dotted for wait edges; closing processes in
+    /// orange, closed ones in grey.
+    ///
+    /// ```
+    /// let p = goprocess::Process::new().named("app");
+    /// let dot = p.snapshot().to_dot();
+    /// assert!(dot.contains(r#"label="app\nrunning""#));
+    /// ```
+    pub fn to_dot(&self) -> String {
+        let mut out = String::from("digraph goprocess {\n  node [shape=box, style=rounded];\n");
+        for p in &self.processes {
+            let color = match p.state {
+                ProcessState::Running => "black",
+                ProcessState::Closing => "orange",
+                ProcessState::Closed => "grey",
+            };
+            let _ = writeln!(
+                out,
+                "  p{} [label=\"{}\\n{}\", color={color}];",
+                p.id,
+                escape(&p.display_name()),
+                p.state
+            );
+        }
+        for p in &self.processes {
+            for (kind, target) in &p.edges {
+                let style = match kind {
+                    EdgeKind::Child => "",
+                    EdgeKind::ChildNoWait => " [style=dashed, label=\"no wait\"]",
+                    EdgeKind::WaitFor => " [style=dotted, label=\"waits for\"]",
+                };
+                let _ = writeln!(out, "  p{} -> p{target}{style};", p.id);
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// The graph as a Mermaid flowchart: `-->` for children, `-.->` for
+    /// no-wait children, `==>` for wait edges.
+    ///
+    /// ```
+    /// let p = goprocess::Process::new().named("app");
+    /// let c = goprocess::Process::with_parent(&p).named("db");
+    /// let m = p.snapshot().to_mermaid();
+    /// assert!(m.contains(&format!("p{} --> p{}", p.id(), c.id())));
+    /// ```
+    pub fn to_mermaid(&self) -> String {
+        let mut out = String::from("flowchart TD\n");
+        for p in &self.processes {
+            let _ = writeln!(
+                out,
+                "  p{}[\"{}<br/>{}\"]",
+                p.id,
+                escape_mermaid(&p.display_name()),
+                p.state
+            );
+        }
+        for p in &self.processes {
+            for (kind, target) in &p.edges {
+                let arrow = match kind {
+                    EdgeKind::Child => "-->",
+                    EdgeKind::ChildNoWait => "-. no wait .->",
+                    EdgeKind::WaitFor => "== waits for ==>",
+                };
+                let _ = writeln!(out, "  p{} {arrow} p{target}", p.id);
+            }
+        }
+        for p in &self.processes {
+            let class = match p.state {
+                ProcessState::Running => continue,
+                ProcessState::Closing => "closing",
+                ProcessState::Closed => "closed",
+            };
+            let _ = writeln!(out, "  class p{} {class}", p.id);
+        }
+        out.push_str(
+            "  classDef closing stroke:#e69500\n  classDef closed stroke:#999,color:#999\n",
+        );
+        out
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn escape_mermaid(s: &str) -> String {
+    s.replace('"', "#quot;")
+}
+
+/// One line of the text tree, still to be written.
+enum Line {
+    Process {
+        id: u64,
+        prefix: String,
+        connector: String,
+        no_wait: bool,
+    },
+    Wait(String),
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let index = self.index();
+        let mut shown = HashSet::new();
+        let mut stack = vec![Line::Process {
+            id: self.root,
+            prefix: String::new(),
+            connector: String::new(),
+            no_wait: false,
+        }];
+        while let Some(line) = stack.pop() {
+            let (id, prefix, connector, no_wait) = match line {
+                Line::Wait(text) => {
+                    writeln!(f, "{text}")?;
+                    continue;
+                }
+                Line::Process {
+                    id,
+                    prefix,
+                    connector,
+                    no_wait,
+                } => (id, prefix, connector, no_wait),
+            };
+            let Some(p) = index.get(&id) else { continue };
+            write!(f, "{connector}{}", p.display_name())?;
+            if no_wait {
+                f.write_str(" (no wait)")?;
+            }
+            if !shown.insert(id) {
+                writeln!(f, " [shown above]")?;
+                continue;
+            }
+            write!(f, " [{}", p.detail)?;
+            if let Some(d) = p.closing_for {
+                write!(f, " for {d:.1?}")?;
+            }
+            write!(f, ", age {:.1?}", p.age)?;
+            if p.function_running {
+                f.write_str(", function running")?;
+            }
+            writeln!(f, "]")?;
+
+            // Wait edges first (leaves, never expanded), then children.
+            let mut below: Vec<(EdgeKind, u64)> = p
+                .edges
+                .iter()
+                .filter(|(k, _)| *k == EdgeKind::WaitFor)
+                .copied()
+                .collect();
+            below.extend(p.edges.iter().filter(|(k, _)| *k != EdgeKind::WaitFor));
+            let count = below.len();
+            for (i, (kind, target)) in below.into_iter().enumerate().rev() {
+                let last = i + 1 == count;
+                let branch = if last { "└" } else { "├" };
+                if kind == EdgeKind::WaitFor {
+                    let name = index
+                        .get(&target)
+                        .map(|t| t.display_name().into_owned())
+                        .unwrap_or_else(|| format!("#{target}"));
+                    stack.push(Line::Wait(format!("{prefix}{branch}╌╌ waits for {name}")));
+                } else {
+                    stack.push(Line::Process {
+                        id: target,
+                        prefix: format!("{prefix}{}", if last { "    " } else { "│   " }),
+                        connector: format!("{prefix}{branch}── "),
+                        no_wait: kind == EdgeKind::ChildNoWait,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
