@@ -276,18 +276,30 @@ async fn closed_token_is_cancelled_only_after_the_teardown() {
 }
 
 #[tokio::test]
-async fn closed_token_cancelled_by_hand_first_ends_its_helper() {
+async fn closed_token_needs_no_task_and_cancelling_it_leaves_the_process() {
     let before = tasks();
     let p = Process::new();
     let token = context::closed_token(&p);
-    assert_eq!(tasks(), before + 1);
+    assert_eq!(tasks(), before, "the close itself cancels it");
     token.cancel();
-    tasks_back_to(before).await;
     assert!(
         !p.is_closing(),
         "cancelling the token does not close the process"
     );
+    let second = context::closed_token(&p);
     within(p.close()).await.unwrap();
+    assert!(
+        second.is_cancelled(),
+        "cancelled by the time close() returns"
+    );
+}
+
+#[test]
+fn closed_token_works_without_a_runtime() {
+    let p = Process::new();
+    let token = context::closed_token(&p);
+    p.close_blocking().unwrap();
+    assert!(token.is_cancelled());
 }
 
 #[tokio::test]
@@ -320,16 +332,10 @@ async fn a_process_tree_under_a_token_tree_and_back() {
 
 #[test]
 fn helpers_that_spawn_need_a_runtime_and_say_so() {
-    for (name, call) in [
-        (
-            "with_token",
-            Box::new(|| drop(context::with_token(CancellationToken::new()))) as Box<dyn Fn()>,
-        ),
-        (
-            "closed_token",
-            Box::new(|| drop(context::closed_token(&Process::new()))),
-        ),
-    ] {
+    for (name, call) in [(
+        "with_token",
+        Box::new(|| drop(context::with_token(CancellationToken::new()))) as Box<dyn Fn()>,
+    )] {
         let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_err();
         let msg = payload
             .downcast_ref::<String>()

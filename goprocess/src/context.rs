@@ -20,11 +20,11 @@
 //! 3. No helper task outlives its purpose: the task that waits for a token
 //!    also stops when the process starts closing, and the task that waits
 //!    for a process also stops when its token is cancelled (by anyone).
-//!    [`closing_token`] needs no task at all.
+//!    [`closing_token`] and [`closed_token`] need no task at all.
 //! 4. The background process never closes: bridging from it gives a token
 //!    that is never cancelled, and bridging into it does nothing.
 //! 5. Functions that may spawn a helper task need a tokio runtime (a clear
-//!    panic otherwise); [`closing_token`] does not.
+//!    panic otherwise); [`closing_token`] and [`closed_token`] do not.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -286,13 +286,8 @@ pub fn closing_token(p: &Process) -> CancellationToken {
 /// `WithProcessClosed`); already cancelled if `p` is closed. Never cancelled
 /// for the background process.
 ///
-/// A helper task waits for `p` to close; it also ends if the returned token
-/// (or a clone) is cancelled first, which does not affect `p`. No task is
-/// spawned when `p` is closed already or is the background process.
-///
-/// # Panics
-///
-/// If no tokio runtime is running on this thread.
+/// Needs no runtime and spawns no task: the close itself cancels it.
+/// Cancelling the returned token yourself does not affect `p`.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -303,24 +298,10 @@ pub fn closing_token(p: &Process) -> CancellationToken {
 /// token.cancelled().await; // the teardown has run
 /// # }
 /// ```
-#[track_caller]
 pub fn closed_token(p: &Process) -> CancellationToken {
-    let handle = crate::runtime::require("goprocess::context::closed_token");
     let token = CancellationToken::new();
-    if p.inner.background {
-        return token;
-    }
-    if p.is_closed() {
-        token.cancel();
-        return token;
-    }
-    let (p, cancel) = (p.clone(), token.clone());
-    drop(handle.spawn(async move {
-        tokio::select! {
-            biased;
-            _ = cancel.cancelled() => {}
-            _ = p.closed() => cancel.cancel(),
-        }
-    }));
+    let cancel = token.clone();
+    // Cancelled by the close itself: no task, no runtime needed.
+    p.on_closed(move || cancel.cancel());
     token
 }

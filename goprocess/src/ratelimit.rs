@@ -8,10 +8,10 @@
 //!
 //! 1. A slot is taken when a limited child starts, and given back when that
 //!    child has *closed*, its own children included (so work a child hands
-//!    to its children still counts against the limit). A small task per
-//!    limited child (Go uses a goroutine) waits for the close and gives the
-//!    slot back: a moment after [`closed`](Process::closed) resolves, so
-//!    [`available_slots`](RateLimiter::available_slots) may lag it briefly.
+//!    to its children still counts against the limit). The close itself
+//!    gives the slot back, with no task per child (Go uses a goroutine), so
+//!    [`available_slots`](RateLimiter::available_slots) is up to date by
+//!    the time [`closed`](Process::closed) resolves.
 //! 2. [`RateLimiter::go`] is not limited and takes no slot (as Go).
 //! 3. Unlike Go (which panics), once the limiter is closing,
 //!    `limited_go` starts nothing: a caller waiting for a slot returns at
@@ -213,14 +213,9 @@ impl RateLimiter {
             free = self.slots.available_permits(),
             "ratelimit: started a limited child"
         );
-        // Give the slot back once the child has closed (Go does the same
-        // with a goroutine). The task ends with the child, which closes at
-        // the latest when the limiter does.
-        let closed = child.closed();
-        tokio::spawn(async move {
-            closed.await;
-            drop(slot);
-        });
+        // Give the slot back exactly when the child is Closed (its children
+        // have closed by then), with no task per child.
+        child.on_closed(move || drop(slot));
         child
     }
 

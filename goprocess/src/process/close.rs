@@ -196,6 +196,7 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
 /// Step 5.
 fn finish(p: &Process, d: &mut Driver) {
     let inner = &p.inner;
+    let hooks;
     let (links, result, name) = {
         let mut st = inner.lock();
         if st.step == Step::Closed {
@@ -232,6 +233,7 @@ fn finish(p: &Process, d: &mut Driver) {
                 failed: result.is_err(),
             },
         );
+        hooks = std::mem::take(&mut st.closed_hooks);
         (std::mem::take(&mut st.parents), result, name)
     };
     // Leave the parents before announcing Closed, so that whoever sees this
@@ -269,6 +271,9 @@ fn finish(p: &Process, d: &mut Driver) {
         Err(e) => debug!(parent: &inner.span, error = %e, "closed with an error"),
     }
     inner.notify.notify_waiters();
+    for hook in hooks {
+        hook();
+    }
 }
 
 pub(super) fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {

@@ -868,6 +868,24 @@ impl Process {
         Driver::close(self);
     }
 
+    /// Runs `f` once the process is Closed: on the thread that finished
+    /// the close, outside every lock; at once if it is Closed already;
+    /// never for the background process. For crate-internal bookkeeping
+    /// that must not cost a task (rate-limit slots, closed tokens).
+    pub(crate) fn on_closed(&self, f: impl FnOnce() + Send + 'static) {
+        if self.inner.background {
+            return;
+        }
+        {
+            let mut st = self.inner.lock();
+            if st.step != Step::Closed {
+                st.closed_hooks.push(Box::new(f));
+                return;
+            }
+        }
+        f();
+    }
+
     /// The name shown for this process: its name, or `#id`.
     pub(crate) fn display_name(&self) -> Cow<'static, str> {
         self.inner.lock().display_name(self.inner.id)

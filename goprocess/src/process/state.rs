@@ -162,6 +162,8 @@ pub(crate) struct State {
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
     pub(crate) created: tokio::time::Instant,
+    /// Crate-internal callbacks run once the process is Closed.
+    pub(crate) closed_hooks: Vec<Box<dyn FnOnce() + Send>>,
     /// The shutdown recorder this process reports to, if any.
     pub(crate) timeline: Option<crate::introspect::Timeline>,
 }
@@ -190,6 +192,7 @@ impl State {
             escalation: super::deadline::Escalation::Abort,
             created: tokio::time::Instant::now(),
             timeline: None,
+            closed_hooks: Vec::new(),
         }
     }
 
