@@ -1,4 +1,5 @@
-//! Parsing of the macro arguments (`crate = "path"`) and of the field helper
+//! Parsing of the macro arguments (`crate = "path"`, the close budgets)
+//! and of the field helper
 //! attributes (`#[child]`, `#[child(no_wait)]`, `#[wait_for]`,
 //! `#[wait_for(a, b)]`).
 
@@ -9,30 +10,97 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, LitStr, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{CFG, CHILD, CRATE, FIELD_ATTRS, NO_WAIT, PROCESS, Symbol, TEARDOWN, WAIT_FOR};
+use crate::symbol::{
+    CFG, CHILD, CLOSE_TIMEOUT, CRATE, ESCALATION, FIELD_ATTRS, NO_WAIT, PROCESS, Symbol, TEARDOWN,
+    TIMEOUT, WAIT_FOR,
+};
 
-/// Parses the arguments of `#[process(..)]` / `#[teardown(..)]`: nothing, or
-/// `crate = "path"`. Returns the override, if one was given and is valid.
-pub(crate) fn crate_override(cx: &Ctxt, args: TokenStream, macro_name: Symbol) -> Option<Path> {
-    let mut krate: Option<Path> = None;
+/// The arguments of `#[process(..)]` / `#[teardown(..)]`, each kept with
+/// the span of its value so that later checks can point at it.
+#[derive(Default)]
+pub(crate) struct MacroArgs {
+    /// `crate = "path"`.
+    pub(crate) krate: Option<Path>,
+    /// `close_timeout = "5s"` (`#[process]` only), in milliseconds.
+    pub(crate) close_timeout: Option<Budget>,
+    /// `escalation = "abort" | "detach"` (`#[process]` only).
+    pub(crate) escalation: Option<Escalation>,
+    /// `timeout = "2s"` (`#[teardown]` only), in milliseconds.
+    pub(crate) timeout: Option<Budget>,
+}
+
+/// A duration argument, parsed at compile time.
+pub(crate) struct Budget {
+    pub(crate) millis: u64,
+    /// The argument's name, where "this is not allowed here" errors point.
+    pub(crate) key: Span,
+}
+
+/// The escalation named by `escalation = ".."`.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub(crate) enum Escalation {
+    Abort,
+    Detach,
+}
+
+/// The accepted duration forms, quoted by every duration error.
+const DURATION_FORMS: &str =
+    "an integer followed by `ms`, `s`, `m` or `h`, e.g. `\"500ms\"`, `\"5s\"`, `\"2m\"`";
+
+/// Which arguments each macro accepts, as shown in "expected one of" lists.
+fn accepted(macro_name: Symbol) -> &'static [(Symbol, &'static str)] {
+    if macro_name == PROCESS {
+        &[
+            (CRATE, "`crate = \"path\"`"),
+            (CLOSE_TIMEOUT, "`close_timeout = \"5s\"`"),
+            (ESCALATION, "`escalation = \"abort\" | \"detach\"`"),
+        ]
+    } else {
+        &[
+            (CRATE, "`crate = \"path\"`"),
+            (TIMEOUT, "`timeout = \"2s\"`"),
+        ]
+    }
+}
+
+fn expected_list(macro_name: Symbol) -> String {
+    accepted(macro_name)
+        .iter()
+        .map(|(_, form)| *form)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses the arguments of `#[process(..)]` / `#[teardown(..)]`: `crate =
+/// "path"` for both, `close_timeout` and `escalation` for `#[process]`,
+/// `timeout` for `#[teardown]`. Every mistake is recorded in `cx`; what was
+/// valid is returned.
+pub(crate) fn macro_args(cx: &Ctxt, args: TokenStream, macro_name: Symbol) -> MacroArgs {
+    let mut out = MacroArgs::default();
+    let accepts = |word: Symbol| {
+        accepted(macro_name)
+            .iter()
+            .any(|(known, _)| known.0 == word.0)
+    };
     let parser = syn::meta::parser(|meta| {
+        let duplicate = |cx: &Ctxt, taken: bool| {
+            if taken {
+                cx.error_spanned_by(
+                    &meta.path,
+                    format!(
+                        "duplicate `{}` argument in #[{macro_name}(..)]; keep only one",
+                        path_to_string(&meta.path)
+                    ),
+                );
+            }
+            taken
+        };
         if meta.path == CRATE {
             let expected = format!("expected `crate = \"path\"` in #[{macro_name}(..)]");
-            let value = meta
-                .value()
-                .map_err(|e| syn::Error::new(e.span(), &expected))?;
-            let lit: LitStr = value.parse().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    format!("{expected}: the path must be a string literal, e.g. `crate = \"::goprocess\"`"),
-                )
-            })?;
+            let lit = string_value(&meta, &expected, "`crate = \"::goprocess\"`")?;
             match lit.parse_with(Path::parse_mod_style) {
-                Ok(_) if krate.is_some() => cx.error_spanned_by(
-                    &meta.path,
-                    format!("duplicate `crate` argument in #[{macro_name}(..)]; keep only one"),
-                ),
-                Ok(path) => krate = Some(path),
+                Ok(_) if duplicate(cx, out.krate.is_some()) => {}
+                Ok(path) => out.krate = Some(path),
                 Err(_) => cx.error_spanned_by(
                     &lit,
                     format!(
@@ -42,12 +110,61 @@ pub(crate) fn crate_override(cx: &Ctxt, args: TokenStream, macro_name: Symbol) -
                 ),
             }
             Ok(())
+        } else if (meta.path == CLOSE_TIMEOUT && accepts(CLOSE_TIMEOUT))
+            || (meta.path == TIMEOUT && accepts(TIMEOUT))
+        {
+            let key_name = path_to_string(&meta.path);
+            let expected = format!("expected `{key_name} = \"5s\"` in #[{macro_name}(..)]");
+            let lit = string_value(&meta, &expected, &format!("`{key_name} = \"5s\"`"))?;
+            let slot = if meta.path == TIMEOUT {
+                &mut out.timeout
+            } else {
+                &mut out.close_timeout
+            };
+            if !duplicate(cx, slot.is_some()) {
+                match parse_duration(&lit.value()) {
+                    Ok(millis) => {
+                        *slot = Some(Budget {
+                            millis,
+                            key: path_span(&meta.path),
+                        });
+                    }
+                    Err(why) => cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "invalid `{key_name}` {why}; the accepted forms are {DURATION_FORMS}"
+                        ),
+                    ),
+                }
+            }
+            Ok(())
+        } else if meta.path == ESCALATION && accepts(ESCALATION) {
+            let expected = format!(
+                "expected `escalation = \"abort\"` or `escalation = \"detach\"` in #[{macro_name}(..)]"
+            );
+            let lit = string_value(&meta, &expected, "`escalation = \"detach\"`")?;
+            if !duplicate(cx, out.escalation.is_some()) {
+                match lit.value().as_str() {
+                    "abort" => out.escalation = Some(Escalation::Abort),
+                    "detach" => out.escalation = Some(Escalation::Detach),
+                    other => cx.error_spanned_by(
+                        &lit,
+                        format!(
+                            "unknown escalation `{other}`; expected `\"abort\"` (abort the tasks of a process still open when its close budget runs out; the default) \
+                             or `\"detach\"` (leave them running; its parents stop waiting for it)"
+                        ),
+                    ),
+                }
+            }
+            Ok(())
         } else {
+            let name = path_to_string(&meta.path);
+            let hint = misplaced_hint(&name, macro_name);
             cx.error_spanned_by(
                 &meta.path,
                 format!(
-                    "unknown argument `{}` in #[{macro_name}(..)]; the only argument is `crate = \"path\"`",
-                    path_to_string(&meta.path)
+                    "unknown argument `{name}` in #[{macro_name}(..)]; expected one of: {}{hint}",
+                    expected_list(macro_name)
                 ),
             );
             skip_value(&meta)
@@ -55,16 +172,85 @@ pub(crate) fn crate_override(cx: &Ctxt, args: TokenStream, macro_name: Symbol) -
     });
     if let Err(error) = parser.parse2(args) {
         let message = error.to_string();
-        if message.contains("crate = ") {
+        if message.contains(&format!(" in #[{macro_name}(..)]")) {
             cx.syn_error(error);
         } else {
             cx.error_at(
                 error.span(),
-                format!("{message}; #[{macro_name}] takes no arguments or `crate = \"path\"`"),
+                format!(
+                    "{message}; #[{macro_name}] takes no arguments or some of: {}",
+                    expected_list(macro_name)
+                ),
             );
         }
     }
-    krate
+    out
+}
+
+/// `= "literal"` after an argument name, with errors that show the form.
+fn string_value(meta: &ParseNestedMeta, expected: &str, example: &str) -> syn::Result<LitStr> {
+    let value = meta
+        .value()
+        .map_err(|e| syn::Error::new(e.span(), expected))?;
+    value.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("{expected}: the value must be a string literal, e.g. {example}"),
+        )
+    })
+}
+
+/// A hint for an argument that belongs to the other macro.
+fn misplaced_hint(name: &str, macro_name: Symbol) -> String {
+    if macro_name == PROCESS && name == TIMEOUT.0 {
+        " (`timeout` goes on a `#[teardown]` method; the struct's whole close budget is `close_timeout`)"
+            .to_owned()
+    } else if macro_name == TEARDOWN && name == CLOSE_TIMEOUT.0 {
+        " (`close_timeout` goes on the `#[process]` struct; the teardown's own budget is `timeout`)"
+            .to_owned()
+    } else if macro_name == TEARDOWN && name == ESCALATION.0 {
+        " (`escalation` goes on the `#[process]` struct)".to_owned()
+    } else {
+        String::new()
+    }
+}
+
+fn path_span(path: &Path) -> Span {
+    path.segments
+        .first()
+        .map_or_else(Span::call_site, |segment| segment.ident.span())
+}
+
+/// `"500ms"`, `"5s"`, `"2m"`, `"1h"` → milliseconds. The error says what is
+/// wrong with the text (the caller adds the accepted forms).
+pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits_end);
+    let factor: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "" if !number.is_empty() => {
+            return Err(format!("`{text}`: the unit is missing"));
+        }
+        _ if number.is_empty() => return Err(format!("`{text}`: it must start with an integer")),
+        _ => return Err(format!("`{text}`: unknown unit `{unit}`")),
+    };
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}`: the number is too large"))?;
+    let millis = value
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}`: the duration is too large"))?;
+    if millis == 0 {
+        return Err(format!(
+            "`{text}`: a zero budget would time out at once; give a positive duration"
+        ));
+    }
+    Ok(millis)
 }
 
 /// Skips the `= value` or `(..)` after an unknown argument, so that the
@@ -354,6 +540,36 @@ mod tests {
             let ident = Ident::new(name, Span::call_site());
             assert!(!is_near_miss(&ident), "{name}");
         }
+    }
+
+    #[test]
+    fn durations_parse_to_millis() {
+        for (text, millis) in [
+            ("500ms", 500),
+            ("5s", 5_000),
+            ("2m", 120_000),
+            ("1h", 3_600_000),
+            ("007s", 7_000),
+        ] {
+            assert_eq!(parse_duration(text), Ok(millis), "{text}");
+        }
+        for bad in [
+            "",
+            "5",
+            "s",
+            "5 s",
+            "5sec",
+            "1.5s",
+            "-1s",
+            "0s",
+            "0ms",
+            "5S",
+            "99999999999999999999s",
+            "18446744073709551615h",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert!(parse_duration("0s").unwrap_err().contains("zero budget"));
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Code generation for `#[process]`: the struct without its helper
-//! attributes, `impl Spec`, and the inherent `SHUTDOWN_ORDER`.
+//! attributes, `impl Spec` (with the close budget, if any), and the inherent
+//! `SHUTDOWN_ORDER` and `SHUTDOWN_MERMAID`.
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Fields, Generics, Ident, Item, ItemStruct, Path, Visibility};
 
-use crate::attr::{self, is_field_helper};
+use crate::attr::{self, Escalation, MacroArgs, is_field_helper};
 use crate::check::{self, Stages};
 use crate::ctxt::Ctxt;
 use crate::model::{Field, Process, Role};
@@ -15,7 +16,8 @@ use crate::symbol::PROCESS;
 /// `#[process]`, from arguments and item to output.
 pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    let krate = attr::crate_override(&cx, args, PROCESS).unwrap_or_else(default_crate);
+    let args = attr::macro_args(&cx, args, PROCESS);
+    let krate = args.krate.clone().unwrap_or_else(default_crate);
     let item = match syn::parse2::<Item>(input.clone()) {
         Ok(item) => item,
         Err(error) => {
@@ -24,7 +26,7 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     match item {
-        Item::Struct(item) => process_struct(cx, &item, krate),
+        Item::Struct(item) => process_struct(cx, &item, krate, &args),
         Item::Enum(mut item) => {
             check::check_struct_attrs(&cx, &item.attrs);
             item.attrs
@@ -65,9 +67,9 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
-fn process_struct(cx: Ctxt, item: &ItemStruct, krate: Path) -> TokenStream {
+fn process_struct(cx: Ctxt, item: &ItemStruct, krate: Path, args: &MacroArgs) -> TokenStream {
     let stripped = strip_helpers(item);
-    let Some(process) = crate::model::Process::from_ast(&cx, item, krate.clone()) else {
+    let Some(mut process) = crate::model::Process::from_ast(&cx, item, krate.clone()) else {
         check::check_struct_attrs(&cx, &item.attrs);
         let what = if matches!(item.fields, Fields::Unit) {
             format!(
@@ -90,6 +92,8 @@ fn process_struct(cx: Ctxt, item: &ItemStruct, krate: Path) -> TokenStream {
         let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
         return with_errors(cx, quote!(#stripped #stub));
     };
+    process.close_timeout = args.close_timeout.as_ref().map(|budget| budget.millis);
+    process.escalation = args.escalation;
     let stages = check::check(&cx, &process);
     let output = if cx.has_errors() {
         if item.generics.lifetimes().next().is_none() {
@@ -178,10 +182,28 @@ fn spec_impl(process: &Process) -> TokenStream {
         wiring
     };
     let teardown = teardown_fn(krate);
+    let close_timeout = process.close_timeout.map(|millis| {
+        let millis = proc_macro2::Literal::u64_unsuffixed(millis);
+        quote! {
+            const CLOSE_TIMEOUT: ::core::option::Option<#krate::__private::Duration> =
+                ::core::option::Option::Some(#krate::__private::Duration::from_millis(#millis));
+        }
+    });
+    let escalation = process.escalation.map(|escalation| {
+        let variant = match escalation {
+            Escalation::Abort => quote!(Abort),
+            Escalation::Detach => quote!(Detach),
+        };
+        quote! {
+            const ESCALATION: #krate::__private::Escalation = #krate::__private::Escalation::#variant;
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::__private::Spec for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
+            #close_timeout
+            #escalation
 
             fn wire(&self, #wiring_param: &mut #krate::__private::Wiring<'_>) {
                 #(#statements)*
@@ -248,7 +270,8 @@ fn access(field: &Field, span: Span) -> TokenStream {
     quote_spanned!(span=> &self.#member)
 }
 
-/// The inherent `SHUTDOWN_ORDER`, documented with its actual stages.
+/// The inherent `SHUTDOWN_ORDER`, documented with its actual stages, and
+/// `SHUTDOWN_MERMAID`.
 fn order_impl(process: &Process, stages: &Stages) -> TokenStream {
     let item = process.item;
     let stage_names = stages.iter().map(|stage| {
@@ -256,30 +279,125 @@ fn order_impl(process: &Process, stages: &Stages) -> TokenStream {
         quote!(&[#(#names),*])
     });
     let doc = order_doc(process, stages);
-    inherent_const(
+    let mermaid = mermaid(process, stages);
+    inherent_consts(
         item.ident.clone(),
         &item.generics,
         &item.vis,
-        &doc,
-        quote!(&[#(#stage_names),*]),
+        (&doc, quote!(&[#(#stage_names),*])),
+        (&mermaid_doc(&process.name, &mermaid), mermaid),
     )
 }
 
-fn inherent_const(
+fn inherent_consts(
     ident: Ident,
     generics: &Generics,
     vis: &Visibility,
-    doc: &[String],
-    value: TokenStream,
+    (order_doc, order): (&[String], TokenStream),
+    (mermaid_doc, mermaid): (&[String], String),
 ) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         impl #impl_generics #ident #ty_generics #where_clause {
-            #(#[doc = #doc])*
+            #(#[doc = #order_doc])*
             #[allow(dead_code)]
-            #vis const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = #value;
+            #vis const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = #order;
+
+            #(#[doc = #mermaid_doc])*
+            #[allow(dead_code)]
+            #vis const SHUTDOWN_MERMAID: &'static str = #mermaid;
         }
     }
+}
+
+fn mermaid_doc(name: &str, chart: &str) -> Vec<String> {
+    let mut doc = vec![
+        format!(" The shutdown order of `{name}` as a Mermaid `flowchart`: an arrow"),
+        " `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields".to_owned(),
+        " have no arrow (nothing waits for them), bare `#[wait_for]` fields point".to_owned(),
+        format!(" at `{name}`'s own teardown, which comes last. Paste it in a"),
+        " ```` ```mermaid ```` block to render it:".to_owned(),
+        String::new(),
+        " ```text".to_owned(),
+    ];
+    doc.extend(chart.lines().map(|line| format!(" {line}")));
+    doc.push(" ```".to_owned());
+    doc
+}
+
+/// Node ids that Mermaid would read as keywords.
+const MERMAID_KEYWORDS: [&str; 12] = [
+    "end",
+    "graph",
+    "flowchart",
+    "subgraph",
+    "direction",
+    "style",
+    "class",
+    "classDef",
+    "click",
+    "linkStyle",
+    "default",
+    "call",
+];
+
+/// The Mermaid node id of a field: its name, with `_` appended when Mermaid
+/// would read the name as a keyword. The struct's own node is `self`, which
+/// no field can be called.
+fn mermaid_id(name: &str) -> String {
+    if MERMAID_KEYWORDS.contains(&name) {
+        format!("{name}_")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// `SHUTDOWN_MERMAID`: a `flowchart` of the derived order.
+fn mermaid(process: &Process, stages: &Stages) -> String {
+    let mut out = String::from("flowchart TD\n");
+    let mut edges = Vec::new();
+    let mut waited_by_sibling = vec![false; process.fields.len()];
+    for field in &process.fields {
+        for target in field.wait_targets() {
+            if let Some((index, _)) = process.field(&syn::ext::IdentExt::unraw(target).to_string())
+            {
+                waited_by_sibling[index] = true;
+            }
+        }
+    }
+    for stage in stages {
+        for &index in stage {
+            let field = &process.fields[index];
+            let id = mermaid_id(&field.name);
+            if field.role() == Role::ChildNoWait {
+                out.push_str(&format!("    {id}[\"{} (not waited for)\"]\n", field.name));
+                continue;
+            }
+            out.push_str(&format!("    {id}[\"{}\"]\n", field.name));
+            for target in field.wait_targets() {
+                let target = mermaid_id(&syn::ext::IdentExt::unraw(target).to_string());
+                edges.push(format!("    {target} --> {id}\n"));
+            }
+            if !waited_by_sibling[index] {
+                edges.push(format!("    {id} --> self\n"));
+            }
+        }
+    }
+    for field in &process.fields {
+        if field.role() == Role::WaitFor {
+            let id = mermaid_id(&field.name);
+            out.push_str(&format!(
+                "    {id}[/\"{} (waited for, not closed)\"/]\n",
+                field.name
+            ));
+            edges.push(format!("    {id} -.-> self\n"));
+        }
+    }
+    out.push_str(&format!("    self([\"{} teardown\"])\n", process.name));
+    for edge in edges {
+        out.push_str(&edge);
+    }
+    out
 }
 
 fn order_doc(process: &Process, stages: &Stages) -> Vec<String> {
@@ -333,12 +451,13 @@ fn stub(krate: &Path, ident: &Ident, generics: &Generics, vis: &Visibility) -> T
     let name = syn::ext::IdentExt::unraw(ident).to_string();
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let teardown = teardown_fn(krate);
-    let order = inherent_const(
+    let not_computed = [" Not computed: `#[process]` reported an error.".to_owned()];
+    let order = inherent_consts(
         ident.clone(),
         generics,
         vis,
-        &[" Not computed: `#[process]` reported an error.".to_owned()],
-        quote!(&[]),
+        (&not_computed, quote!(&[])),
+        (&not_computed, String::new()),
     );
     quote! {
         #[automatically_derived]

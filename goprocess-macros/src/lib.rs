@@ -74,19 +74,37 @@ use proc_macro::TokenStream;
 ///   str]]` with the visibility of the struct: the stages in which the
 ///   `#[child]` fields close (stage 1: those that wait for no sibling; stage
 ///   `k`: those that wait only for earlier stages). Its doc comment lists the
-///   stages, so they show up in rustdoc and on hover.
+///   stages, so they show up in rustdoc and on hover;
+/// - an associated constant `SHUTDOWN_MERMAID: &'static str`: the same order
+///   as a Mermaid `flowchart` (`http --> db`: `db` closes after `http`; the
+///   struct's own teardown is the last node), to paste into a
+///   ```` ```mermaid ```` block.
 ///
 /// # Arguments
 ///
-/// `#[process(crate = "path")]` makes the expansion use `path` instead of
-/// `::goprocess`, for crates that re-export or rename goprocess
-/// (`use goprocess as gp2;` → `#[process(crate = "gp2")]`).
+/// - `crate = "path"` makes the expansion use `path` instead of
+///   `::goprocess`, for crates that re-export or rename goprocess
+///   (`use goprocess as gp2;` → `#[process(crate = "gp2")]`).
+/// - `close_timeout = "5s"`: the struct's process gets this budget to close,
+///   however it is closed; past it, its open work is escalated and its
+///   parents stop waiting for it (`Process::set_close_timeout`).
+/// - `escalation = "abort"` (the default) or `"detach"`: what happens past
+///   a budget to the tasks of the struct's own process: aborted, or left
+///   running (`Process::set_escalation`).
+///
+/// A duration is an integer followed by `ms`, `s`, `m` or `h` (`"500ms"`,
+/// `"5s"`, `"2m"`), checked at compile time; zero is refused.
+///
+/// ```text
+/// #[process(close_timeout = "5s", escalation = "detach")]
+/// struct Db { #[child] pool: Process }
+/// ```
 ///
 /// # Errors
 ///
 /// Every mistake is a compile error at the offending tokens that says how to
 /// fix it, all reported in one go: unknown arguments or field attributes,
-/// duplicate attributes, contradictory ones (`#[child]` with a bare
+/// bad or zero durations, duplicate attributes, contradictory ones (`#[child]` with a bare
 /// `#[wait_for]`), `#[wait_for(x)]` naming a field that does not exist, is
 /// not a sibling `#[child]` or is the field itself, a waiting cycle among
 /// siblings (`waiting cycle: db -> cache -> db`), lifetime parameters, and
@@ -140,6 +158,11 @@ pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// `#[teardown(crate = "path")]` overrides `::goprocess`, as for
 /// [`macro@process`].
+///
+/// `#[teardown(timeout = "2s")]` on an `async fn` gives the teardown a
+/// budget of its own: past it, the teardown is dropped and `close()` returns
+/// `ErrorKind::Timeout`. On a sync `fn` it is a compile error: a sync
+/// teardown cannot be interrupted, so make it an `async fn`.
 #[proc_macro_attribute]
 pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
     teardown::teardown(args.into(), input.into()).into()

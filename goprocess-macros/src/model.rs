@@ -4,7 +4,7 @@
 use syn::ext::IdentExt;
 use syn::{Fields, Ident, ItemStruct, Path, Type};
 
-use crate::attr::{FieldAttrs, WaitForAttr};
+use crate::attr::{Escalation, FieldAttrs, WaitForAttr};
 use crate::ctxt::Ctxt;
 
 /// A struct with named fields under `#[process]`.
@@ -15,6 +15,10 @@ pub(crate) struct Process<'a> {
     pub(crate) fields: Vec<Field<'a>>,
     /// `::goprocess`, or the `crate = "path"` override.
     pub(crate) krate: Path,
+    /// `close_timeout = ".."`, in milliseconds.
+    pub(crate) close_timeout: Option<u64>,
+    /// `escalation = ".."`.
+    pub(crate) escalation: Option<Escalation>,
 }
 
 /// One field with what its helper attributes asked for.
@@ -67,6 +71,8 @@ impl<'a> Process<'a> {
             name: item.ident.unraw().to_string(),
             fields,
             krate,
+            close_timeout: None,
+            escalation: None,
         })
     }
 

@@ -20,6 +20,12 @@ pub(crate) const WAIT_FOR: Symbol = Symbol("wait_for");
 pub(crate) const NO_WAIT: Symbol = Symbol("no_wait");
 /// The `crate = "path"` argument of `#[process]` and `#[teardown]`.
 pub(crate) const CRATE: Symbol = Symbol("crate");
+/// `close_timeout = "5s"` on `#[process]`: the struct's own close budget.
+pub(crate) const CLOSE_TIMEOUT: Symbol = Symbol("close_timeout");
+/// `escalation = "abort" | "detach"` on `#[process]`.
+pub(crate) const ESCALATION: Symbol = Symbol("escalation");
+/// `timeout = "2s"` on `#[teardown]`: the teardown's own budget.
+pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
 /// `#[cfg(..)]`, copied onto the statements generated for a field.
 pub(crate) const CFG: Symbol = Symbol("cfg");
 
@@ -47,6 +53,12 @@ impl PartialEq<Symbol> for Path {
 impl PartialEq<Symbol> for &Path {
     fn eq(&self, word: &Symbol) -> bool {
         self.is_ident(word.0)
+    }
+}
+
+impl PartialEq for Symbol {
+    fn eq(&self, other: &Symbol) -> bool {
+        self.0 == other.0
     }
 }
 

@@ -1,5 +1,6 @@
-//! `#[teardown]`: checks the method's signature, keeps the method, and adds
-//! the hidden `__goprocess_teardown` that `impl Spec` calls.
+//! `#[teardown]`: checks the method's signature (and that a `timeout` is
+//! only asked of an `async fn`), keeps the method, and adds the hidden
+//! `__goprocess_teardown` that `impl Spec` calls.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -16,7 +17,8 @@ const WHERE: &str = "#[teardown] goes on one method of the struct's inherent imp
 /// `#[teardown]`, from arguments and item to output.
 pub(crate) fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    let krate = attr::crate_override(&cx, args, TEARDOWN).unwrap_or_else(default_crate);
+    let args = attr::macro_args(&cx, args, TEARDOWN);
+    let krate = args.krate.clone().unwrap_or_else(default_crate);
     let mut method = match syn::parse2::<ImplItemFn>(input.clone()) {
         Ok(method) => method,
         Err(_) => {
@@ -40,10 +42,25 @@ pub(crate) fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
         !duplicate
     });
     check_signature(&cx, &method.sig);
+    if let (Some(budget), None) = (&args.timeout, &method.sig.asyncness) {
+        let name = &method.sig.ident;
+        cx.error_at(
+            budget.key,
+            format!(
+                "`timeout` needs an `async fn` teardown: a sync `fn` runs to its end on the thread that closes the process \
+                 and cannot be interrupted; make it `async fn {name}(&self)`, or remove `timeout` \
+                 (a budget for the whole close is `#[process(close_timeout = \"..\")]`)"
+            ),
+        );
+    }
     if cx.has_errors() {
         return with_errors(cx, quote!(#method));
     }
-    let hidden = hidden_items(&krate, &method.sig);
+    let timeout = args
+        .timeout
+        .as_ref()
+        .map(|budget| proc_macro2::Literal::u64_unsuffixed(budget.millis));
+    let hidden = hidden_items(&krate, &method.sig, timeout);
     with_errors(cx, quote!(#method #hidden))
 }
 
@@ -194,7 +211,11 @@ fn quote_tokens<T: quote::ToTokens>(tokens: &T) -> String {
 /// The items added next to the method: the hook `impl Spec` calls, and a
 /// marker whose duplicate-definition error says what to do when a type has
 /// two `#[teardown]` methods.
-fn hidden_items(krate: &Path, sig: &Signature) -> TokenStream {
+fn hidden_items(
+    krate: &Path,
+    sig: &Signature,
+    timeout: Option<proc_macro2::Literal>,
+) -> TokenStream {
     let this = Ident::new("this", Span::mixed_site());
     let method = &sig.ident;
     // A teardown that does not fit the runtime (its error is not
@@ -202,7 +223,14 @@ fn hidden_items(krate: &Path, sig: &Signature) -> TokenStream {
     let span = method.span();
     let this_there = Ident::new("this", Span::mixed_site().located_at(span));
     let krate_there = respan(krate.to_token_stream(), span);
-    let body = if sig.asyncness.is_some() {
+    let body = if let (Some(millis), Some(_)) = (&timeout, &sig.asyncness) {
+        quote_spanned! {span=>
+            #krate_there::__private::async_teardown_within(
+                async move { Self::#method(&#this_there).await },
+                #krate_there::__private::Duration::from_millis(#millis),
+            )
+        }
+    } else if sig.asyncness.is_some() {
         quote_spanned! {span=>
             #krate_there::__private::async_teardown(async move { Self::#method(&#this_there).await })
         }

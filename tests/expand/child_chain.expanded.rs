@@ -40,4 +40,23 @@ impl App {
         &["db"],
         &["cache"],
     ];
+    /// The shutdown order of `App` as a Mermaid `flowchart`: an arrow
+    /// `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields
+    /// have no arrow (nothing waits for them), bare `#[wait_for]` fields point
+    /// at `App`'s own teardown, which comes last. Paste it in a
+    /// ```` ```mermaid ```` block to render it:
+    ///
+    /// ```text
+    /// flowchart TD
+    ///     http["http"]
+    ///     db["db"]
+    ///     cache["cache"]
+    ///     self(["App teardown"])
+    ///     http --> db
+    ///     db --> cache
+    ///     http --> cache
+    ///     cache --> self
+    /// ```
+    #[allow(dead_code)]
+    pub const SHUTDOWN_MERMAID: &'static str = "flowchart TD\n    http[\"http\"]\n    db[\"db\"]\n    cache[\"cache\"]\n    self([\"App teardown\"])\n    http --> db\n    db --> cache\n    http --> cache\n    cache --> self\n";
 }

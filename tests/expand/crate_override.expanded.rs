@@ -26,6 +26,20 @@ impl Renamed {
     /// field it waits for has closed. The `#[teardown]` of `Renamed`, if any, runs last.
     #[allow(dead_code)]
     const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = &[&["inner"]];
+    /// The shutdown order of `Renamed` as a Mermaid `flowchart`: an arrow
+    /// `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields
+    /// have no arrow (nothing waits for them), bare `#[wait_for]` fields point
+    /// at `Renamed`'s own teardown, which comes last. Paste it in a
+    /// ```` ```mermaid ```` block to render it:
+    ///
+    /// ```text
+    /// flowchart TD
+    ///     inner["inner"]
+    ///     self(["Renamed teardown"])
+    ///     inner --> self
+    /// ```
+    #[allow(dead_code)]
+    const SHUTDOWN_MERMAID: &'static str = "flowchart TD\n    inner[\"inner\"]\n    self([\"Renamed teardown\"])\n    inner --> self\n";
 }
 impl Renamed {
     fn stop(&self) -> std::io::Result<()> {

@@ -44,4 +44,20 @@ where
         &["workers"],
         &["supervisor"],
     ];
+    /// The shutdown order of `Pool` as a Mermaid `flowchart`: an arrow
+    /// `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields
+    /// have no arrow (nothing waits for them), bare `#[wait_for]` fields point
+    /// at `Pool`'s own teardown, which comes last. Paste it in a
+    /// ```` ```mermaid ```` block to render it:
+    ///
+    /// ```text
+    /// flowchart TD
+    ///     workers["workers"]
+    ///     supervisor["supervisor"]
+    ///     self(["Pool teardown"])
+    ///     workers --> supervisor
+    ///     supervisor --> self
+    /// ```
+    #[allow(dead_code)]
+    pub(crate) const SHUTDOWN_MERMAID: &'static str = "flowchart TD\n    workers[\"workers\"]\n    supervisor[\"supervisor\"]\n    self([\"Pool teardown\"])\n    workers --> supervisor\n    supervisor --> self\n";
 }

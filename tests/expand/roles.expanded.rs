@@ -49,4 +49,25 @@ impl Service {
         &["metrics", "type", "tracer"],
         &["workers"],
     ];
+    /// The shutdown order of `Service` as a Mermaid `flowchart`: an arrow
+    /// `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields
+    /// have no arrow (nothing waits for them), bare `#[wait_for]` fields point
+    /// at `Service`'s own teardown, which comes last. Paste it in a
+    /// ```` ```mermaid ```` block to render it:
+    ///
+    /// ```text
+    /// flowchart TD
+    ///     metrics["metrics (not waited for)"]
+    ///     type["type"]
+    ///     tracer["tracer"]
+    ///     workers["workers"]
+    ///     journal[/"journal (waited for, not closed)"/]
+    ///     self(["Service teardown"])
+    ///     tracer --> self
+    ///     type --> workers
+    ///     workers --> self
+    ///     journal -.-> self
+    /// ```
+    #[allow(dead_code)]
+    const SHUTDOWN_MERMAID: &'static str = "flowchart TD\n    metrics[\"metrics (not waited for)\"]\n    type[\"type\"]\n    tracer[\"tracer\"]\n    workers[\"workers\"]\n    journal[/\"journal (waited for, not closed)\"/]\n    self([\"Service teardown\"])\n    tracer --> self\n    type --> workers\n    workers --> self\n    journal -.-> self\n";
 }

@@ -24,6 +24,18 @@ impl Db {
     /// field it waits for has closed. The `#[teardown]` of `Db`, if any, runs last.
     #[allow(dead_code)]
     const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = &[];
+    /// The shutdown order of `Db` as a Mermaid `flowchart`: an arrow
+    /// `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields
+    /// have no arrow (nothing waits for them), bare `#[wait_for]` fields point
+    /// at `Db`'s own teardown, which comes last. Paste it in a
+    /// ```` ```mermaid ```` block to render it:
+    ///
+    /// ```text
+    /// flowchart TD
+    ///     self(["Db teardown"])
+    /// ```
+    #[allow(dead_code)]
+    const SHUTDOWN_MERMAID: &'static str = "flowchart TD\n    self([\"Db teardown\"])\n";
 }
 impl Db {
     async fn close_pool(&self) -> Result<(), sqlx::Error> {
@@ -70,6 +82,20 @@ impl Cache {
     /// field it waits for has closed. The `#[teardown]` of `Cache`, if any, runs last.
     #[allow(dead_code)]
     const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = &[&["flusher"]];
+    /// The shutdown order of `Cache` as a Mermaid `flowchart`: an arrow
+    /// `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields
+    /// have no arrow (nothing waits for them), bare `#[wait_for]` fields point
+    /// at `Cache`'s own teardown, which comes last. Paste it in a
+    /// ```` ```mermaid ```` block to render it:
+    ///
+    /// ```text
+    /// flowchart TD
+    ///     flusher["flusher"]
+    ///     self(["Cache teardown"])
+    ///     flusher --> self
+    /// ```
+    #[allow(dead_code)]
+    const SHUTDOWN_MERMAID: &'static str = "flowchart TD\n    flusher[\"flusher\"]\n    self([\"Cache teardown\"])\n    flusher --> self\n";
 }
 impl Cache {
     /// Still a normal method.
@@ -107,4 +133,16 @@ impl Stateless {
     /// field it waits for has closed. The `#[teardown]` of `Stateless`, if any, runs last.
     #[allow(dead_code)]
     const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = &[];
+    /// The shutdown order of `Stateless` as a Mermaid `flowchart`: an arrow
+    /// `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields
+    /// have no arrow (nothing waits for them), bare `#[wait_for]` fields point
+    /// at `Stateless`'s own teardown, which comes last. Paste it in a
+    /// ```` ```mermaid ```` block to render it:
+    ///
+    /// ```text
+    /// flowchart TD
+    ///     self(["Stateless teardown"])
+    /// ```
+    #[allow(dead_code)]
+    const SHUTDOWN_MERMAID: &'static str = "flowchart TD\n    self([\"Stateless teardown\"])\n";
 }

@@ -127,6 +127,25 @@ fn shutdown_order(items: &[Item]) -> Option<Vec<Vec<String>>> {
     })
 }
 
+/// The value of the `SHUTDOWN_MERMAID` string constant.
+fn shutdown_mermaid(items: &[Item]) -> Option<String> {
+    items.iter().find_map(|item| {
+        let Item::Impl(item) = item else { return None };
+        item.items.iter().find_map(|impl_item| match impl_item {
+            ImplItem::Const(constant) if constant.ident == "SHUTDOWN_MERMAID" => {
+                match &constant.expr {
+                    Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(chart),
+                        ..
+                    }) => Some(chart.value()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+    })
+}
+
 fn error_messages(output: &TokenStream) -> Vec<String> {
     super::parse_items(output.clone())
         .into_iter()
@@ -199,6 +218,31 @@ proptest! {
                     prop_assert_eq!(stage, expected, "field f{}", i);
                 }
             }
+            // The chart has exactly the sibling edges, plus one edge to the
+            // struct's node from each waited-for field nobody else waits for.
+            let chart = shutdown_mermaid(&items).expect("SHUTDOWN_MERMAID is emitted");
+            prop_assert!(chart.starts_with("flowchart TD\n"), "{chart}");
+            let mut expected: Vec<String> = Vec::new();
+            for (i, role) in shape.roles.iter().enumerate() {
+                for &j in &shape.waits[i] {
+                    expected.push(format!("f{j} --> f{i}"));
+                }
+                let waited = shape.waits.iter().any(|targets| targets.contains(&i));
+                match role {
+                    Role::Child if !waited => expected.push(format!("f{i} --> self")),
+                    Role::WaitFor => expected.push(format!("f{i} -.-> self")),
+                    _ => {}
+                }
+            }
+            let mut edges: Vec<String> = chart
+                .lines()
+                .map(str::trim)
+                .filter(|line| line.contains("->"))
+                .map(str::to_owned)
+                .collect();
+            expected.sort();
+            edges.sort();
+            prop_assert_eq!(edges, expected);
         }
     }
 
@@ -221,7 +265,15 @@ proptest! {
     }
 }
 
-const ARGS: [&str; 8] = [
+const ARGS: [&str; 16] = [
+    "close_timeout = \"5s\"",
+    "close_timeout = \"0s\"",
+    "close_timeout = \"5 s\"",
+    "close_timeout = 5",
+    "close_timeout",
+    "escalation = \"detach\", close_timeout = \"1h\", crate = \"gp2\"",
+    "escalation = \"kill\"",
+    "timeout = \"2s\"",
     "",
     "crate = \"gp2\"",
     "crate = \"not a path\"",

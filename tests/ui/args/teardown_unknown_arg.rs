@@ -4,8 +4,8 @@ use goprocess::{process, teardown};
 struct Db {}
 
 impl Db {
-    #[teardown(timeout = 5)]
-    fn close(&self) {}
+    #[teardown(close_timeout = "5s")]
+    async fn close(&self) {}
 }
 
 fn main() {}
