@@ -1,77 +1,599 @@
-//! A small service shut down in order: a job source feeds workers, which
-//! write to a store; the store must close only after every worker has
-//! finished, and nothing accepted may be lost.
+//! A small job service, shut down in order without losing a job.
 //!
-//! Run with `cargo run --example service`.
+//! - `http`: an axum server on 127.0.0.1 that accepts jobs (`POST /jobs`)
+//!   into a bounded queue; it drains its connections on `closing()`.
+//! - `workers`: a dispatcher that takes jobs off the queue and runs each in
+//!   a rate-limited pool (at most four at once); on shutdown it drains the
+//!   queue first, and the pool closes only after the dispatcher.
+//! - `store`: a journal file, appended to by a periodic flusher; its
+//!   teardown writes what is left and syncs the file. It must close only
+//!   after the server and the workers, or jobs would be lost.
+//!
+//! The order comes from the `#[process]` structs below. By default a
+//! built-in load generator sends jobs for a moment, then the service shuts
+//! itself down as if SIGTERM had arrived, while the load is still running.
+//! It prints the live process tree, the derived shutdown order, the
+//! shutdown timeline, and checks that every accepted job is in the journal.
+//!
+//! Run with `cargo run --example service`, or
+//! `cargo run --example service -- --until-signal` to serve until Ctrl-C
+//! or SIGTERM (try `curl -d hello http://ADDR/jobs` meanwhile).
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use goprocess::Process;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use goprocess::EdgeKind;
+use goprocess::introspect::{ProcessInfo, Snapshot, Timeline, TimelineRow};
+use goprocess::prelude::*;
+use goprocess::ratelimit::RateLimiter;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
-#[tokio::main]
-async fn main() -> Result<(), goprocess::Error> {
-    let app = Process::new().named("app");
+/// The whole shutdown must fit in this; past it, `close_within` aborts
+/// what is still running and reports it, so the program can never hang.
+const SHUTDOWN_BUDGET: Duration = Duration::from_secs(10);
+/// How long the built-in load runs before the simulated SIGTERM.
+const LOAD_FOR: Duration = Duration::from_millis(1500);
+const QUEUE_CAPACITY: usize = 64;
+const WORKERS: usize = 4;
 
-    // The store: closes last, after everything that writes to it.
-    let journal = Arc::new(Mutex::new(Vec::<u32>::new()));
-    let j = journal.clone();
-    let store = Process::with_teardown(move || {
-        println!("store: flushing {} jobs", j.lock().unwrap().len());
-        Ok(())
+// ---------------------------------------------------------------- service
+
+#[process]
+struct Service {
+    #[child]
+    http: Handle<HttpServer>,
+    #[child]
+    #[wait_for(http)]
+    workers: Handle<Workers>, // drains the queue once nothing can add to it
+    #[child]
+    #[wait_for(http, workers)]
+    store: Handle<Store>, // journals the last job before it closes
+}
+
+type Job = u64;
+
+/// What the server has accepted (answered `202 Accepted` for).
+#[derive(Default)]
+struct Accepted {
+    ids: Mutex<Vec<Job>>,
+}
+
+// ------------------------------------------------------------------- http
+
+#[process]
+struct HttpServer {
+    addr: SocketAddr,
+    #[child]
+    serve: Process, // axum's accept loop
+}
+
+#[derive(Clone)]
+struct Api {
+    queue: mpsc::Sender<Job>,
+    next_id: Arc<AtomicU64>,
+    accepted: Arc<Accepted>,
+}
+
+impl HttpServer {
+    async fn bind(api: Api) -> std::io::Result<HttpServer> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = Router::new().route("/jobs", post(submit)).with_state(api);
+        let serve = goprocess::go(move |me: Process| async move {
+            // Stops accepting on closing(), then lets requests in flight finish.
+            axum::serve(listener, app)
+                .with_graceful_shutdown(me.closing())
+                .await
+        })
+        .named("axum");
+        Ok(HttpServer { addr, serve })
+    }
+}
+
+async fn submit(State(api): State<Api>, _body: String) -> (StatusCode, String) {
+    let id = api.next_id.fetch_add(1, Ordering::Relaxed);
+    // The id is recorded before the answer, under the same lock as the
+    // send, so the record and the queue agree.
+    let mut accepted = api.accepted.ids.lock().unwrap();
+    match api.queue.try_send(id) {
+        Ok(()) => {
+            accepted.push(id);
+            (StatusCode::ACCEPTED, format!("accepted {id}\n"))
+        }
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "queue full\n".into())
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".into())
+        }
+    }
+}
+
+// ---------------------------------------------------------------- workers
+
+#[process]
+struct Workers {
+    #[child]
+    dispatcher: Process,
+    #[child]
+    #[wait_for(dispatcher)]
+    pool: RateLimiter, // closes once the dispatcher has handed out every job
+}
+
+impl Workers {
+    fn new(queue: mpsc::Receiver<Job>, journal: Arc<Journal>) -> Workers {
+        // A root limiter: the Workers struct adopts it as a child.
+        let pool = RateLimiter::new(&Process::background(), WORKERS).named("pool");
+        let dispatcher = goprocess::go({
+            let pool = pool.clone();
+            move |me| dispatch(me, queue, pool, journal)
+        })
+        .named("dispatcher");
+        Workers { dispatcher, pool }
+    }
+}
+
+async fn dispatch(
+    me: Process,
+    mut queue: mpsc::Receiver<Job>,
+    pool: RateLimiter,
+    journal: Arc<Journal>,
+) {
+    loop {
+        tokio::select! {
+            biased;
+            Some(job) = queue.recv() => run_job(&pool, &journal, job).await,
+            _ = me.closing() => break,
+        }
+    }
+    // The server has closed (Service says so); refuse late sends, drain.
+    queue.close();
+    while let Some(job) = queue.recv().await {
+        run_job(&pool, &journal, job).await;
+    }
+}
+
+async fn run_job(pool: &RateLimiter, journal: &Arc<Journal>, job: Job) {
+    let journal = journal.clone();
+    // Waits for one of the WORKERS slots.
+    pool.limited_go(move |me: Process| async move {
+        let _ = me.named(format!("job {job}"));
+        tokio::time::sleep(Duration::from_millis(3)).await; // the "work"
+        journal.record(job);
     })
-    .named("store");
-    app.add_child(&store)?;
+    .await;
+}
 
-    // Workers: each drains its queue until the source is gone.
-    let workers = Process::with_parent(&app).named("workers");
-    store.wait_for(&workers)?;
-    let mut queues = Vec::new();
-    for id in 0..3 {
-        let (tx, mut rx) = mpsc::channel::<u32>(16);
-        queues.push(tx);
-        let journal = journal.clone();
-        workers.go(move |_| async move {
-            while let Some(job) = rx.recv().await {
-                tokio::time::sleep(Duration::from_millis(1)).await;
-                journal.lock().unwrap().push(job);
-            }
-            println!("worker {id}: queue drained");
-        });
+// ------------------------------------------------------------------ store
+
+/// Jobs done but not yet on disk, and the file they go to.
+struct Journal {
+    path: PathBuf,
+    pending: Mutex<Vec<Job>>,
+    flushes: AtomicUsize,
+}
+
+impl Journal {
+    fn record(&self, job: Job) {
+        self.pending.lock().unwrap().push(job);
     }
 
-    // The source: produces jobs until the app starts closing.
-    let accepted = Arc::new(Mutex::new(0u32));
-    let a = accepted.clone();
-    app.go(move |me| async move {
-        let mut next = 0u32;
-        loop {
-            tokio::select! {
-                _ = me.closing() => break,
-                _ = tokio::time::sleep(Duration::from_millis(2)) => {
-                    let queue = &queues[next as usize % queues.len()];
-                    if queue.send(next).await.is_ok() {
-                        *a.lock().unwrap() += 1;
-                        next += 1;
-                    }
-                }
+    /// Appends the pending jobs to the file.
+    fn flush(&self) -> std::io::Result<usize> {
+        let jobs = std::mem::take(&mut *self.pending.lock().unwrap());
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        let mut text = String::new();
+        for job in &jobs {
+            text.push_str(&format!("job {job}\n"));
+        }
+        file.write_all(text.as_bytes())?;
+        self.flushes.fetch_add(1, Ordering::Relaxed);
+        Ok(jobs.len())
+    }
+}
+
+#[process]
+struct Store {
+    journal: Arc<Journal>,
+    #[child]
+    flusher: Process, // goprocess::periodic
+}
+
+impl Store {
+    fn open(journal: Arc<Journal>) -> Store {
+        let j = journal.clone();
+        let flusher = goprocess::periodic::every(Duration::from_millis(100), move |run| {
+            let _ = run.named("flush");
+            let j = j.clone();
+            async move { j.flush().map(drop) }
+        })
+        .named("flusher");
+        Store { journal, flusher }
+    }
+
+    /// Runs after the flusher has closed: writes what is left, syncs.
+    #[teardown]
+    fn close_journal(&self) -> std::io::Result<()> {
+        let last = self.journal.flush()?;
+        std::fs::File::open(&self.journal.path)?.sync_all()?;
+        println!("store: final flush wrote {last} jobs; journal synced");
+        Ok(())
+    }
+}
+
+// ------------------------------------------------------------------- main
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let until_signal = std::env::args().any(|a| a == "--until-signal");
+    let dir = std::env::temp_dir().join(format!("goprocess-service-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("cannot create {}: {e}", dir.display());
+        return ExitCode::FAILURE;
+    }
+    let code = run(&dir, until_signal).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    code
+}
+
+async fn run(dir: &Path, until_signal: bool) -> ExitCode {
+    let journal = Arc::new(Journal {
+        path: dir.join("journal.log"),
+        pending: Mutex::new(Vec::new()),
+        flushes: AtomicUsize::new(0),
+    });
+    let accepted = Arc::new(Accepted::default());
+    let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+    let api = Api {
+        queue: tx,
+        next_id: Arc::new(AtomicU64::new(1)),
+        accepted: accepted.clone(),
+    };
+    let http = match HttpServer::bind(api).await {
+        Ok(http) => http.start(),
+        Err(e) => {
+            eprintln!("cannot listen on 127.0.0.1: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = http.addr;
+    let service = Service {
+        http,
+        workers: Workers::new(rx, journal.clone()).start(),
+        store: Store::open(journal.clone()).start(),
+    }
+    .start();
+    println!("service: listening on http://{addr}");
+
+    // The "outside world": clients sending jobs until they are turned away.
+    let load = tokio::spawn(load(addr, if until_signal { 200 } else { 100_000 }));
+
+    if until_signal {
+        let signals = goprocess::signal::Shutdown::new()
+            .force_exit_on_second(true)
+            .start();
+        println!("service: serving until Ctrl-C or SIGTERM (twice exits at once)");
+        signals.closing().await;
+        println!("\nservice: signal received, shutting down");
+    } else {
+        tokio::time::sleep(LOAD_FOR).await;
+    }
+
+    println!("\n== the live process tree ==\n");
+    print!("{}", tree(&service.process().snapshot()));
+
+    println!("\n== the derived shutdown order (Service::SHUTDOWN_ORDER) ==\n");
+    for (i, stage) in Service::SHUTDOWN_ORDER.iter().enumerate() {
+        println!("{}. {}", i + 1, stage.join(", "));
+    }
+    println!("then Workers: {:?}", Workers::SHUTDOWN_ORDER);
+
+    if !until_signal {
+        println!("\n== SIGTERM (simulated), with the load still running ==\n");
+    }
+    let timeline = Timeline::new();
+    timeline.attach(service.process());
+    let started = Instant::now();
+    let closed = service.process().close_within(SHUTDOWN_BUDGET).await;
+    let took = started.elapsed();
+    let load = load.await.expect("the load generator");
+
+    println!("\n== the shutdown timeline ==\n");
+    print_timeline(&timeline);
+    println!("\nclosed in {took:.1?}");
+
+    let mut ok = true;
+    if let Err(e) = closed {
+        println!("shutdown failed: {e}");
+        ok = false;
+    }
+
+    println!("\n== the journal ==\n");
+    println!(
+        "load: {} requests, {} accepted, {} turned away (queue full or shutting down)",
+        load.sent,
+        load.acked.len(),
+        load.sent - load.acked.len(),
+    );
+    println!(
+        "flusher: {} flushes",
+        journal.flushes.load(Ordering::Relaxed)
+    );
+    let accepted: BTreeSet<Job> = accepted.ids.lock().unwrap().iter().copied().collect();
+    let journaled = match std::fs::read_to_string(&journal.path) {
+        Ok(text) => text
+            .lines()
+            .filter_map(|l| l.strip_prefix("job ")?.parse().ok())
+            .collect::<Vec<Job>>(),
+        Err(e) => {
+            println!("cannot read the journal: {e}");
+            Vec::new()
+        }
+    };
+    let journaled_set: BTreeSet<Job> = journaled.iter().copied().collect();
+    let lost: Vec<&Job> = accepted.difference(&journaled_set).collect();
+    let unacked_lost = load.acked.iter().filter(|id| !journaled_set.contains(id));
+    if lost.is_empty()
+        && unacked_lost.count() == 0
+        && journaled.len() == journaled_set.len()
+        && journaled_set.is_subset(&accepted)
+    {
+        println!(
+            "nothing lost: {} accepted, {} journaled",
+            accepted.len(),
+            journaled.len()
+        );
+    } else {
+        println!(
+            "LOST JOBS: {} accepted, {} journaled; missing: {lost:?}",
+            accepted.len(),
+            journaled.len()
+        );
+        ok = false;
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The snapshot as a text tree, like its `Display`, except that a wait
+/// target that no child edge reaches is drawn in full under the process
+/// that waits for it. That is where a `#[child] #[wait_for(..)]` field
+/// hangs: its struct waits for it, and a gate child (`… (closes after
+/// siblings)`) closes it once the siblings have closed.
+fn tree(snapshot: &Snapshot) -> String {
+    let by_id: HashMap<u64, &ProcessInfo> =
+        snapshot.processes().iter().map(|p| (p.id(), p)).collect();
+    let adopted: HashSet<u64> = snapshot
+        .processes()
+        .iter()
+        .flat_map(|p| p.edges())
+        .filter(|(kind, _)| *kind != EdgeKind::WaitFor)
+        .map(|(_, target)| *target)
+        .collect();
+    let mut out = String::new();
+    let mut shown = HashSet::new();
+    let root = &snapshot.processes()[0];
+    draw(root, "", "", "", &by_id, &adopted, &mut shown, &mut out);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw(
+    p: &ProcessInfo,
+    prefix: &str,
+    connector: &str,
+    note: &str,
+    by_id: &HashMap<u64, &ProcessInfo>,
+    adopted: &HashSet<u64>,
+    shown: &mut HashSet<u64>,
+    out: &mut String,
+) {
+    out.push_str(&format!("{connector}{}{note}", p.display_name()));
+    if !shown.insert(p.id()) {
+        out.push_str(" [shown above]\n");
+        return;
+    }
+    out.push_str(&format!(" [{}, age {:.1?}", p.detail(), p.age()));
+    if p.function_running() {
+        out.push_str(", function running");
+    }
+    out.push_str("]\n");
+    let edges = p.edges();
+    for (i, (kind, target)) in edges.iter().enumerate() {
+        let Some(t) = by_id.get(target) else { continue };
+        let last = i + 1 == edges.len();
+        let (branch, indent) = if last {
+            ("└", "    ")
+        } else {
+            ("├", "│   ")
+        };
+        let next = format!("{prefix}{indent}");
+        match kind {
+            EdgeKind::WaitFor if adopted.contains(target) || shown.contains(target) => {
+                out.push_str(&format!(
+                    "{prefix}{branch}╌╌ waits for {}\n",
+                    t.display_name()
+                ));
+            }
+            EdgeKind::WaitFor => {
+                let conn = format!("{prefix}{branch}── ");
+                draw(t, &next, &conn, " (waited for)", by_id, adopted, shown, out);
+            }
+            EdgeKind::ChildNoWait => {
+                let conn = format!("{prefix}{branch}── ");
+                draw(t, &next, &conn, " (no wait)", by_id, adopted, shown, out);
+            }
+            _ => {
+                let conn = format!("{prefix}{branch}── ");
+                draw(t, &next, &conn, "", by_id, adopted, shown, out);
             }
         }
-        println!("source: stopped after {next} jobs");
-        // Dropping the queues lets the workers drain and return.
-    });
+    }
+}
 
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    println!("shutting down");
-    app.close().await?;
-
-    let (accepted, written) = (
-        *accepted.lock().unwrap(),
-        journal.lock().unwrap().len() as u32,
+/// The timeline as a table with a bar per process; the many short job
+/// processes are folded into one row.
+fn print_timeline(timeline: &Timeline) {
+    struct Row {
+        name: String,
+        closing: Duration,
+        teardown: Option<Duration>,
+        closed: Duration,
+    }
+    // A row keeps the name its process had at its first event; a job
+    // started while the pool was already closing got its name later.
+    let names: HashMap<u64, String> = timeline
+        .events()
+        .iter()
+        .map(|e| (e.id(), e.name().to_string()))
+        .collect();
+    let rows = timeline.rows();
+    let mut out: Vec<Row> = Vec::new();
+    let (mut jobs, mut job_rows): (usize, Option<Row>) = (0, None);
+    let times = |r: &TimelineRow| Some((r.closing_at()?, r.closed_at()?));
+    for r in &rows {
+        let Some((closing, closed)) = times(r) else {
+            continue;
+        };
+        let name = names.get(&r.id()).map_or(r.name(), String::as_str);
+        if name.starts_with("job ") {
+            jobs += 1;
+            let row = job_rows.get_or_insert(Row {
+                name: String::new(),
+                closing,
+                teardown: None,
+                closed,
+            });
+            row.closing = row.closing.min(closing);
+            row.closed = row.closed.max(closed);
+            continue;
+        }
+        out.push(Row {
+            name: name.to_string(),
+            closing,
+            teardown: r.teardown_took(),
+            closed,
+        });
+    }
+    if let Some(mut row) = job_rows {
+        row.name = format!("job ×{jobs} (drained)");
+        out.push(row);
+    }
+    let Some(first) = out.iter().map(|r| r.closing).min() else {
+        println!("(nothing recorded)");
+        return;
+    };
+    out.sort_by_key(|r| r.closed);
+    let end = out.iter().map(|r| r.closed).max().unwrap_or(first);
+    let span = (end - first).as_secs_f64().max(1e-6);
+    let width = out
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(7);
+    let ms = |d: Duration| format!("{:.1}ms", d.as_secs_f64() * 1e3);
+    println!(
+        "{:<width$}  {:>10}  {:>9}  {:>10}  {:>9}",
+        "process", "closing at", "teardown", "closed at", "took"
     );
-    println!("accepted {accepted} jobs, journal holds {written}");
-    assert_eq!(accepted, written, "a job was lost");
-    println!("nothing lost");
-    Ok(())
+    const BAR: f64 = 30.0;
+    for r in &out {
+        let from = ((r.closing - first).as_secs_f64() / span * BAR).round() as usize;
+        let to = (((r.closed - first).as_secs_f64() / span * BAR).round() as usize).max(from + 1);
+        println!(
+            "{:<width$}  {:>10}  {:>9}  {:>10}  {:>9}  {}{}",
+            r.name,
+            format!("+{}", ms(r.closing - first)),
+            r.teardown.map(ms).unwrap_or_else(|| "-".into()),
+            format!("+{}", ms(r.closed - first)),
+            ms(r.closed - r.closing),
+            " ".repeat(from),
+            "█".repeat(to - from),
+        );
+    }
+}
+
+// ------------------------------------------------------------------- load
+
+struct LoadReport {
+    sent: usize,
+    acked: Vec<Job>,
+}
+
+/// Eight clients, each sending one job per connection (plain HTTP/1.1 over
+/// a TcpStream) until `max` requests in all, or until the server turns
+/// them away.
+async fn load(addr: SocketAddr, max: usize) -> LoadReport {
+    let sent = Arc::new(AtomicUsize::new(0));
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let sent = sent.clone();
+        clients.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            while sent.fetch_add(1, Ordering::Relaxed) < max {
+                match post_job(addr).await {
+                    Ok(Some(id)) => acked.push(id),
+                    Ok(None) => {}   // 503: queue full or shutting down
+                    Err(_) => break, // the server has stopped listening
+                }
+            }
+            acked
+        }));
+    }
+    let mut acked = Vec::new();
+    for c in clients {
+        acked.extend(c.await.expect("a load client"));
+    }
+    let sent = sent.load(Ordering::Relaxed).min(max);
+    LoadReport { sent, acked }
+}
+
+/// One `POST /jobs`; `Some(id)` if the server accepted the job.
+async fn post_job(addr: SocketAddr) -> std::io::Result<Option<Job>> {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        let body = "resize image.png";
+        let request = format!(
+            "POST /jobs HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(Duration::from_secs(5), exchange)
+        .await
+        .map_err(|_| std::io::Error::other("timed out"))??;
+    if !response.starts_with("HTTP/1.1 202") {
+        if response.is_empty() {
+            return Err(std::io::Error::other("connection closed without an answer"));
+        }
+        return Ok(None);
+    }
+    let id = response
+        .lines()
+        .find_map(|l| l.strip_prefix("accepted "))
+        .and_then(|id| id.trim().parse().ok());
+    Ok(id)
 }
