@@ -1,0 +1,415 @@
+//! Runs every example binary and checks what it prints: `service` exits 0,
+//! prints the live tree, the shutdown timeline and the nothing-lost line;
+//! every other example exits 0 with its key lines.
+//!
+//! The examples are built once, by `cargo build --examples` into the target
+//! directory of this test (a no-op when `cargo test` has just built them).
+//! Each run has a timeout; a hung example is killed and its output shown.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Generous: the slowest example (`signals` without a signal) ends in 7 s.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `target/<profile>/examples`, built once for all tests.
+fn examples_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test's own path");
+        let profile_dir = exe
+            .parent() // deps
+            .and_then(|d| d.parent()) // debug or release
+            .expect("the test runs from target/<profile>/deps")
+            .to_path_buf();
+        let target_dir = profile_dir.parent().expect("the target directory");
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "--quiet", "--examples", "--manifest-path"])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(target_dir);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("cargo runs");
+        assert!(status.success(), "cargo build --examples failed");
+        profile_dir.join("examples")
+    })
+}
+
+struct Running {
+    name: String,
+    child: Child,
+    lines: Receiver<String>,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+struct Finished {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+fn start(name: &str, args: &[&str]) -> Running {
+    let path = examples_dir().join(name);
+    let mut child = Command::new(&path)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", path.display()));
+    let (tx, lines) = channel();
+    let stdout = Arc::new(Mutex::new(String::new()));
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let out = child.stdout.take().expect("piped stdout");
+    let err = child.stderr.take().expect("piped stderr");
+    let readers = vec![
+        std::thread::spawn({
+            let stdout = stdout.clone();
+            move || {
+                for line in BufReader::new(out).lines() {
+                    let Ok(line) = line else { break };
+                    stdout.lock().unwrap().push_str(&format!("{line}\n"));
+                    let _ = tx.send(line);
+                }
+            }
+        }),
+        std::thread::spawn({
+            let stderr = stderr.clone();
+            move || {
+                let mut text = String::new();
+                let _ = BufReader::new(err).read_to_string(&mut text);
+                stderr.lock().unwrap().push_str(&text);
+            }
+        }),
+    ];
+    Running {
+        name: name.to_string(),
+        child,
+        lines,
+        stdout,
+        stderr,
+        readers,
+    }
+}
+
+impl Running {
+    /// Waits until the example prints a line containing `needle`.
+    fn wait_for_line(&self, needle: &str) {
+        let deadline = std::time::Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return,
+                Ok(_) => {}
+                Err(_) => panic!(
+                    "{}: no line with {needle:?}; stdout so far:\n{}\nstderr:\n{}",
+                    self.name,
+                    self.stdout.lock().unwrap(),
+                    self.stderr.lock().unwrap()
+                ),
+            }
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the example to exit (killing it after `TIMEOUT`).
+    fn finish(mut self) -> Finished {
+        let (tx, rx) = channel();
+        let pid = self.child.id();
+        let mut child = self.child;
+        let waiter = std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        let status = match rx.recv_timeout(TIMEOUT) {
+            Ok(status) => status.expect("wait for the example"),
+            Err(_) => {
+                let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+                let _ = waiter.join();
+                for r in self.readers.drain(..) {
+                    let _ = r.join();
+                }
+                panic!(
+                    "{} did not exit within {TIMEOUT:?}; stdout:\n{}\nstderr:\n{}",
+                    self.name,
+                    self.stdout.lock().unwrap(),
+                    self.stderr.lock().unwrap()
+                );
+            }
+        };
+        for r in self.readers {
+            let _ = r.join();
+        }
+        let stdout = self.stdout.lock().unwrap().clone();
+        let stderr = self.stderr.lock().unwrap().clone();
+        Finished {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl Finished {
+    fn assert_success(&self, name: &str) -> &str {
+        assert!(
+            self.status.success(),
+            "{name} exited with {}; stdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        &self.stdout
+    }
+}
+
+fn run(name: &str, args: &[&str]) -> String {
+    start(name, args).finish().assert_success(name).to_string()
+}
+
+fn assert_contains(name: &str, out: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            out.contains(needle),
+            "{name}: no {needle:?} in its output:\n{out}"
+        );
+    }
+}
+
+/// The index of the first line starting with `prefix`.
+fn line_index(out: &str, prefix: &str) -> usize {
+    out.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{out}"))
+}
+
+/// `nothing lost: N accepted, N journaled`, with both numbers equal and
+/// positive.
+fn assert_nothing_lost(out: &str) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("nothing lost: "))
+        .unwrap_or_else(|| panic!("no nothing-lost line in:\n{out}"));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{line}");
+    assert_eq!(numbers[0], numbers[1], "{line}");
+    assert!(numbers[0] > 0, "no job was accepted: {line}");
+}
+
+/// The tree, the derived order and the timeline of `service`, in order.
+fn assert_service_report(out: &str) {
+    assert_contains(
+        "service",
+        out,
+        &[
+            "== the live process tree ==",
+            "Service [running",
+            "├── HttpServer [running",
+            "axum [running",
+            "Workers (waited for) [running",
+            "dispatcher [running",
+            "Store (waited for) [running",
+            "flusher [running",
+            "1. http\n2. workers\n3. store\n",
+            "== the shutdown timeline ==",
+            "store: final flush wrote",
+        ],
+    );
+    let timeline = &out[out.find("== the shutdown timeline ==").unwrap()..];
+    // Rows are in the order processes closed: the server before the
+    // workers, the workers before the store, Service last.
+    let http = line_index(timeline, "HttpServer ");
+    let workers = line_index(timeline, "Workers ");
+    let store = line_index(timeline, "Store ");
+    let service = line_index(timeline, "Service ");
+    assert!(
+        http < workers && workers < store && store < service,
+        "{timeline}"
+    );
+    assert_nothing_lost(out);
+}
+
+#[test]
+fn service_shuts_down_in_order_and_loses_nothing() {
+    let running = start("service", &[]);
+    let pid = running.child.id();
+    let out = running.finish().assert_success("service").to_string();
+    assert_service_report(&out);
+    let dir = std::env::temp_dir().join(format!("goprocess-service-{pid}"));
+    assert!(!dir.exists(), "{} was left behind", dir.display());
+}
+
+#[test]
+fn service_until_signal_stops_on_sigterm() {
+    let running = start("service", &["--until-signal"]);
+    running.wait_for_line("serving until Ctrl-C or SIGTERM");
+    running.signal("TERM");
+    let out = running
+        .finish()
+        .assert_success("service --until-signal")
+        .to_string();
+    assert_contains("service --until-signal", &out, &["signal received"]);
+    assert_service_report(&out);
+}
+
+#[test]
+fn axum_server_answers_the_request_in_flight() {
+    let out = run("axum_server", &[]);
+    assert_contains(
+        "axum_server",
+        &out,
+        &[
+            "GET / -> hello from goprocess",
+            "closing the server while GET /slow is in flight",
+            "server closed\nGET /slow -> slow work done",
+            "new connections are refused",
+        ],
+    );
+}
+
+#[test]
+fn tree_prints_text_dot_and_mermaid() {
+    let out = run("tree", &[]);
+    assert_contains(
+        "tree",
+        &out,
+        &[
+            "app [running",
+            "│   ├── conn 1 [running",
+            "│   └╌╌ waits for http",
+            "└── metrics (no wait) [running",
+            "6 running, 0 closing, 0 closed",
+            "```mermaid\nflowchart TD",
+            "== waits for ==>",
+            "app [closing: waiting for children",
+            "db [closing: running teardown",
+            "== closed ==\napp [closed",
+        ],
+    );
+    let dot = out
+        .lines()
+        .find_map(|l| l.strip_prefix("DOT written to "))
+        .expect("the DOT path");
+    let text = std::fs::read_to_string(dot).expect("the DOT file");
+    let _ = std::fs::remove_file(dot);
+    assert!(text.starts_with("digraph goprocess {"), "{text}");
+}
+
+#[test]
+fn go_port_prints_what_go_prints() {
+    let out = run("go_port", &[]);
+    assert_contains(
+        "go_port",
+        &out,
+        &[
+            "== ExampleGo ==\ntick\ntick\ntick\ntick\ntick\nclosing\nclosed\n",
+            "closing 3\nclosing 2\nclosing 1\n",
+            "indexer: teardown closes the store\nstore: closed\n",
+            "add_child on a closed process: Closed",
+            "a waiting cycle: Cycle",
+            "the background process as a child: NeverCloses",
+        ],
+    );
+}
+
+/// The three wirings of docs/comparison.md shut down in the same order and
+/// flush every job the server accepted.
+#[test]
+fn the_three_comparison_wirings_agree() {
+    for name in ["compare_goprocess", "compare_tokio_util", "compare_tgs"] {
+        let out = run(name, &[]);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() >= 4, "{name}:\n{out}");
+        let accepted = lines[0]
+            .strip_prefix("server: stopped after ")
+            .unwrap_or_else(|| panic!("{name}: the server stops first:\n{out}"));
+        let mut workers = [lines[1], lines[2]];
+        workers.sort();
+        assert_eq!(
+            workers,
+            ["worker 0: drained", "worker 1: drained"],
+            "{name}"
+        );
+        assert_eq!(
+            lines[3],
+            format!("store: flushed {accepted}"),
+            "{name}: the store flushes last, every job:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn periodic_closes_after_the_runs_in_flight() {
+    let out = run("periodic", &[]);
+    assert_contains(
+        "periodic",
+        &out,
+        &["metrics #1", "sweep started", "closing the app", "closed"],
+    );
+    // The runs in flight finish between "closing the app" and "closed".
+    let lines: Vec<&str> = out.lines().collect();
+    let closing = lines.iter().position(|l| l.contains("closing the app"));
+    assert!(closing.is_some_and(|i| i + 1 < lines.len()), "{out}");
+    assert!(lines.last().is_some_and(|l| l.ends_with("closed")), "{out}");
+}
+
+#[test]
+fn ratelimit_runs_at_most_three_and_refuses_after_close() {
+    let out = run("ratelimit", &[]);
+    assert_contains(
+        "ratelimit",
+        &out,
+        &[
+            "file 0: downloading",
+            "file 7: downloading",
+            "closed; the caller still waiting was refused",
+        ],
+    );
+    for line in out.lines().filter(|l| l.contains("at once)")) {
+        let n: usize = line
+            .rsplit('(')
+            .next()
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("a count in {line:?}"));
+        assert!((1..=3).contains(&n), "{line}");
+    }
+}
+
+#[test]
+fn signals_closes_on_sigint_after_draining() {
+    let running = start("signals", &[]);
+    running.wait_for_line("worker: serving");
+    running.signal("INT");
+    let out = running.finish().assert_success("signals").to_string();
+    assert_contains(
+        "signals",
+        &out,
+        &[
+            "main: signal received",
+            "worker: drained",
+            "main: closed cleanly",
+        ],
+    );
+}
