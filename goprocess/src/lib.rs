@@ -225,4 +225,8 @@ pub use goprocess_macros::{process, teardown};
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/guide.md")]
 pub struct GuideDoctests;
+/// docs/migrating-from-go.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/migrating-from-go.md")]
+pub struct MigratingFromGoDoctests;
 // ---- end of the docs/ doctests ----
