@@ -60,7 +60,13 @@ async fn a_hanging_async_teardown_is_aborted_at_the_deadline() {
     );
 
     within(p.closed()).await;
-    assert_eq!(p.err().await.unwrap_err().kind(), ErrorKind::Aborted);
+    let stored = p.err().await.unwrap_err();
+    assert_eq!(
+        stored.kind(),
+        ErrorKind::Timeout,
+        "the overrun is its own failure"
+    );
+    assert_eq!(stored.also().map(|e| e.kind()), Some(ErrorKind::Aborted));
     assert_eq!(runs.get(), 1);
     // A second close neither reruns the teardown nor waits.
     assert!(within(p.close()).await.is_err());
@@ -120,7 +126,9 @@ async fn a_detached_hanging_function_keeps_running_but_the_parent_moves_on() {
     release.send(()).unwrap();
     within(worker.closed()).await;
     assert_eq!(log.events(), ["app", "worker done"]);
-    assert!(worker.err().await.is_ok());
+    let late = worker.err().await.unwrap_err();
+    assert_eq!(late.kind(), ErrorKind::Timeout, "it did overrun its budget");
+    assert!(late.also().is_none(), "and nothing else went wrong: {late}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -167,3 +167,42 @@ async fn the_timeline_records_the_shutdown_in_order() {
         "{text}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_process_reached_only_through_wait_edges_is_drawn_in_full() {
+    let app = Process::new().named("app");
+    let journal = Process::new().named("journal");
+    Process::with_parent(&journal).named("segment");
+    app.wait_for(&journal).unwrap();
+    let db = Process::with_parent(&app).named("db");
+    db.wait_for(&journal).unwrap();
+    assert_eq!(
+        app.snapshot().to_string(),
+        "app [running, age 0.0ns]\n\
+         ├── journal (waited for) [running, age 0.0ns]\n\
+         │   └── segment [running, age 0.0ns]\n\
+         └── db [running, age 0.0ns]\n    \
+             └╌╌ waits for journal\n"
+    );
+    within(journal.close()).await.unwrap();
+    within(app.close()).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeline_row_takes_the_latest_name() {
+    let app = Process::new();
+    let timeline = Timeline::new();
+    timeline.attach(&app);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    app.set_async_teardown(move || async move {
+        let _ = rx.await;
+        Ok(())
+    })
+    .unwrap();
+    let closing = tokio::spawn(app.close());
+    within(app.closing()).await;
+    let app = app.named("renamed");
+    tx.send(()).unwrap();
+    within(closing).await.unwrap().unwrap();
+    assert_eq!(timeline.rows()[0].name(), "renamed");
+}

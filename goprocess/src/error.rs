@@ -137,11 +137,14 @@ pub struct Error {
     inner: Arc<ErrorInner>,
 }
 
+#[derive(Clone)]
 struct ErrorInner {
     kind: ErrorKind,
     process: Option<Cow<'static, str>>,
     detail: Option<Cow<'static, str>>,
-    source: Option<BoxError>,
+    /// Shared, so that an error can be copied when it must be completed
+    /// after it was shared (e.g. a `Timeout` given to parents and kept).
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
     also: Option<Error>,
     children: Vec<ChildError>,
     omitted_children: usize,
@@ -160,7 +163,7 @@ impl Error {
                 kind,
                 process,
                 detail,
-                source,
+                source: source.map(Arc::from),
                 also: None,
                 children: Vec::new(),
                 omitted_children: 0,
@@ -187,7 +190,7 @@ impl Error {
         children: Vec<ChildError>,
         omitted_children: usize,
     ) -> Error {
-        let inner = Arc::get_mut(&mut self.inner).expect("fresh error is unshared");
+        let inner = Arc::make_mut(&mut self.inner);
         inner.also = also;
         inner.children = children;
         inner.omitted_children = omitted_children;
@@ -195,19 +198,13 @@ impl Error {
     }
 
     pub(crate) fn with_report(mut self, report: ShutdownReport) -> Error {
-        match Arc::get_mut(&mut self.inner) {
-            Some(inner) => inner.report = Some(report),
-            None => unreachable!("errors get their report before they are shared"),
-        }
+        Arc::make_mut(&mut self.inner).report = Some(report);
         self
     }
 
     /// Names the process a freshly built error is about.
     pub(crate) fn for_process(mut self, name: Cow<'static, str>) -> Error {
-        match Arc::get_mut(&mut self.inner) {
-            Some(inner) => inner.process = Some(name),
-            None => unreachable!("errors are named before they are shared"),
-        }
+        Arc::make_mut(&mut self.inner).process = Some(name);
         self
     }
 
@@ -326,9 +323,10 @@ impl Error {
         self.inner.report.as_ref()
     }
 
-    /// A second failure of the same process: when its function failed and
-    /// its teardown failed too, the error is the function's and this is the
-    /// teardown's.
+    /// A further failure of the same process. A process's own failures
+    /// are chained most telling first: a close budget that ran out
+    /// ([`ErrorKind::Timeout`]), then its function's failure, then its
+    /// teardown's; each next one is the previous one's `also`.
     pub fn also(&self) -> Option<&Error> {
         self.inner.also.as_ref()
     }

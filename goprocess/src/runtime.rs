@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
@@ -25,16 +25,39 @@ pub(crate) fn require(what: &str) -> Handle {
 
 /// Spawns `fut` on the current runtime, else on `home`, else on the
 /// fallback runtime. Never fails, needs no runtime on this thread.
+///
+/// `home` may have been shut down since it was remembered: tokio then drops
+/// the task unpolled. The future waits in a slot that the task empties on
+/// its first poll, so a spawn that was dropped unpolled is detected and
+/// the future goes to the fallback runtime instead.
 pub(crate) fn spawn_anywhere<F>(home: Option<Handle>, fut: F) -> tokio::task::AbortHandle
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    let handle = Handle::try_current()
-        .ok()
-        .or(home)
-        .unwrap_or_else(|| fallback().clone());
-    // The JoinHandle is dropped: the task reports through its own guard.
-    handle.spawn(fut).abort_handle()
+    if let Ok(current) = Handle::try_current() {
+        return current.spawn(fut).abort_handle();
+    }
+    if let Some(home) = home {
+        let slot = Arc::new(Mutex::new(Some(fut)));
+        let taken = Arc::clone(&slot);
+        let task = home.spawn(async move {
+            let fut = taken.lock().unwrap_or_else(PoisonError::into_inner).take();
+            if let Some(fut) = fut {
+                fut.await;
+            }
+        });
+        if !task.is_finished() {
+            return task.abort_handle();
+        }
+        // Finished already: either it ran (the slot is empty), or the
+        // runtime is gone and dropped it unpolled (the future is still here).
+        let unpolled = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let Some(fut) = unpolled else {
+            return task.abort_handle();
+        };
+        return fallback().spawn(fut).abort_handle();
+    }
+    fallback().spawn(fut).abort_handle()
 }
 
 /// A current-thread runtime on its own thread, started the first time an

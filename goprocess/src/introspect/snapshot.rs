@@ -305,23 +305,47 @@ enum Line {
         id: u64,
         prefix: String,
         connector: String,
-        no_wait: bool,
+        /// ` (no wait)`, ` (waited for)`, or nothing.
+        mark: &'static str,
     },
     Wait(String),
 }
 
+impl Snapshot {
+    /// The processes some child edge reaches from the root: the others are
+    /// reached only as wait targets.
+    fn reached_as_children(&self, index: &HashMap<u64, &ProcessInfo>) -> HashSet<u64> {
+        let mut reached = HashSet::from([self.root]);
+        let mut stack = vec![self.root];
+        while let Some(id) = stack.pop() {
+            let Some(p) = index.get(&id) else { continue };
+            for (kind, target) in &p.edges {
+                if *kind != EdgeKind::WaitFor && reached.insert(*target) {
+                    stack.push(*target);
+                }
+            }
+        }
+        reached
+    }
+}
+
 impl fmt::Display for Snapshot {
+    /// Children are drawn under their parent. A wait target is a
+    /// `waits for` line, except a process reached *only* through wait
+    /// edges, which is drawn in full (marked `(waited for)`) at its first
+    /// wait edge, so that nothing reached is left out.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let index = self.index();
+        let as_children = self.reached_as_children(&index);
         let mut shown = HashSet::new();
         let mut stack = vec![Line::Process {
             id: self.root,
             prefix: String::new(),
             connector: String::new(),
-            no_wait: false,
+            mark: "",
         }];
         while let Some(line) = stack.pop() {
-            let (id, prefix, connector, no_wait) = match line {
+            let (id, prefix, connector, mark) = match line {
                 Line::Wait(text) => {
                     writeln!(f, "{text}")?;
                     continue;
@@ -330,14 +354,11 @@ impl fmt::Display for Snapshot {
                     id,
                     prefix,
                     connector,
-                    no_wait,
-                } => (id, prefix, connector, no_wait),
+                    mark,
+                } => (id, prefix, connector, mark),
             };
             let Some(p) = index.get(&id) else { continue };
-            write!(f, "{connector}{}", p.display_name())?;
-            if no_wait {
-                f.write_str(" (no wait)")?;
-            }
+            write!(f, "{connector}{}{mark}", p.display_name())?;
             if !shown.insert(id) {
                 writeln!(f, " [shown above]")?;
                 continue;
@@ -364,7 +385,8 @@ impl fmt::Display for Snapshot {
             for (i, (kind, target)) in below.into_iter().enumerate().rev() {
                 let last = i + 1 == count;
                 let branch = if last { "└" } else { "├" };
-                if kind == EdgeKind::WaitFor {
+                let drawn_elsewhere = as_children.contains(&target) || shown.contains(&target);
+                if kind == EdgeKind::WaitFor && drawn_elsewhere {
                     let name = index
                         .get(&target)
                         .map(|t| t.display_name().into_owned())
@@ -375,7 +397,11 @@ impl fmt::Display for Snapshot {
                         id: target,
                         prefix: format!("{prefix}{}", if last { "    " } else { "│   " }),
                         connector: format!("{prefix}{branch}── "),
-                        no_wait: kind == EdgeKind::ChildNoWait,
+                        mark: match kind {
+                            EdgeKind::ChildNoWait => " (no wait)",
+                            EdgeKind::WaitFor => " (waited for)",
+                            EdgeKind::Child => "",
+                        },
                     });
                 }
             }

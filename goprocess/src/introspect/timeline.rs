@@ -174,6 +174,8 @@ impl Timeline {
                 rows.len() - 1
             });
             let row = &mut rows[i];
+            // A process may be named after its first event: keep the latest.
+            row.name.clone_from(&e.name);
             match e.kind {
                 TimelineEventKind::Closing => row.closing_at = Some(e.at),
                 TimelineEventKind::TeardownStarted => row.teardown = Some((e.at, None)),

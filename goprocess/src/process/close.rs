@@ -204,19 +204,28 @@ fn finish(p: &Process, d: &mut Driver) {
         }
         st.step = Step::Closed;
         let name = st.display_name(inner.id);
-        let own = match (st.function_error.take(), st.teardown_error.take()) {
-            (Some(f), t) => Some((f, t)),
-            (None, Some(t)) => Some((t, None)),
-            (None, None) => None,
-        };
+        // The process's own failures, most telling first: a budget overrun
+        // explains the failures it caused (an aborted function), and a
+        // function's failure comes before its teardown's. Each next one
+        // hangs off the previous as `also`.
+        let mut own: Option<Error> = None;
+        for e in [
+            st.teardown_error.take(),
+            st.function_error.take(),
+            st.timeout_error.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            own = Some(Error::for_process(e, name.clone()).with_subtree(own, Vec::new(), 0));
+        }
         let children = std::mem::take(&mut st.failed_children);
         let omitted = std::mem::replace(&mut st.omitted_children, 0);
         let result = match own {
-            Some((e, also)) => Err(Error::for_process(e, name.clone()).with_subtree(
-                also.map(|a| Error::for_process(a, name.clone())),
-                children,
-                omitted,
-            )),
+            Some(e) => {
+                let also = e.also().cloned();
+                Err(e.with_subtree(also, children, omitted))
+            }
             None if !children.is_empty() || omitted > 0 => {
                 Err(
                     Error::build(ErrorKind::Children, Some(name.clone()), None, None)

@@ -236,8 +236,15 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<Error> {
         return None;
     }
     tracing::warn!(parent: &p.inner.span, ?budget, "close budget ran out; still open:\n{report}");
+    let error = Error::timeout(p.display_name(), budget, report.clone());
+    {
+        // Stored before the escalation, which may let it finish at once.
+        let mut st = p.inner.lock();
+        if st.step != Step::Closed {
+            st.timeout_error.get_or_insert_with(|| error.clone());
+        }
+    }
     escalate(&report, p);
-    let error = Error::timeout(p.display_name(), budget, report);
     detach(p, &error);
     Some(error)
 }

@@ -589,8 +589,9 @@ impl Process {
     /// Sets the process's own close budget: from its first close, however
     /// it is closed (by hand, or with its parent), it gets `budget` to
     /// become Closed; then it is escalated and detached from its parents as
-    /// [`close_within`](Self::close_within) describes, and its parents list
-    /// its `Timeout` error among their failed children. A budget set while
+    /// [`close_within`](Self::close_within) describes: its own result is a
+    /// `Timeout` error (listing what it caused, e.g. an aborted function), and
+    /// its parents list it among their failed children. A budget set while
     /// closing applies from the next close only: use `close_within` then.
     ///
     /// ```

@@ -25,8 +25,12 @@
 //! At most one process's state lock is held at any time. The only lock
 //! that may be held while taking a state lock is the global graph lock
 //! (`graph::GRAPH`), which serialises the cycle check with the insertion
-//! of an edge between two existing processes. No user code (teardown,
-//! process function, waker) ever runs with a lock held.
+//! of an edge between two existing processes. Two exceptions, both safe:
+//! linking a fresh child takes its lock under its parent's (nobody else
+//! can reach it yet), and a process reports to its `Timeline` under its
+//! own lock (the timeline's event list is a leaf lock: nothing is locked
+//! under it). No user code (teardown, process function, waker, closed
+//! hook) ever runs with a lock held.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -148,6 +152,8 @@ pub(crate) struct State {
     /// The process function's own failure (`go`).
     pub(crate) function_error: Option<Error>,
     pub(crate) teardown_error: Option<Error>,
+    /// Its own close budget ran out (`deadline::overran`).
+    pub(crate) timeout_error: Option<Error>,
     pub(crate) failed_children: Vec<ChildError>,
     pub(crate) omitted_children: usize,
     pub(crate) result: Option<Result<(), Error>>,
@@ -181,6 +187,7 @@ impl State {
             close_when_idle: false,
             function_error: None,
             teardown_error: None,
+            timeout_error: None,
             failed_children: Vec::new(),
             omitted_children: 0,
             result: None,
