@@ -19,7 +19,7 @@
 //! `cargo run --example service -- --until-signal` to serve until Ctrl-C
 //! or SIGTERM (try `curl -d hello http://ADDR/jobs` meanwhile).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -32,8 +32,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use goprocess::EdgeKind;
-use goprocess::introspect::{ProcessInfo, Snapshot, Timeline, TimelineRow};
+use goprocess::introspect::{Timeline, TimelineRow};
 use goprocess::prelude::*;
 use goprocess::ratelimit::RateLimiter;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -296,7 +295,7 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
     }
 
     println!("\n== the live process tree ==\n");
-    print!("{}", tree(&service.process().snapshot()));
+    print!("{}", service.process().snapshot());
 
     println!("\n== the derived shutdown order (Service::SHUTDOWN_ORDER) ==\n");
     for (i, stage) in Service::SHUTDOWN_ORDER.iter().enumerate() {
@@ -374,82 +373,6 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
     }
 }
 
-/// The snapshot as a text tree, like its `Display`, except that a wait
-/// target that no child edge reaches is drawn in full under the process
-/// that waits for it. That is where a `#[child] #[wait_for(..)]` field
-/// hangs: its struct waits for it, and a gate child (`… (closes after
-/// siblings)`) closes it once the siblings have closed.
-fn tree(snapshot: &Snapshot) -> String {
-    let by_id: HashMap<u64, &ProcessInfo> =
-        snapshot.processes().iter().map(|p| (p.id(), p)).collect();
-    let adopted: HashSet<u64> = snapshot
-        .processes()
-        .iter()
-        .flat_map(|p| p.edges())
-        .filter(|(kind, _)| *kind != EdgeKind::WaitFor)
-        .map(|(_, target)| *target)
-        .collect();
-    let mut out = String::new();
-    let mut shown = HashSet::new();
-    let root = &snapshot.processes()[0];
-    draw(root, "", "", "", &by_id, &adopted, &mut shown, &mut out);
-    out
-}
-
-#[allow(clippy::too_many_arguments)]
-fn draw(
-    p: &ProcessInfo,
-    prefix: &str,
-    connector: &str,
-    note: &str,
-    by_id: &HashMap<u64, &ProcessInfo>,
-    adopted: &HashSet<u64>,
-    shown: &mut HashSet<u64>,
-    out: &mut String,
-) {
-    out.push_str(&format!("{connector}{}{note}", p.display_name()));
-    if !shown.insert(p.id()) {
-        out.push_str(" [shown above]\n");
-        return;
-    }
-    out.push_str(&format!(" [{}, age {:.1?}", p.detail(), p.age()));
-    if p.function_running() {
-        out.push_str(", function running");
-    }
-    out.push_str("]\n");
-    let edges = p.edges();
-    for (i, (kind, target)) in edges.iter().enumerate() {
-        let Some(t) = by_id.get(target) else { continue };
-        let last = i + 1 == edges.len();
-        let (branch, indent) = if last {
-            ("└", "    ")
-        } else {
-            ("├", "│   ")
-        };
-        let next = format!("{prefix}{indent}");
-        match kind {
-            EdgeKind::WaitFor if adopted.contains(target) || shown.contains(target) => {
-                out.push_str(&format!(
-                    "{prefix}{branch}╌╌ waits for {}\n",
-                    t.display_name()
-                ));
-            }
-            EdgeKind::WaitFor => {
-                let conn = format!("{prefix}{branch}── ");
-                draw(t, &next, &conn, " (waited for)", by_id, adopted, shown, out);
-            }
-            EdgeKind::ChildNoWait => {
-                let conn = format!("{prefix}{branch}── ");
-                draw(t, &next, &conn, " (no wait)", by_id, adopted, shown, out);
-            }
-            _ => {
-                let conn = format!("{prefix}{branch}── ");
-                draw(t, &next, &conn, "", by_id, adopted, shown, out);
-            }
-        }
-    }
-}
-
 /// The timeline as a table with a bar per process; the many short job
 /// processes are folded into one row.
 fn print_timeline(timeline: &Timeline) {
@@ -459,13 +382,6 @@ fn print_timeline(timeline: &Timeline) {
         teardown: Option<Duration>,
         closed: Duration,
     }
-    // A row keeps the name its process had at its first event; a job
-    // started while the pool was already closing got its name later.
-    let names: HashMap<u64, String> = timeline
-        .events()
-        .iter()
-        .map(|e| (e.id(), e.name().to_string()))
-        .collect();
     let rows = timeline.rows();
     let mut out: Vec<Row> = Vec::new();
     let (mut jobs, mut job_rows): (usize, Option<Row>) = (0, None);
@@ -474,7 +390,7 @@ fn print_timeline(timeline: &Timeline) {
         let Some((closing, closed)) = times(r) else {
             continue;
         };
-        let name = names.get(&r.id()).map_or(r.name(), String::as_str);
+        let name = r.name();
         if name.starts_with("job ") {
             jobs += 1;
             let row = job_rows.get_or_insert(Row {

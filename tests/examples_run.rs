@@ -413,3 +413,44 @@ fn signals_closes_on_sigint_after_draining() {
         ],
     );
 }
+
+/// Every `rust,ignore` excerpt of docs/comparison.md is, line for line
+/// (indentation aside), in the example file named last before it, so the
+/// page shows compiled code.
+#[test]
+fn comparison_excerpts_are_the_compiled_examples() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let page = std::fs::read_to_string(format!("{root}/docs/comparison.md")).unwrap();
+    let normalize = |text: &str| -> String {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut source: Option<String> = None;
+    let mut excerpts = 0;
+    let mut rest = page.as_str();
+    while let Some(start) = rest.find("```rust,ignore\n") {
+        let before = &rest[..start];
+        if let Some(at) = before.rfind("examples/compare_") {
+            let name = &before[at..];
+            let end = name.find(".rs").expect("an example path ends in .rs") + 3;
+            source = Some(name[..end].to_string());
+        }
+        let body_start = start + "```rust,ignore\n".len();
+        let body_len = rest[body_start..].find("```").expect("a closing fence");
+        let body = &rest[body_start..body_start + body_len];
+        let file = source
+            .as_deref()
+            .expect("an example named before the excerpt");
+        let code = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        assert!(
+            normalize(&code).contains(&normalize(body)),
+            "docs/comparison.md quotes code that is not in {file}:\n{body}"
+        );
+        excerpts += 1;
+        rest = &rest[body_start + body_len + 3..];
+    }
+    assert!(excerpts >= 4, "only {excerpts} excerpts found");
+}

@@ -229,4 +229,8 @@ pub struct GuideDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/migrating-from-go.md")]
 pub struct MigratingFromGoDoctests;
+/// docs/comparison.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/comparison.md")]
+pub struct ComparisonDoctests;
 // ---- end of the docs/ doctests ----
