@@ -201,7 +201,7 @@ async fn a_timeline_row_takes_the_latest_name() {
     .unwrap();
     let closing = tokio::spawn(app.close());
     within(app.closing()).await;
-    let app = app.named("renamed");
+    let _app = app.named("renamed");
     tx.send(()).unwrap();
     within(closing).await.unwrap().unwrap();
     assert_eq!(timeline.rows()[0].name(), "renamed");
