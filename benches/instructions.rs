@@ -1,0 +1,195 @@
+//! Repeatable instruction counts for the hot paths, for profiling under
+//! callgrind (wall-clock numbers on a shared machine are noisy):
+//!
+//! ```text
+//! cargo bench --bench instructions --no-run
+//! valgrind --tool=callgrind target/release/deps/instructions-<hash> <scenario> <n>
+//! valgrind --tool=callgrind target/release/deps/instructions-<hash> <scenario> <n> setup
+//! ```
+//!
+//! The second run does only the set-up; the difference, divided by `n`, is
+//! the cost per operation (`scripts/callgrind.sh` does this). Scenarios:
+//! `go_wait` (n × `go(noop)` + `closed()`), `tokio_spawn_wait`,
+//! `close_idle` (close a parent with n idle `go` children),
+//! `tokio_util_close_idle`, `tree` (build and close a task-less tree of
+//! fan-out 10 holding n nodes, rounded down to a full level),
+//! `token_tree`, `chain` (build and close a chain n deep). Without
+//! arguments (as under `cargo bench` or `cargo test --benches`) it runs
+//! each scenario once with a small n, as a smoke test.
+
+mod common;
+
+use common::{Signal, Started};
+use goprocess::Process;
+use tokio::runtime::Runtime;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+static SKIP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs the measured part, unless this run only measures the set-up.
+fn measured<R: Default>(f: impl FnOnce() -> R) -> R {
+    if SKIP.load(std::sync::atomic::Ordering::Relaxed) {
+        R::default()
+    } else {
+        f()
+    }
+}
+
+fn idle_children(rt: &Runtime, n: usize) -> Process {
+    rt.block_on(async {
+        let started = Started::default();
+        let parent = Process::new();
+        for _ in 0..n {
+            let s = started.clone();
+            parent.go(move |me| async move {
+                s.mark();
+                me.closing().await
+            });
+        }
+        started.wait(n).await;
+        parent
+    })
+}
+
+fn tree_depth(n: usize) -> u32 {
+    let mut depth = 0;
+    let mut total = 1;
+    let mut level = 1;
+    while total + level * 10 <= n {
+        level *= 10;
+        total += level;
+        depth += 1;
+    }
+    depth
+}
+
+fn build<T>(root: T, fan_out: usize, depth: u32, make: impl Fn(&T) -> T) -> Vec<T> {
+    let mut nodes = vec![root];
+    let mut level = 0..1;
+    for _ in 0..depth {
+        let next = nodes.len();
+        for i in level.clone() {
+            for _ in 0..fan_out {
+                let child = make(&nodes[i]);
+                nodes.push(child);
+            }
+        }
+        level = next..nodes.len();
+    }
+    nodes
+}
+
+fn run(scenario: &str, n: usize) {
+    let rt = common::current_thread();
+    match scenario {
+        "go_wait" => {
+            let parent = Process::new();
+            rt.block_on(async { parent.go(|_| async {}).closed().await });
+            measured(|| {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        parent.go(|_| async {}).closed().await;
+                    }
+                })
+            });
+            rt.block_on(parent.close()).unwrap();
+        }
+        "tokio_spawn_wait" => {
+            let signal = Signal::default();
+            rt.block_on(async { tokio::spawn(async {}).await }).unwrap();
+            measured(|| {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        let s = signal.clone();
+                        tokio::spawn(async move { drop(s) }).await.unwrap();
+                    }
+                })
+            });
+        }
+        "close_idle" => {
+            let parent = idle_children(&rt, n);
+            measured(|| rt.block_on(parent.close()).unwrap());
+        }
+        "tokio_util_close_idle" => {
+            let (token, tracker) = rt.block_on(async {
+                let started = Started::default();
+                let (token, tracker) = (CancellationToken::new(), TaskTracker::new());
+                for _ in 0..n {
+                    let (s, t) = (started.clone(), token.child_token());
+                    tracker.spawn(async move {
+                        s.mark();
+                        t.cancelled().await
+                    });
+                }
+                started.wait(n).await;
+                (token, tracker)
+            });
+            measured(|| {
+                rt.block_on(async {
+                    token.cancel();
+                    tracker.close();
+                    tracker.wait().await
+                })
+            });
+        }
+        "tree" => {
+            let depth = tree_depth(n);
+            measured(|| {
+                let all = build(Process::new(), 10, depth, Process::with_parent);
+                rt.block_on(all[0].close()).unwrap();
+                drop(all);
+            });
+        }
+        "token_tree" => {
+            let depth = tree_depth(n);
+            measured(|| {
+                let all = build(CancellationToken::new(), 10, depth, |t| t.child_token());
+                all[0].cancel();
+                drop(all);
+            });
+        }
+        "chain" => {
+            measured(|| {
+                let all = build(Process::new(), 1, n as u32 - 1, Process::with_parent);
+                rt.block_on(all[0].close()).unwrap();
+                drop(all);
+            });
+        }
+        other => panic!(
+            "unknown scenario `{other}`; expected one of: go_wait, tokio_spawn_wait, \
+             close_idle, tokio_util_close_idle, tree, token_tree, chain"
+        ),
+    }
+    // Dropping the runtime would drop the tasks a set-up-only run leaves
+    // parked, and count their (aborted) ends; neither run pays for it.
+    std::mem::forget(rt);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    match &args[..] {
+        [scenario, n] => run(scenario, n.parse().expect("n must be a number")),
+        [scenario, n, setup] if setup == "setup" => {
+            SKIP.store(true, std::sync::atomic::Ordering::Relaxed);
+            run(scenario, n.parse().expect("n must be a number"))
+        }
+        [] => {
+            for s in [
+                "go_wait",
+                "tokio_spawn_wait",
+                "close_idle",
+                "tokio_util_close_idle",
+                "tree",
+                "token_tree",
+                "chain",
+            ] {
+                run(s, 100);
+            }
+        }
+        _ => panic!("usage: instructions [<scenario> <n> [setup]]"),
+    }
+}
