@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use tracing::{debug, trace};
 
-use super::state::{CLOSED, CLOSING, Step};
+use super::state::{CLOSED, CLOSING, HookAt, Step};
 use super::teardown::{self, Teardown};
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
@@ -76,7 +76,7 @@ impl Driver {
 /// Steps 1 and 2.
 fn begin_closing(p: &Process, d: &mut Driver) {
     let inner = &p.inner;
-    let (token, budget) = {
+    let (token, budget, hooks) = {
         let mut st = inner.lock();
         if st.step != Step::Running || inner.background {
             return;
@@ -90,10 +90,11 @@ fn begin_closing(p: &Process, d: &mut Driver) {
         d.close.extend(
             st.edges
                 .iter()
-                .filter(|e| e.kind.closes())
+                .filter(|e| e.kind.closes() && !e.deferred)
                 .map(|e| e.target.clone()),
         );
-        (st.closing_token.clone(), st.budget)
+        let hooks = take_hooks(&mut st.hooks, HookAt::Closing);
+        (st.closing_token.clone(), st.budget, hooks)
     };
     debug!(parent: &inner.span, "closing");
     inner.notify.notify_waiters();
@@ -104,6 +105,9 @@ fn begin_closing(p: &Process, d: &mut Driver) {
         // The verdict also reaches the parents (detach) and the tracing
         // output; nobody else is waiting for it here.
         drop(super::deadline::start_timer(p, budget));
+    }
+    for hook in hooks {
+        hook();
     }
     d.advance.push(p.clone());
 }
@@ -242,7 +246,9 @@ fn finish(p: &Process, d: &mut Driver) {
                 failed: result.is_err(),
             },
         );
-        hooks = std::mem::take(&mut st.closed_hooks);
+        // Closing hooks not run yet (a process closed without closing
+        // first cannot happen, but a hook added meanwhile might) run too.
+        hooks = std::mem::take(&mut st.hooks);
         (std::mem::take(&mut st.parents), result, name)
     };
     // Leave the parents before announcing Closed, so that whoever sees this
@@ -280,9 +286,24 @@ fn finish(p: &Process, d: &mut Driver) {
         Err(e) => debug!(parent: &inner.span, error = %e, "closed with an error"),
     }
     inner.notify.notify_waiters();
-    for hook in hooks {
+    for (_, hook) in hooks {
         hook();
     }
+}
+
+/// Removes and returns the hooks that run at `at`.
+fn take_hooks(
+    hooks: &mut Vec<(HookAt, Box<dyn FnOnce() + Send>)>,
+    at: HookAt,
+) -> Vec<Box<dyn FnOnce() + Send>> {
+    if hooks.is_empty() {
+        return Vec::new();
+    }
+    let (now, later): (Vec<_>, Vec<_>) = std::mem::take(hooks)
+        .into_iter()
+        .partition(|(when, _)| *when == at);
+    *hooks = later;
+    now.into_iter().map(|(_, f)| f).collect()
 }
 
 pub(super) fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {

@@ -59,6 +59,17 @@ pub(super) fn link_fresh(parent: &Process, child: &Process) -> Result<(), Error>
 
 /// Adds the edge `parent → child` of `kind` between existing processes.
 pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<(), Error> {
+    link_with(parent, child, kind, false)
+}
+
+/// [`link`], with the edge's `deferred` flag: a deferred child is not
+/// closed by its parent's close (someone else starts its close).
+pub(super) fn link_with(
+    parent: &Process,
+    child: &Process,
+    kind: EdgeKind,
+    deferred: bool,
+) -> Result<(), Error> {
     if parent.inner.background {
         return Ok(());
     }
@@ -97,7 +108,9 @@ pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<
         if st.step == Step::Closed {
             None
         } else {
-            let key = st.edges.insert(Edge::new(child.clone(), kind));
+            let mut edge = Edge::new(child.clone(), kind);
+            edge.deferred = deferred;
+            let key = st.edges.insert(edge);
             if kind.waits() {
                 st.pending += 1;
             }
@@ -146,7 +159,7 @@ pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<
         if wake {
             Driver::advance(parent);
         }
-    } else if parent_closing && kind.closes() {
+    } else if parent_closing && kind.closes() && !deferred {
         Driver::close(child);
     }
     Ok(())

@@ -20,7 +20,7 @@ pub(crate) use self::close::Driver;
 pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
-use self::state::{CLOSED, CLOSING, Inner, State, Step};
+use self::state::{CLOSED, CLOSING, HookAt, Inner, State, Step};
 use self::teardown::Teardown;
 use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult};
 use crate::runtime;
@@ -874,17 +874,58 @@ impl Process {
     /// never for the background process. For crate-internal bookkeeping
     /// that must not cost a task (rate-limit slots, closed tokens).
     pub(crate) fn on_closed(&self, f: impl FnOnce() + Send + 'static) {
+        self.hook(HookAt::Closed, Box::new(f));
+    }
+
+    /// Runs `f` once the process starts closing (at once if it has), as
+    /// [`on_closed`](Self::on_closed) does.
+    pub(crate) fn on_closing(&self, f: impl FnOnce() + Send + 'static) {
+        self.hook(HookAt::Closing, Box::new(f));
+    }
+
+    fn hook(&self, at: HookAt, f: Box<dyn FnOnce() + Send>) {
         if self.inner.background {
             return;
         }
         {
             let mut st = self.inner.lock();
-            if st.step != Step::Closed {
-                st.closed_hooks.push(Box::new(f));
+            let passed = match at {
+                HookAt::Closing => st.step != Step::Running,
+                HookAt::Closed => st.step == Step::Closed,
+            };
+            if !passed {
+                st.hooks.push((at, f));
                 return;
             }
         }
         f();
+    }
+
+    /// Adds `child` as a child that `self` waits for, but whose close
+    /// starts only once `self` is closing *and* every process of `after`
+    /// has closed: sibling ordering for `#[child] #[wait_for(..)]` fields.
+    pub(crate) fn add_child_after(
+        &self,
+        child: &Process,
+        after: Vec<Process>,
+    ) -> Result<(), Error> {
+        graph::link_with(self, child, EdgeKind::Child, true)?;
+        // One count per event still awaited: self closing, and each of
+        // `after` closed. The last one starts the child's close.
+        let remaining = Arc::new(std::sync::atomic::AtomicUsize::new(after.len() + 1));
+        let arm = |remaining: &Arc<std::sync::atomic::AtomicUsize>| {
+            let (remaining, child) = (Arc::clone(remaining), child.clone());
+            move || {
+                if remaining.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+                    Driver::close(&child);
+                }
+            }
+        };
+        self.on_closing(arm(&remaining));
+        for sibling in &after {
+            sibling.on_closed(arm(&remaining));
+        }
+        Ok(())
     }
 
     /// The name shown for this process: its name, or `#id`.

@@ -168,8 +168,9 @@ pub(crate) struct State {
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
     pub(crate) created: tokio::time::Instant,
-    /// Crate-internal callbacks run once the process is Closed.
-    pub(crate) closed_hooks: Vec<Box<dyn FnOnce() + Send>>,
+    /// Crate-internal callbacks, run when the process starts closing or
+    /// is Closed (outside every lock).
+    pub(crate) hooks: Vec<(HookAt, Box<dyn FnOnce() + Send>)>,
     /// The shutdown recorder this process reports to, if any.
     pub(crate) timeline: Option<crate::introspect::Timeline>,
 }
@@ -199,7 +200,7 @@ impl State {
             escalation: super::deadline::Escalation::Abort,
             created: tokio::time::Instant::now(),
             timeline: None,
-            closed_hooks: Vec::new(),
+            hooks: Vec::new(),
         }
     }
 
@@ -222,6 +223,10 @@ impl State {
 pub(crate) struct Edge {
     pub(crate) target: Process,
     pub(crate) kind: EdgeKind,
+    /// A child whose close is started by something else than its parent's
+    /// closing (`Process::add_child_after`): the parent waits for it, but
+    /// step 2 of the parent's close skips it.
+    pub(crate) deferred: bool,
     /// Counted in the owner's `pending`: true for waiting kinds until the
     /// target overran its close budget and was detached.
     pub(crate) waiting: bool,
@@ -232,9 +237,17 @@ impl Edge {
         Edge {
             target,
             kind,
+            deferred: false,
             waiting: kind.waits(),
         }
     }
+}
+
+/// When a crate-internal hook runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HookAt {
+    Closing,
+    Closed,
 }
 
 /// The three relations of the semantics.
@@ -249,6 +262,7 @@ pub enum EdgeKind {
 }
 
 impl EdgeKind {
+    /// Whether the owner's close closes the target (step 2).
     pub(crate) fn closes(self) -> bool {
         matches!(self, EdgeKind::Child | EdgeKind::ChildNoWait)
     }

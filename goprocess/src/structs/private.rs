@@ -157,37 +157,22 @@ impl Wiring<'_> {
         });
     }
 
-    /// A child whose close starts only once every process of the sibling
-    /// fields `after` has closed. The struct waits for it but does not
-    /// close it: a gate child of the struct, which waits for `after`,
-    /// closes it from its teardown.
+    /// A child whose close starts only once the struct is closing and
+    /// every process of the sibling fields `after` has closed.
     pub fn child_after<F: Field + ?Sized>(
         &mut self,
         field: &'static str,
         value: &F,
         after: &[&dyn Field],
     ) {
-        let mut targets = Vec::new();
-        value.for_each_process(&mut |c| targets.push(c.clone()));
-        for c in &targets {
-            let r = self.process.wait_for(c);
-            self.note(field, r);
-        }
-        let gate =
-            Process::with_parent(self.process).named(format!("{field} (closes after siblings)"));
+        let mut siblings = Vec::new();
         for dep in after {
-            dep.for_each_process(&mut |d| {
-                let r = gate.wait_for(d);
-                self.note(field, r);
-            });
+            dep.for_each_process(&mut |d| siblings.push(d.clone()));
         }
-        let r = gate.set_teardown(move || {
-            for c in &targets {
-                crate::process::Driver::close(c);
-            }
-            Ok(())
+        value.for_each_process(&mut |c| {
+            let r = self.process.add_child_after(c, siblings.clone());
+            self.note(field, r);
         });
-        self.note(field, r);
     }
 }
 
