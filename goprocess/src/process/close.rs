@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use tracing::{debug, trace};
 
-use super::state::{CLOSED, CLOSING, HookAt, Step};
+use super::state::{CLOSED, CLOSING, Hook, HookAt, Step};
 use super::teardown::{self, Teardown};
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
@@ -292,10 +292,7 @@ fn finish(p: &Process, d: &mut Driver) {
 }
 
 /// Removes and returns the hooks that run at `at`.
-fn take_hooks(
-    hooks: &mut Vec<(HookAt, Box<dyn FnOnce() + Send>)>,
-    at: HookAt,
-) -> Vec<Box<dyn FnOnce() + Send>> {
+fn take_hooks(hooks: &mut Vec<(HookAt, Hook)>, at: HookAt) -> Vec<Hook> {
     if hooks.is_empty() {
         return Vec::new();
     }

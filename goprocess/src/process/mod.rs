@@ -883,7 +883,7 @@ impl Process {
         self.hook(HookAt::Closing, Box::new(f));
     }
 
-    fn hook(&self, at: HookAt, f: Box<dyn FnOnce() + Send>) {
+    fn hook(&self, at: HookAt, f: state::Hook) {
         if self.inner.background {
             return;
         }

@@ -170,7 +170,7 @@ pub(crate) struct State {
     pub(crate) created: tokio::time::Instant,
     /// Crate-internal callbacks, run when the process starts closing or
     /// is Closed (outside every lock).
-    pub(crate) hooks: Vec<(HookAt, Box<dyn FnOnce() + Send>)>,
+    pub(crate) hooks: Vec<(HookAt, Hook)>,
     /// The shutdown recorder this process reports to, if any.
     pub(crate) timeline: Option<crate::introspect::Timeline>,
 }
@@ -242,6 +242,9 @@ impl Edge {
         }
     }
 }
+
+/// A crate-internal callback (see `Process::on_closed`).
+pub(crate) type Hook = Box<dyn FnOnce() + Send>;
 
 /// When a crate-internal hook runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
