@@ -108,7 +108,11 @@ async fn a_hanging_async_teardown_is_aborted() {
     );
     within(p.closed()).await;
     let stored = within(p.err()).await.unwrap_err();
-    assert_eq!(stored.kind(), ErrorKind::Timeout, "the overrun is its own failure");
+    assert_eq!(
+        stored.kind(),
+        ErrorKind::Timeout,
+        "the overrun is its own failure"
+    );
     assert_eq!(stored.also().map(|e| e.kind()), Some(ErrorKind::Aborted));
 }
 

@@ -168,7 +168,7 @@ impl Snapshot {
                     },
                     age: now.saturating_duration_since(st.created),
                     closing_for: st.closing_since.map(|t| now.saturating_duration_since(t)),
-                    function_running: st.task.is_some(),
+                    function_running: st.function_running,
                     edges,
                 };
                 (info, targets)

@@ -171,7 +171,7 @@ impl ShutdownReport {
                     state: st.step.name(),
                     closing_for: st.closing_since.map(|t| t.elapsed()),
                     waiting_for: Vec::new(),
-                    function_running: st.task.is_some(),
+                    function_running: st.function_running,
                 };
                 (waiting, children, entry)
             };

@@ -76,7 +76,9 @@ impl Process {
 
     fn fresh(parent: Option<&Process>, pending: usize, teardown: Option<Teardown>) -> Process {
         let mut st = State::new(Step::Running);
+        // Only `go` makes a process with something pending: its function.
         st.pending = pending;
+        st.function_running = pending > 0;
         st.teardown_set = teardown.is_some();
         st.teardown = teardown;
         let parent = parent.filter(|p| !p.inner.background);

@@ -48,7 +48,7 @@ where
         guard.finish(result);
     });
     let mut st = child.inner.lock();
-    if st.pending > 0 {
+    if st.function_running {
         st.task = Some(task.abort_handle());
     }
     drop(st);
@@ -82,6 +82,7 @@ impl FunctionGuard {
             let mut st = p.inner.lock();
             st.pending -= 1;
             st.task = None;
+            st.function_running = false;
             if let Err(e) = result {
                 st.function_error = Some(e);
             }

@@ -159,6 +159,8 @@ pub(crate) struct State {
     pub(crate) result: Option<Result<(), Error>>,
     /// Handed out by `closing_token()`; cancelled when closing starts.
     pub(crate) closing_token: Option<CancellationToken>,
+    /// The `go` function has not returned yet (it counts in `pending`).
+    pub(crate) function_running: bool,
     /// The task of the process function, for deadline escalation.
     pub(crate) task: Option<tokio::task::AbortHandle>,
     pub(crate) closing_since: Option<tokio::time::Instant>,
@@ -193,6 +195,7 @@ impl State {
             omitted_children: 0,
             result: None,
             closing_token: None,
+            function_running: false,
             task: None,
             closing_since: None,
             teardown_task: None,
