@@ -207,7 +207,18 @@ fn finish(p: &Process, d: &mut Driver) {
             return;
         }
         st.step = Step::Closed;
-        let name = st.display_name(inner.id);
+        // The name is only for errors: formatting `#id` for every process
+        // that closes cleanly would cost an allocation each.
+        let failing = st.teardown_error.is_some()
+            || st.function_error.is_some()
+            || st.timeout_error.is_some()
+            || !st.failed_children.is_empty()
+            || st.omitted_children > 0;
+        let name = if failing {
+            st.display_name(inner.id)
+        } else {
+            Cow::Borrowed("")
+        };
         // The process's own failures, most telling first: a budget overrun
         // explains the failures it caused (an aborted function), and a
         // function's failure comes before its teardown's. Each next one
@@ -253,7 +264,7 @@ fn finish(p: &Process, d: &mut Driver) {
     };
     // Leave the parents before announcing Closed, so that whoever sees this
     // process Closed also sees it gone from every edge set.
-    for link in links.into_vec() {
+    for link in links {
         let Some(parent) = link.parent.upgrade() else {
             continue;
         };

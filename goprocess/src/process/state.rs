@@ -322,12 +322,20 @@ impl Links {
         one.into_iter().chain(many)
     }
 
-    pub(crate) fn into_vec(self) -> Vec<Link> {
-        match self {
-            Links::None => Vec::new(),
-            Links::One(l) => vec![l],
-            Links::Many(v) => v,
-        }
+}
+
+impl IntoIterator for Links {
+    type Item = Link;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<Link>, std::vec::IntoIter<Link>>;
+
+    /// Without allocating in the usual one-parent case.
+    fn into_iter(self) -> Self::IntoIter {
+        let (one, many) = match self {
+            Links::None => (None, Vec::new()),
+            Links::One(l) => (Some(l), Vec::new()),
+            Links::Many(v) => (None, v),
+        };
+        one.into_iter().chain(many)
     }
 }
 
