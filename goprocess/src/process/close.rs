@@ -32,8 +32,39 @@ use crate::introspect::TimelineEventKind;
 /// whose wait condition may have changed.
 #[derive(Default)]
 pub(crate) struct Driver {
-    close: Vec<Process>,
-    advance: Vec<Process>,
+    close: Stack,
+    advance: Stack,
+}
+
+/// A LIFO work list that holds its first entry inline: most events touch
+/// one or two processes, and should not allocate for it.
+#[derive(Default)]
+struct Stack {
+    /// The bottom entry; only empty when `rest` is empty too.
+    first: Option<Process>,
+    rest: Vec<Process>,
+}
+
+impl Stack {
+    fn push(&mut self, p: Process) {
+        if self.first.is_none() {
+            self.first = Some(p);
+        } else {
+            self.rest.push(p);
+        }
+    }
+
+    fn pop(&mut self) -> Option<Process> {
+        self.rest.pop().or_else(|| self.first.take())
+    }
+}
+
+impl Extend<Process> for Stack {
+    fn extend<I: IntoIterator<Item = Process>>(&mut self, iter: I) {
+        for p in iter {
+            self.push(p);
+        }
+    }
 }
 
 impl Driver {
