@@ -219,7 +219,9 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
             st.teardown_error = Some(e);
         }
         st.step = Step::TornDown;
-        st.teardown_task = None;
+        if let Some(cold) = st.cold_mut() {
+            cold.teardown_task = None;
+        }
         st.record(p.inner.id, TimelineEventKind::TeardownFinished);
         st.pending == 0
     };
@@ -255,18 +257,21 @@ fn finish(p: &Process, d: &mut Driver) {
         // function's failure comes before its teardown's. Each next one
         // hangs off the previous as `also`.
         let mut own: Option<Error> = None;
-        for e in [
-            st.teardown_error.take(),
-            st.function_error.take(),
-            st.timeout_error.take(),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        let (errors, children, omitted) = match st.cold_mut() {
+            Some(c) => (
+                [
+                    c.teardown_error.take(),
+                    c.function_error.take(),
+                    c.timeout_error.take(),
+                ],
+                std::mem::take(&mut c.failed_children),
+                std::mem::replace(&mut c.omitted_children, 0),
+            ),
+            None => ([None, None, None], Vec::new(), 0),
+        };
+        for e in errors.into_iter().flatten() {
             own = Some(Error::for_process(e, name.clone()).with_subtree(own, Vec::new(), 0));
         }
-        let children = std::mem::take(&mut st.failed_children);
-        let omitted = std::mem::replace(&mut st.omitted_children, 0);
         let result = match own {
             Some(e) => {
                 let also = e.also().cloned();

@@ -139,7 +139,6 @@ impl Step {
 
 pub(crate) struct State {
     pub(crate) step: Step,
-    pub(crate) name: Option<Cow<'static, str>>,
     pub(crate) edges: Slab<Edge>,
     pub(crate) pending: usize,
     pub(crate) parents: Links,
@@ -149,6 +148,28 @@ pub(crate) struct State {
     /// Set by `close_after_children` (and when a `go` function returns):
     /// close as soon as `pending` reaches zero.
     pub(crate) close_when_idle: bool,
+    pub(crate) result: Option<Result<(), Error>>,
+    /// The `go` function has not returned yet (it counts in `pending`).
+    pub(crate) function_running: bool,
+    /// The task of the process function, for deadline escalation.
+    pub(crate) task: Option<tokio::task::AbortHandle>,
+    pub(crate) closing_since: Option<tokio::time::Instant>,
+    pub(crate) created: tokio::time::Instant,
+    /// Crate-internal callbacks, run when the process starts closing or
+    /// is Closed (outside every lock).
+    pub(crate) hooks: Vec<(HookAt, Hook)>,
+    /// The shutdown recorder this process reports to, if any.
+    pub(crate) timeline: Option<crate::introspect::Timeline>,
+    /// The fields most processes never set, allocated on first write.
+    cold: Option<Box<Cold>>,
+}
+
+/// The rarely set part of a [`State`]: name, errors, budget, token.
+/// Read through `State`'s `Deref` (an unset part reads as `Cold::EMPTY`,
+/// without allocating); written through `DerefMut`, which allocates it.
+/// Code on hot paths that only *may* write uses [`State::cold_mut`].
+pub(crate) struct Cold {
+    pub(crate) name: Option<Cow<'static, str>>,
     /// The process function's own failure (`go`).
     pub(crate) function_error: Option<Error>,
     pub(crate) teardown_error: Option<Error>,
@@ -156,55 +177,70 @@ pub(crate) struct State {
     pub(crate) timeout_error: Option<Error>,
     pub(crate) failed_children: Vec<ChildError>,
     pub(crate) omitted_children: usize,
-    pub(crate) result: Option<Result<(), Error>>,
     /// Handed out by `closing_token()`; cancelled when closing starts.
     pub(crate) closing_token: Option<CancellationToken>,
-    /// The `go` function has not returned yet (it counts in `pending`).
-    pub(crate) function_running: bool,
-    /// The task of the process function, for deadline escalation.
-    pub(crate) task: Option<tokio::task::AbortHandle>,
-    pub(crate) closing_since: Option<tokio::time::Instant>,
     /// The task of an async teardown while it runs, for deadline escalation.
     pub(crate) teardown_task: Option<tokio::task::AbortHandle>,
     /// This process's own close budget, enforced from its first close.
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
-    pub(crate) created: tokio::time::Instant,
-    /// Crate-internal callbacks, run when the process starts closing or
-    /// is Closed (outside every lock).
-    pub(crate) hooks: Vec<(HookAt, Hook)>,
-    /// The shutdown recorder this process reports to, if any.
-    pub(crate) timeline: Option<crate::introspect::Timeline>,
+}
+
+impl Cold {
+    const EMPTY: Cold = Cold {
+        name: None,
+        function_error: None,
+        teardown_error: None,
+        timeout_error: None,
+        failed_children: Vec::new(),
+        omitted_children: 0,
+        closing_token: None,
+        teardown_task: None,
+        budget: None,
+        escalation: super::deadline::Escalation::Abort,
+    };
+}
+
+static EMPTY_COLD: Cold = Cold::EMPTY;
+
+impl std::ops::Deref for State {
+    type Target = Cold;
+    fn deref(&self) -> &Cold {
+        self.cold.as_deref().unwrap_or(&EMPTY_COLD)
+    }
+}
+
+impl std::ops::DerefMut for State {
+    fn deref_mut(&mut self) -> &mut Cold {
+        self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
+    }
 }
 
 impl State {
     pub(crate) fn new(step: Step) -> State {
         State {
             step,
-            name: None,
             edges: Slab::new(),
             pending: 0,
             parents: Links::None,
             teardown: None,
             teardown_set: false,
             close_when_idle: false,
-            function_error: None,
-            teardown_error: None,
-            timeout_error: None,
-            failed_children: Vec::new(),
-            omitted_children: 0,
             result: None,
-            closing_token: None,
             function_running: false,
             task: None,
             closing_since: None,
-            teardown_task: None,
-            budget: None,
-            escalation: super::deadline::Escalation::Abort,
             created: tokio::time::Instant::now(),
             timeline: None,
             hooks: Vec::new(),
+            cold: None,
         }
+    }
+
+    /// The cold part if it was ever written, for code that may write it
+    /// but should not allocate it just to find it empty.
+    pub(crate) fn cold_mut(&mut self) -> Option<&mut Cold> {
+        self.cold.as_deref_mut()
     }
 
     /// Reports `kind` to this process's timeline, if it has one.
@@ -345,7 +381,7 @@ impl IntoIterator for Links {
 pub(crate) struct Slab<T> {
     entries: Vec<Entry<T>>,
     free: u32,
-    len: usize,
+    len: u32,
 }
 
 enum Entry<T> {
@@ -365,7 +401,7 @@ impl<T> Slab<T> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     pub(crate) fn insert(&mut self, value: T) -> u32 {
