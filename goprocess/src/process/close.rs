@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use tracing::{debug, trace};
 
-use super::state::{CLOSED, CLOSING, Hook, HookAt, Step};
+use super::state::{CLOSED, CLOSING, Hook, HookAt, State, Step};
 use super::teardown::{self, Teardown};
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
@@ -230,6 +230,43 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
     }
 }
 
+/// The result of a process that failed, and its name. Takes the
+/// recorded failures out of `st`.
+#[cold]
+#[inline(never)]
+fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Cow<'static, str>) {
+    let name = st.display_name(id);
+    let cold = &mut **st;
+    // The process's own failures, most telling first: a budget overrun
+    // explains the failures it caused (an aborted function), and a
+    // function's failure comes before its teardown's. Each next one
+    // hangs off the previous as `also`.
+    let mut own: Option<Error> = None;
+    for e in [
+        cold.teardown_error.take(),
+        cold.function_error.take(),
+        cold.timeout_error.take(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        own = Some(Error::for_process(e, name.clone()).with_subtree(own, Vec::new(), 0));
+    }
+    let children = std::mem::take(&mut cold.failed_children);
+    let omitted = std::mem::replace(&mut cold.omitted_children, 0);
+    let result = match own {
+        Some(e) => {
+            let also = e.also().cloned();
+            Err(e.with_subtree(also, children, omitted))
+        }
+        None => Err(
+            Error::build(ErrorKind::Children, Some(name.clone()), None, None)
+                .with_subtree(None, children, omitted),
+        ),
+    };
+    (result, name)
+}
+
 /// Step 5.
 fn finish(p: &Process, d: &mut Driver) {
     let inner = &p.inner;
@@ -240,50 +277,20 @@ fn finish(p: &Process, d: &mut Driver) {
             return;
         }
         st.step = Step::Closed;
-        // The name is only for errors: formatting `#id` for every process
-        // that closes cleanly would cost an allocation each.
-        let failing = st.teardown_error.is_some()
-            || st.function_error.is_some()
-            || st.timeout_error.is_some()
-            || !st.failed_children.is_empty()
-            || st.omitted_children > 0;
-        let name = if failing {
-            st.display_name(inner.id)
+        // Only a failing process needs its name and an error built: the
+        // usual clean close skips both (formatting `#id` alone would cost
+        // an allocation per process).
+        let failing = st.cold_mut().is_some_and(|c| {
+            c.teardown_error.is_some()
+                || c.function_error.is_some()
+                || c.timeout_error.is_some()
+                || !c.failed_children.is_empty()
+                || c.omitted_children > 0
+        });
+        let (result, name) = if failing {
+            failure(&mut st, inner.id)
         } else {
-            Cow::Borrowed("")
-        };
-        // The process's own failures, most telling first: a budget overrun
-        // explains the failures it caused (an aborted function), and a
-        // function's failure comes before its teardown's. Each next one
-        // hangs off the previous as `also`.
-        let mut own: Option<Error> = None;
-        let (errors, children, omitted) = match st.cold_mut() {
-            Some(c) => (
-                [
-                    c.teardown_error.take(),
-                    c.function_error.take(),
-                    c.timeout_error.take(),
-                ],
-                std::mem::take(&mut c.failed_children),
-                std::mem::replace(&mut c.omitted_children, 0),
-            ),
-            None => ([None, None, None], Vec::new(), 0),
-        };
-        for e in errors.into_iter().flatten() {
-            own = Some(Error::for_process(e, name.clone()).with_subtree(own, Vec::new(), 0));
-        }
-        let result = match own {
-            Some(e) => {
-                let also = e.also().cloned();
-                Err(e.with_subtree(also, children, omitted))
-            }
-            None if !children.is_empty() || omitted > 0 => {
-                Err(
-                    Error::build(ErrorKind::Children, Some(name.clone()), None, None)
-                        .with_subtree(None, children, omitted),
-                )
-            }
-            None => Ok(()),
+            (Ok(()), Cow::Borrowed(""))
         };
         st.result = Some(result.clone());
         st.task = None;

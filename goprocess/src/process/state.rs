@@ -357,7 +357,6 @@ impl Links {
         };
         one.into_iter().chain(many)
     }
-
 }
 
 impl IntoIterator for Links {
