@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use tracing::{debug, trace};
 
-use super::state::{CLOSED, CLOSING, Hook, HookAt, State, Step};
+use super::state::{CLOSED, CLOSING, HookAt, State, Step};
 use super::teardown::{self, Teardown};
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
@@ -124,7 +124,7 @@ fn begin_closing(p: &Process, d: &mut Driver) {
                 .filter(|e| e.kind.closes() && !e.deferred)
                 .map(|e| e.target.clone()),
         );
-        let hooks = take_hooks(&mut st.hooks, HookAt::Closing);
+        let hooks = st.hooks.take_at(HookAt::Closing);
         (st.closing_token.clone(), st.budget, hooks)
     };
     debug!(parent: &inner.span, "closing");
@@ -302,7 +302,7 @@ fn finish(p: &Process, d: &mut Driver) {
         );
         // Closing hooks not run yet (a process closed without closing
         // first cannot happen, but a hook added meanwhile might) run too.
-        hooks = std::mem::take(&mut st.hooks);
+        hooks = st.hooks.take();
         (std::mem::take(&mut st.parents), result, name)
     };
     // Leave the parents before announcing Closed, so that whoever sees this
@@ -343,18 +343,6 @@ fn finish(p: &Process, d: &mut Driver) {
     for (_, hook) in hooks {
         hook();
     }
-}
-
-/// Removes and returns the hooks that run at `at`.
-fn take_hooks(hooks: &mut Vec<(HookAt, Hook)>, at: HookAt) -> Vec<Hook> {
-    if hooks.is_empty() {
-        return Vec::new();
-    }
-    let (now, later): (Vec<_>, Vec<_>) = std::mem::take(hooks)
-        .into_iter()
-        .partition(|(when, _)| *when == at);
-    *hooks = later;
-    now.into_iter().map(|(_, f)| f).collect()
 }
 
 pub(super) fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {

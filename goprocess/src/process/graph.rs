@@ -47,7 +47,9 @@ pub(super) fn link_fresh(parent: &Process, child: &Process) -> Result<(), Error>
             parent: Arc::downgrade(&parent.inner),
             key,
         });
-        child_st.timeline.clone_from(&st.timeline);
+        if let Some(timeline) = &st.timeline {
+            child_st.timeline = Some(timeline.clone());
+        }
         drop(child_st);
         st.step != Step::Running
     };
@@ -137,8 +139,8 @@ pub(super) fn link_with(
                 parent: Arc::downgrade(&parent.inner),
                 key,
             });
-            if st.timeline.is_none() {
-                st.timeline = timeline;
+            if let (None, Some(timeline)) = (&st.timeline, timeline) {
+                st.timeline = Some(timeline);
             }
             false
         }

@@ -157,14 +157,13 @@ pub(crate) struct State {
     pub(crate) created: tokio::time::Instant,
     /// Crate-internal callbacks, run when the process starts closing or
     /// is Closed (outside every lock).
-    pub(crate) hooks: Vec<(HookAt, Hook)>,
-    /// The shutdown recorder this process reports to, if any.
-    pub(crate) timeline: Option<crate::introspect::Timeline>,
+    pub(crate) hooks: Hooks,
     /// The fields most processes never set, allocated on first write.
     cold: Option<Box<Cold>>,
 }
 
-/// The rarely set part of a [`State`]: name, errors, budget, token.
+/// The rarely set part of a [`State`]: name, errors, budget, token,
+/// timeline.
 /// Read through `State`'s `Deref` (an unset part reads as `Cold::EMPTY`,
 /// without allocating); written through `DerefMut`, which allocates it.
 /// Code on hot paths that only *may* write uses [`State::cold_mut`].
@@ -184,6 +183,8 @@ pub(crate) struct Cold {
     /// This process's own close budget, enforced from its first close.
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
+    /// The shutdown recorder this process reports to, if any.
+    pub(crate) timeline: Option<crate::introspect::Timeline>,
 }
 
 impl Cold {
@@ -198,6 +199,7 @@ impl Cold {
         teardown_task: None,
         budget: None,
         escalation: super::deadline::Escalation::Abort,
+        timeline: None,
     };
 }
 
@@ -231,8 +233,7 @@ impl State {
             task: None,
             closing_since: None,
             created: tokio::time::Instant::now(),
-            timeline: None,
-            hooks: Vec::new(),
+            hooks: Hooks::default(),
             cold: None,
         }
     }
@@ -284,6 +285,35 @@ impl Edge {
 
 /// A crate-internal callback (see `Process::on_closed`).
 pub(crate) type Hook = Box<dyn FnOnce() + Send>;
+
+/// The crate-internal hooks of a process: one pointer while there are
+/// none, as for almost every process.
+#[derive(Default)]
+#[allow(clippy::box_collection)] // the point: one word, not three, while empty
+pub(crate) struct Hooks(Option<Box<Vec<(HookAt, Hook)>>>);
+
+impl Hooks {
+    pub(crate) fn push(&mut self, hook: (HookAt, Hook)) {
+        self.0.get_or_insert_with(Box::default).push(hook);
+    }
+
+    /// Removes and returns every hook.
+    pub(crate) fn take(&mut self) -> Vec<(HookAt, Hook)> {
+        self.0.take().map(|v| *v).unwrap_or_default()
+    }
+
+    /// Removes and returns the hooks that run at `at`.
+    pub(crate) fn take_at(&mut self, at: HookAt) -> Vec<Hook> {
+        let Some(hooks) = &mut self.0 else {
+            return Vec::new();
+        };
+        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut **hooks)
+            .into_iter()
+            .partition(|(when, _)| *when == at);
+        **hooks = later;
+        now.into_iter().map(|(_, f)| f).collect()
+    }
+}
 
 /// When a crate-internal hook runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
