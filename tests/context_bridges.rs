@@ -8,27 +8,11 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Log, within};
+use common::{Log, tasks, tasks_back_to, within};
 use goprocess::context;
 use goprocess::{ErrorKind, Process};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
-
-fn tasks() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
-}
-
-/// Waits (bounded) until the runtime is back to `n` alive tasks.
-async fn tasks_back_to(n: usize) {
-    within(async {
-        while tasks() > n {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await;
-}
 
 fn cancelled() -> CancellationToken {
     let t = CancellationToken::new();

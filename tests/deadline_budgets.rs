@@ -4,32 +4,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::within;
+use common::{Alive, within};
 use goprocess::{ErrorKind, Escalation, Process};
 use tokio::time::Instant;
-
-/// Counts live instances, so a test can assert that nothing of a process
-/// is left running.
-#[derive(Clone, Default)]
-struct Alive(Arc<AtomicUsize>);
-struct Token(Arc<AtomicUsize>);
-impl Alive {
-    fn token(&self) -> Token {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Token(self.0.clone())
-    }
-    fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-impl Drop for Token {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn close_within_returns_timeout_at_the_deadline_with_a_report() {

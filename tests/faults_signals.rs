@@ -8,24 +8,14 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Log, within};
+use common::{Log, raise, within};
 use goprocess::signal::SignalKind;
 use goprocess::{Process, with_signals};
 use tokio::sync::Notify;
-
-fn raise(sig: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(std::process::id().to_string())
-        .status()
-        .expect("cannot run `kill`");
-    assert!(status.success(), "kill -{sig} failed");
-}
 
 /// A child of `parent` whose async teardown logs `name` and waits until
 /// released; `started` is notified when it begins.

@@ -9,30 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Log, within};
+use common::{Alive, Log, within};
 use goprocess::__private::Spec;
 use goprocess::{ErrorKind, Escalation, Handle, Process, Start, process, teardown};
 use tokio::sync::Notify;
 use tokio::time::Instant;
-
-/// Counts live work, so a test can tell an aborted task from one left running.
-#[derive(Clone, Default)]
-struct Alive(Arc<AtomicUsize>);
-struct Token(Arc<AtomicUsize>);
-impl Alive {
-    fn token(&self) -> Token {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Token(self.0.clone())
-    }
-    fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-impl Drop for Token {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
 
 /// A connection that ignores `closing()`: it never returns by itself.
 fn stuck_conn(alive: &Alive) -> Process {

@@ -4,23 +4,16 @@
 //! since it ends the process it runs in.
 #![cfg(unix)]
 
+mod common;
+
 use std::process::{Command, Output};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use common::raise;
 use goprocess::signal::{Shutdown, SignalKind};
 
 const CHILD: &str = "GOPROCESS_SIGNAL_TEST_CHILD";
-
-/// Sends `sig` (a name such as "TERM") to this process.
-fn raise(sig: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(std::process::id().to_string())
-        .status()
-        .expect("cannot run `kill`");
-    assert!(status.success(), "kill -{sig} failed");
-}
 
 /// True in the subprocess that runs `test`'s scenario.
 fn is_child(test: &str) -> bool {

@@ -9,37 +9,10 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::within;
+use common::{raise, tasks, tasks_back_to, within};
 use goprocess::signal::{self, Shutdown, SignalKind};
 use goprocess::{Process, with_signals};
 use tokio::sync::oneshot;
-
-/// Sends `sig` (a name such as "USR1") to this process.
-fn raise(sig: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(std::process::id().to_string())
-        .status()
-        .expect("cannot run `kill`");
-    assert!(status.success(), "kill -{sig} failed");
-}
-
-fn tasks() -> usize {
-    tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks()
-}
-
-async fn tasks_back_to(n: usize) {
-    within(async {
-        while tasks() > n {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await;
-}
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     payload

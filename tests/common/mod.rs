@@ -66,3 +66,57 @@ pub fn within_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static
     rx.recv_timeout(Duration::from_secs(10))
         .expect("hung: the blocking call did not return in 10 s")
 }
+
+/// Counts live work (tokens not yet dropped), so a test can tell an
+/// aborted task from one left running.
+#[derive(Clone, Default)]
+pub struct Alive(Arc<std::sync::atomic::AtomicUsize>);
+
+/// One unit of live work; dropping it ends it.
+pub struct AliveToken(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Alive {
+    pub fn token(&self) -> AliveToken {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        AliveToken(self.0.clone())
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for AliveToken {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The tasks alive on the current runtime.
+pub fn tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// Waits (bounded) until the runtime is back to `n` alive tasks.
+pub async fn tasks_back_to(n: usize) {
+    within(async {
+        while tasks() > n {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+}
+
+/// Sends `sig` (a name such as "USR1") to this test process. Install the
+/// handler first: an unhandled SIGTERM or SIGINT ends the test runner.
+#[cfg(unix)]
+pub fn raise(sig: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(std::process::id().to_string())
+        .status()
+        .expect("cannot run `kill`");
+    assert!(status.success(), "kill -{sig} failed");
+}
