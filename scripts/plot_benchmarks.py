@@ -6,14 +6,21 @@
 - writes docs/benchmarks-scaling.svg: ns per process vs N for each scaling
   scenario, one line per peer (log-log).
 
+Given several criterion directories (copies of target/criterion after
+separate `cargo bench` runs), each benchmark's figure is the median of its
+medians across the runs: on a shared machine one run's figure for one peer
+can be off by tens of percent.
+
 Standard library only. Usage:
-    scripts/plot_benchmarks.py [CRITERION_DIR] [SVG_OUT]
-CRITERION_DIR defaults to $CARGO_TARGET_DIR/criterion or target/criterion.
+    scripts/plot_benchmarks.py [--svg OUT] [CRITERION_DIR...]
+CRITERION_DIR defaults to $CARGO_TARGET_DIR/criterion or target/criterion;
+OUT to docs/benchmarks-scaling.svg.
 """
 
 import json
 import math
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -43,6 +50,21 @@ GROUPS = [
     ("g_go_2_threads", "(g) go from 2 threads, 2×1000 children"),
 ]
 SCALING = ["b_close_idle", "c_batches", "d_tree", "e_chain"]
+
+
+def load_all(roots):
+    """{group: {peer: {n or None: median over runs of the median ns}}}"""
+    runs = [load(root) for root in roots]
+    data = {}
+    for run in runs:
+        for group, peers in run.items():
+            for peer, series in peers.items():
+                for n, v in series.items():
+                    data.setdefault(group, {}).setdefault(peer, {}).setdefault(n, []).append(v)
+    return {
+        g: {p: {n: statistics.median(vs) for n, vs in s.items()} for p, s in peers.items()}
+        for g, peers in data.items()
+    }
 
 
 def load(root):
@@ -186,12 +208,15 @@ def svg(data, out):
 
 
 def main():
+    args = sys.argv[1:]
+    out = Path("docs/benchmarks-scaling.svg")
+    if args[:1] == ["--svg"]:
+        out, args = Path(args[1]), args[2:]
     default = Path(os.environ.get("CARGO_TARGET_DIR", "target")) / "criterion"
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else default
-    out = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("docs/benchmarks-scaling.svg")
-    data = load(root)
+    roots = [Path(a) for a in args] or [default]
+    data = load_all(roots)
     if not data:
-        sys.exit(f"no criterion results under {root}; run `cargo bench` first")
+        sys.exit(f"no criterion results under {roots}; run `cargo bench` first")
     print(table(data))
     svg(data, out)
     print(f"\nwrote {out}", file=sys.stderr)
