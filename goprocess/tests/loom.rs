@@ -103,6 +103,11 @@ fn parent_and_child_closed_at_once_tear_down_leaf_first() {
             thread::spawn(move || start_close(&child))
         };
         start_close(&parent);
+        if parent.is_closed() {
+            // Whichever thread finished the parent, its child already
+            // looks Closed from here.
+            assert!(child.is_closed(), "a Closed parent implies Closed children");
+        }
         t.join().unwrap();
         assert!(parent.is_closed() && child.is_closed());
         assert_eq!(*log.lock().unwrap(), ["child", "parent"]);

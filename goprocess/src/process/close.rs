@@ -15,14 +15,16 @@
 //!    Closed, the process function returned), including edges added meanwhile.
 //! 4. Run the teardown, outside every lock, exactly once.
 //! 5. [`finish`]: store the result, remove the process from its parents'
-//!    edge sets (which may advance them), then mark Closed and fire
-//!    `closed()`: whoever sees a process Closed also sees it unlinked.
+//!    edge sets, mark Closed and fire `closed()`, then release the parents'
+//!    waits (which may advance them): whoever sees a process Closed also
+//!    sees it unlinked, and no parent is Closed before its children.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use tracing::{debug, trace};
 
-use super::state::{CLOSED, CLOSING, HookAt, State, Step};
+use super::state::{CLOSED, CLOSING, Few, HookAt, Inner, State, Step};
 use super::teardown::{self, Teardown};
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
@@ -305,32 +307,24 @@ fn finish(p: &Process, d: &mut Driver) {
         hooks = st.hooks.take();
         (std::mem::take(&mut st.parents), result, name)
     };
-    // Leave the parents before announcing Closed, so that whoever sees this
-    // process Closed also sees it gone from every edge set.
+    // Leave the parents' edge sets before announcing Closed (whoever sees
+    // this process Closed sees it gone from every edge set), but release
+    // their waits only after (a parent can never be Closed while this
+    // process does not look Closed yet).
+    let mut waits: Few<(Arc<Inner>, bool)> = Few::None;
     for link in links {
         let Some(parent) = link.parent.upgrade() else {
             continue;
         };
-        let (edge, wake) = {
-            let mut st = parent.lock();
-            let Some(edge) = st.edges.remove(link.key) else {
-                continue;
-            };
-            debug_assert!(edge.target == *p, "a back-link names its own edge");
-            let mut wake = false;
-            if edge.waiting {
-                st.pending -= 1;
-                wake = st.pending == 0;
-                if let (Err(e), true) = (&result, edge.kind.closes()) {
-                    record_failed_child(&mut st, name.clone(), e.clone());
-                }
-            }
-            (edge, wake)
+        let edge = parent.lock().edges.remove(link.key);
+        let Some(edge) = edge else {
+            continue;
         };
-        drop(edge);
-        if wake {
-            d.advance.push(Process { inner: parent });
+        debug_assert!(edge.target == *p, "a back-link names its own edge");
+        if edge.waiting {
+            waits.push((parent, edge.kind.closes()));
         }
+        drop(edge);
     }
     inner
         .phase
@@ -340,6 +334,19 @@ fn finish(p: &Process, d: &mut Driver) {
         Err(e) => debug!(parent: &inner.span, error = %e, "closed with an error"),
     }
     inner.notify.notify_waiters();
+    for (parent, is_child) in waits {
+        let wake = {
+            let mut st = parent.lock();
+            st.pending -= 1;
+            if let (Err(e), true) = (&result, is_child) {
+                record_failed_child(&mut st, name.clone(), e.clone());
+            }
+            st.pending == 0
+        };
+        if wake {
+            d.advance.push(Process { inner: parent });
+        }
+    }
     for (_, hook) in hooks {
         hook();
     }

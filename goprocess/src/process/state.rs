@@ -12,10 +12,13 @@
 //!    edge (when `q` closes, or when it refuses a link because it had
 //!    already closed), so a key is never reused while its back-link lives.
 //! 3. `State::pending` = the number of waiting edges in `edges` + 1 while a
-//!    process function runs. A process tears down only at `pending == 0`
-//!    and fires Closed only once `pending == 0` again after the teardown,
-//!    so a Closed process has no waiting edge left and every process it
-//!    waited for is Closed.
+//!    process function runs, + 1 for each waited-for process that has left
+//!    `edges` but is not marked Closed yet (a closing process removes its
+//!    edges first and its counts only after it is marked Closed). A process
+//!    tears down only at `pending == 0` and fires Closed only once
+//!    `pending == 0` again after the teardown, so a Closed process has no
+//!    waiting edge left and every process it waited for is Closed, as seen
+//!    by any thread.
 //! 4. Parents hold their children strongly; children hold their parents
 //!    weakly, so an abandoned tree is freed (it is not closed: dropping
 //!    handles never tears anything down).
@@ -351,54 +354,61 @@ pub(crate) struct Link {
 
 /// The back-links of a process. Almost every process has exactly one
 /// parent, so that case needs no allocation.
-#[derive(Default)]
-pub(crate) enum Links {
-    #[default]
+pub(crate) type Links = Few<Link>;
+
+/// Zero, one or many values, without allocating for zero or one.
+pub(crate) enum Few<T> {
     None,
-    One(Link),
-    Many(Vec<Link>),
+    One(T),
+    Many(Vec<T>),
 }
 
-impl Links {
-    pub(crate) fn push(&mut self, link: Link) {
+impl<T> Default for Few<T> {
+    fn default() -> Few<T> {
+        Few::None
+    }
+}
+
+impl<T> Few<T> {
+    pub(crate) fn push(&mut self, value: T) {
         *self = match std::mem::take(self) {
-            Links::None => Links::One(link),
-            Links::One(first) => Links::Many(vec![first, link]),
-            Links::Many(mut v) => {
-                v.push(link);
-                Links::Many(v)
+            Few::None => Few::One(value),
+            Few::One(first) => Few::Many(vec![first, value]),
+            Few::Many(mut v) => {
+                v.push(value);
+                Few::Many(v)
             }
         };
     }
 
     pub(crate) fn len(&self) -> usize {
         match self {
-            Links::None => 0,
-            Links::One(_) => 1,
-            Links::Many(v) => v.len(),
+            Few::None => 0,
+            Few::One(_) => 1,
+            Few::Many(v) => v.len(),
         }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Link> {
-        let (one, many): (Option<&Link>, &[Link]) = match self {
-            Links::None => (None, &[]),
-            Links::One(l) => (Some(l), &[]),
-            Links::Many(v) => (None, v),
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        let (one, many): (Option<&T>, &[T]) = match self {
+            Few::None => (None, &[]),
+            Few::One(l) => (Some(l), &[]),
+            Few::Many(v) => (None, v),
         };
         one.into_iter().chain(many)
     }
 }
 
-impl IntoIterator for Links {
-    type Item = Link;
-    type IntoIter = std::iter::Chain<std::option::IntoIter<Link>, std::vec::IntoIter<Link>>;
+impl<T> IntoIterator for Few<T> {
+    type Item = T;
+    type IntoIter = std::iter::Chain<std::option::IntoIter<T>, std::vec::IntoIter<T>>;
 
-    /// Without allocating in the usual one-parent case.
+    /// Without allocating in the zero and one cases.
     fn into_iter(self) -> Self::IntoIter {
         let (one, many) = match self {
-            Links::None => (None, Vec::new()),
-            Links::One(l) => (Some(l), Vec::new()),
-            Links::Many(v) => (None, v),
+            Few::None => (None, Vec::new()),
+            Few::One(l) => (Some(l), Vec::new()),
+            Few::Many(v) => (None, v),
         };
         one.into_iter().chain(many)
     }
