@@ -357,16 +357,12 @@ pub(crate) struct Link {
 pub(crate) type Links = Few<Link>;
 
 /// Zero, one or many values, without allocating for zero or one.
+#[derive(Default)]
 pub(crate) enum Few<T> {
+    #[default]
     None,
     One(T),
     Many(Vec<T>),
-}
-
-impl<T> Default for Few<T> {
-    fn default() -> Few<T> {
-        Few::None
-    }
 }
 
 impl<T> Few<T> {
