@@ -240,7 +240,7 @@ fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken)
         return;
     }
     if token.is_cancelled() {
-        tracing::debug!(parent: &p.inner.span, "context: token already cancelled, closing");
+        tracing::debug!(parent: p.inner.span(), "context: token already cancelled, closing");
         Driver::close(p);
         return;
     }
@@ -250,7 +250,7 @@ fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken)
             biased;
             _ = p.closing() => {}
             _ = token.cancelled() => {
-                tracing::debug!(parent: &p.inner.span, "context: token cancelled, closing");
+                tracing::debug!(parent: p.inner.span(), "context: token cancelled, closing");
                 Driver::close(&p);
             }
         }

@@ -196,7 +196,7 @@ impl RateLimiter {
             slot = self.slots.clone().acquire_owned() => slot.ok(),
         };
         let Some(slot) = slot else {
-            tracing::debug!(parent: &self.process.inner.span, "ratelimit: refused, the limiter is closing");
+            tracing::debug!(parent: self.process.inner.span(), "ratelimit: refused, the limiter is closing");
             return Process::closed_with(
                 &self.process,
                 Error::refused(
@@ -208,7 +208,7 @@ impl RateLimiter {
         };
         let child = self.process.go(f);
         tracing::trace!(
-            parent: &self.process.inner.span,
+            parent: self.process.inner.span(),
             child = child.id(),
             free = self.slots.available_permits(),
             "ratelimit: started a limited child"

@@ -256,9 +256,9 @@ impl Shutdown {
         let p = Process::new();
         let force_exit = self.force_exit;
         let me = p.clone();
-        tracing::debug!(parent: &p.inner.span, signals = ?listener.describe(), force_exit, "signals: listening");
+        tracing::debug!(parent: p.inner.span(), signals = ?listener.describe(), force_exit, "signals: listening");
         drop(handle.spawn(async move {
-            let span = &me.inner.span;
+            let span = me.inner.span();
             let mut closing = std::pin::pin!(me.closing());
             let mut closed = std::pin::pin!(me.closed());
             let mut first = true;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-use crate::process::state::Step;
+use crate::process::state::{Stamp, Step};
 use crate::{EdgeKind, Process};
 
 /// The three public states of a process.
@@ -132,7 +132,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub(crate) fn take(root: &Process) -> Snapshot {
-        let now = tokio::time::Instant::now();
+        let now = Stamp::now();
         let mut processes = Vec::new();
         let mut seen = HashSet::new();
         let mut stack = vec![root.clone()];
@@ -166,8 +166,8 @@ impl Snapshot {
                     } else {
                         st.step.name()
                     },
-                    age: now.saturating_duration_since(st.created),
-                    closing_for: st.closing_since.map(|t| now.saturating_duration_since(t)),
+                    age: st.created.elapsed_at(now).unwrap_or_default(),
+                    closing_for: st.closing_since.elapsed_at(now),
                     function_running: st.function_running,
                     edges,
                 };

@@ -115,7 +115,7 @@ fn begin_closing(p: &Process, d: &mut Driver) {
             return;
         }
         st.step = Step::Closing;
-        st.closing_since = Some(tokio::time::Instant::now());
+        st.closing_since = super::state::Stamp::now();
         st.record(inner.id, TimelineEventKind::Closing);
         inner
             .phase
@@ -126,10 +126,13 @@ fn begin_closing(p: &Process, d: &mut Driver) {
                 .filter(|e| e.kind.closes() && !e.deferred)
                 .map(|e| e.target.clone()),
         );
-        let hooks = st.hooks.take_at(HookAt::Closing);
+        let hooks = st
+            .cold_mut()
+            .map(|c| c.hooks.take_at(HookAt::Closing))
+            .unwrap_or_default();
         (st.closing_token.clone(), st.budget, hooks)
     };
-    debug!(parent: &inner.span, "closing");
+    debug!(parent: inner.span(), "closing");
     inner.notify.notify_waiters();
     if let Some(token) = token {
         token.cancel();
@@ -176,14 +179,15 @@ fn advance(p: &Process, d: &mut Driver) {
         Next::StartClosing => d.close.push(p.clone()),
         Next::Finish => finish(p, d),
         Next::Teardown(Some(Teardown::Sync(tf))) => {
-            trace!(parent: &p.inner.span, "teardown started");
+            trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
             let result = teardown::run_sync(p.inner.id, tf);
             trace_teardown_end(p, started, &result);
             teardown_done(p, result, d);
         }
-        Next::Teardown(Some(Teardown::Async(make, home))) => {
-            trace!(parent: &p.inner.span, "teardown started");
+        Next::Teardown(Some(Teardown::Async(boxed))) => {
+            let teardown::AsyncTeardown { make, home } = *boxed;
+            trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
             let q = p.clone();
             let task = teardown::spawn_async(p.inner.id, make, home, move |result| {
@@ -204,11 +208,11 @@ fn advance(p: &Process, d: &mut Driver) {
 fn trace_teardown_end(p: &Process, started: std::time::Instant, result: &Result<(), Error>) {
     let elapsed = started.elapsed();
     match result {
-        Ok(()) => debug!(parent: &p.inner.span, ?elapsed, "teardown finished"),
+        Ok(()) => debug!(parent: p.inner.span(), ?elapsed, "teardown finished"),
         Err(e) if e.kind() == ErrorKind::Panic => {
-            debug!(parent: &p.inner.span, ?elapsed, panic = e.panic_message(), "teardown panicked")
+            debug!(parent: p.inner.span(), ?elapsed, panic = e.panic_message(), "teardown panicked")
         }
-        Err(e) => debug!(parent: &p.inner.span, ?elapsed, error = %e, "teardown failed"),
+        Err(e) => debug!(parent: p.inner.span(), ?elapsed, error = %e, "teardown failed"),
     }
 }
 
@@ -304,7 +308,7 @@ fn finish(p: &Process, d: &mut Driver) {
         );
         // Closing hooks not run yet (a process closed without closing
         // first cannot happen, but a hook added meanwhile might) run too.
-        hooks = st.hooks.take();
+        hooks = st.cold_mut().map(|c| c.hooks.take()).unwrap_or_default();
         (std::mem::take(&mut st.parents), result, name)
     };
     // Leave the parents' edge sets before announcing Closed (whoever sees
@@ -330,8 +334,8 @@ fn finish(p: &Process, d: &mut Driver) {
         .phase
         .store(CLOSED, std::sync::atomic::Ordering::Release);
     match &result {
-        Ok(()) => debug!(parent: &inner.span, "closed"),
-        Err(e) => debug!(parent: &inner.span, error = %e, "closed with an error"),
+        Ok(()) => debug!(parent: inner.span(), "closed"),
+        Err(e) => debug!(parent: inner.span(), error = %e, "closed with an error"),
     }
     inner.notify.notify_waiters();
     for (parent, is_child) in waits {

@@ -169,7 +169,7 @@ impl ShutdownReport {
                     path: path.clone(),
                     id: p.inner.id,
                     state: st.step.name(),
-                    closing_for: st.closing_since.map(|t| t.elapsed()),
+                    closing_for: st.closing_since.elapsed(),
                     waiting_for: Vec::new(),
                     function_running: st.function_running,
                 };
@@ -235,7 +235,7 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<Error> {
     if report.is_empty() {
         return None;
     }
-    tracing::warn!(parent: &p.inner.span, ?budget, "close budget ran out; still open:\n{report}");
+    tracing::warn!(parent: p.inner.span(), ?budget, "close budget ran out; still open:\n{report}");
     let error = Error::timeout(p.display_name(), budget, report.clone());
     {
         // Stored before the escalation, which may let it finish at once.
@@ -273,7 +273,7 @@ fn escalate(report: &ShutdownReport, root: &Process) {
             (tasks, children)
         };
         for task in tasks.into_iter().flatten() {
-            tracing::debug!(parent: &p.inner.span, "aborting a task past the close budget");
+            tracing::debug!(parent: p.inner.span(), "aborting a task past the close budget");
             task.abort();
         }
         stack.extend(children);

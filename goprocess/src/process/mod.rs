@@ -74,7 +74,7 @@ impl Process {
         }
     }
 
-    fn fresh(parent: Option<&Process>, pending: usize, teardown: Option<Teardown>) -> Process {
+    fn fresh(parent: Option<&Process>, pending: u32, teardown: Option<Teardown>) -> Process {
         let mut st = State::new(Step::Running);
         // Only `go` makes a process with something pending: its function.
         st.pending = pending;
@@ -82,7 +82,7 @@ impl Process {
         st.teardown_set = teardown.is_some();
         st.teardown = teardown;
         let parent = parent.filter(|p| !p.inner.background);
-        Process::from_parts(parent.map(|p| &p.inner.span), st, false)
+        Process::from_parts(parent.map(|p| p.inner.span()), st, false)
     }
 
     /// A process that is already closed with `error`, for work that was
@@ -90,7 +90,7 @@ impl Process {
     pub(crate) fn closed_with(parent: &Process, error: Error) -> Process {
         let mut st = State::new(Step::Closed);
         st.result = Some(Err(error));
-        let p = Process::from_parts(Some(&parent.inner.span), st, false);
+        let p = Process::from_parts(Some(parent.inner.span()), st, false);
         p.inner
             .phase
             .store(CLOSED, std::sync::atomic::Ordering::Release);
@@ -196,7 +196,7 @@ impl Process {
         Process::fresh(None, 0, Some(Teardown::from_async(tf)))
     }
 
-    fn child_of(parent: &Process, pending: usize, teardown: Option<Teardown>) -> Process {
+    fn child_of(parent: &Process, pending: u32, teardown: Option<Teardown>) -> Process {
         let child = Process::fresh(Some(parent), pending, teardown);
         match graph::link_fresh(parent, &child) {
             Ok(()) => child,
@@ -279,11 +279,12 @@ impl Process {
         match run_now {
             Teardown::Sync(f) => {
                 if let Err(e) = teardown::run_sync(id, f) {
-                    tracing::debug!(parent: &self.inner.span, error = %e, "late teardown failed");
+                    tracing::debug!(parent: self.inner.span(), error = %e, "late teardown failed");
                 }
             }
-            Teardown::Async(make, home) => {
-                let span = self.inner.span.clone();
+            Teardown::Async(boxed) => {
+                let teardown::AsyncTeardown { make, home } = *boxed;
+                let span = self.inner.span().clone();
                 teardown::spawn_async(id, make, home, move |r| {
                     if let Err(e) = r {
                         tracing::debug!(parent: &span, error = %e, "late teardown failed");
@@ -818,7 +819,7 @@ impl Process {
     pub fn named(self, name: impl Into<Cow<'static, str>>) -> Process {
         if !self.inner.background {
             let name = name.into();
-            self.inner.span.record("name", &*name);
+            self.inner.span().record("name", &*name);
             self.inner.lock().name = Some(name);
         }
         self
@@ -875,13 +876,13 @@ impl Process {
     /// the close, outside every lock; at once if it is Closed already;
     /// never for the background process. For crate-internal bookkeeping
     /// that must not cost a task (rate-limit slots, closed tokens).
-    pub(crate) fn on_closed(&self, f: impl FnOnce() + Send + 'static) {
+    pub(crate) fn on_closed(&self, f: impl FnOnce() + Send + Sync + 'static) {
         self.hook(HookAt::Closed, Box::new(f));
     }
 
     /// Runs `f` once the process starts closing (at once if it has), as
     /// [`on_closed`](Self::on_closed) does.
-    pub(crate) fn on_closing(&self, f: impl FnOnce() + Send + 'static) {
+    pub(crate) fn on_closing(&self, f: impl FnOnce() + Send + Sync + 'static) {
         self.hook(HookAt::Closing, Box::new(f));
     }
 

@@ -72,9 +72,9 @@ impl FunctionGuard {
         if let Err(e) = &result {
             match e.kind() {
                 ErrorKind::Panic => tracing::debug!(
-                    parent: &p.inner.span, panic = e.panic_message(), "process function panicked"
+                    parent: p.inner.span(), panic = e.panic_message(), "process function panicked"
                 ),
-                _ => tracing::debug!(parent: &p.inner.span, error = %e, "process function failed"),
+                _ => tracing::debug!(parent: p.inner.span(), error = %e, "process function failed"),
             }
         }
         let mut d = Driver::default();

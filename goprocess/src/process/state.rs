@@ -66,7 +66,9 @@ pub(crate) struct Inner {
     pub(crate) background: bool,
     /// Woken on every phase change; futures re-check `phase`.
     pub(crate) notify: Notify,
-    pub(crate) span: tracing::Span,
+    /// Boxed, and only when a subscriber wants it: most programs run with
+    /// tracing off at debug level, and the span is 40 bytes.
+    span: Option<Box<tracing::Span>>,
     state: Mutex<State>,
 }
 
@@ -77,7 +79,7 @@ impl Inner {
             phase: AtomicU8::new(RUNNING),
             background,
             notify: Notify::new(),
-            span,
+            span: (!span.is_none()).then(|| Box::new(span)),
             state: Mutex::new(state),
         }
     }
@@ -87,6 +89,12 @@ impl Inner {
         // panic inside this crate's own bookkeeping; its data is still
         // consistent at every unlock point.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The process's span (a disabled one when tracing is off for it).
+    pub(crate) fn span(&self) -> &tracing::Span {
+        static NONE: tracing::Span = tracing::Span::none();
+        self.span.as_deref().unwrap_or(&NONE)
     }
 
     pub(crate) fn phase(&self) -> u8 {
@@ -112,6 +120,34 @@ impl Drop for Inner {
                 orphans.extend(st.edges.take_all().map(|e| e.target));
             }
         }
+    }
+}
+
+/// A moment as 8 bytes rather than an `Instant`'s 16 (two per process):
+/// nanoseconds since a process-wide epoch, plus one, on tokio's clock (so
+/// it follows a paused test clock). 0 means "never".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stamp(u64);
+
+impl Stamp {
+    pub(crate) const NEVER: Stamp = Stamp(0);
+
+    pub(crate) fn now() -> Stamp {
+        static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+        let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
+        let since = tokio::time::Instant::now().saturating_duration_since(epoch);
+        Stamp(u64::try_from(since.as_nanos()).unwrap_or(u64::MAX - 1) + 1)
+    }
+
+    /// How long ago, if it ever happened.
+    pub(crate) fn elapsed(self) -> Option<std::time::Duration> {
+        self.elapsed_at(Stamp::now())
+    }
+
+    /// How long before `now`, if it ever happened.
+    pub(crate) fn elapsed_at(self, now: Stamp) -> Option<std::time::Duration> {
+        (self != Stamp::NEVER)
+            .then(|| std::time::Duration::from_nanos(now.0.saturating_sub(self.0)))
     }
 }
 
@@ -143,7 +179,7 @@ impl Step {
 pub(crate) struct State {
     pub(crate) step: Step,
     pub(crate) edges: Slab<Edge>,
-    pub(crate) pending: usize,
+    pub(crate) pending: u32,
     pub(crate) parents: Links,
     pub(crate) teardown: Option<Teardown>,
     /// A teardown was ever installed (it may have run since).
@@ -156,11 +192,10 @@ pub(crate) struct State {
     pub(crate) function_running: bool,
     /// The task of the process function, for deadline escalation.
     pub(crate) task: Option<tokio::task::AbortHandle>,
-    pub(crate) closing_since: Option<tokio::time::Instant>,
-    pub(crate) created: tokio::time::Instant,
-    /// Crate-internal callbacks, run when the process starts closing or
-    /// is Closed (outside every lock).
-    pub(crate) hooks: Hooks,
+    /// When it started closing ([`Stamp`]), or 0.
+    pub(crate) closing_since: Stamp,
+    /// When it was made ([`Stamp`]).
+    pub(crate) created: Stamp,
     /// The fields most processes never set, allocated on first write.
     cold: Option<Box<Cold>>,
 }
@@ -186,6 +221,9 @@ pub(crate) struct Cold {
     /// This process's own close budget, enforced from its first close.
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
+    /// Crate-internal callbacks, run when the process starts closing or
+    /// is Closed (outside every lock). Few processes have any.
+    pub(crate) hooks: Hooks,
     /// The shutdown recorder this process reports to, if any.
     pub(crate) timeline: Option<crate::introspect::Timeline>,
 }
@@ -202,6 +240,7 @@ impl Cold {
         teardown_task: None,
         budget: None,
         escalation: super::deadline::Escalation::Abort,
+        hooks: Hooks(Vec::new()),
         timeline: None,
     };
 }
@@ -234,9 +273,8 @@ impl State {
             result: None,
             function_running: false,
             task: None,
-            closing_since: None,
-            created: tokio::time::Instant::now(),
-            hooks: Hooks::default(),
+            closing_since: Stamp::NEVER,
+            created: Stamp::now(),
             cold: None,
         }
     }
@@ -287,33 +325,30 @@ impl Edge {
 }
 
 /// A crate-internal callback (see `Process::on_closed`).
-pub(crate) type Hook = Box<dyn FnOnce() + Send>;
+pub(crate) type Hook = Box<dyn FnOnce() + Send + Sync>;
 
-/// The crate-internal hooks of a process: one pointer while there are
-/// none, as for almost every process.
-#[derive(Default)]
-#[allow(clippy::box_collection)] // the point: one word, not three, while empty
-pub(crate) struct Hooks(Option<Box<Vec<(HookAt, Hook)>>>);
+/// The crate-internal hooks of a process (in its cold part).
+pub(crate) struct Hooks(Vec<(HookAt, Hook)>);
 
 impl Hooks {
     pub(crate) fn push(&mut self, hook: (HookAt, Hook)) {
-        self.0.get_or_insert_with(Box::default).push(hook);
+        self.0.push(hook);
     }
 
     /// Removes and returns every hook.
     pub(crate) fn take(&mut self) -> Vec<(HookAt, Hook)> {
-        self.0.take().map(|v| *v).unwrap_or_default()
+        std::mem::take(&mut self.0)
     }
 
     /// Removes and returns the hooks that run at `at`.
     pub(crate) fn take_at(&mut self, at: HookAt) -> Vec<Hook> {
-        let Some(hooks) = &mut self.0 else {
+        if self.0.is_empty() {
             return Vec::new();
-        };
-        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut **hooks)
+        }
+        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.0)
             .into_iter()
             .partition(|(when, _)| *when == at);
-        **hooks = later;
+        self.0 = later;
         now.into_iter().map(|(_, f)| f).collect()
     }
 }
@@ -533,6 +568,19 @@ mod tests {
             s.entries.capacity(),
             0,
             "an emptied slab gives its memory back"
+        );
+    }
+}
+#[cfg(all(test, target_pointer_width = "64"))]
+mod size {
+    /// Every process is one allocation of an `Inner`: keep it small (the
+    /// benchmarks compare bytes per idle process with a child token's).
+    #[test]
+    fn a_process_stays_small() {
+        let size = std::mem::size_of::<super::Inner>();
+        assert!(
+            size <= 208,
+            "Inner grew to {size} bytes; move rarely used fields to `Cold`"
         );
     }
 }

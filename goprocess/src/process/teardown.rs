@@ -15,13 +15,16 @@ pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + 
 /// A process's teardown, run exactly once after its wait edges have closed.
 pub(crate) enum Teardown {
     Sync(Box<dyn FnOnce() -> Result<(), BoxError> + Send>),
-    /// The runtime current when the teardown was set, if any: an async
-    /// teardown prefers the runtime its resources were made on when closing
-    /// happens outside any runtime.
-    Async(
-        Box<dyn FnOnce() -> BoxFuture + Send>,
-        Option<tokio::runtime::Handle>,
-    ),
+    /// Boxed whole (with the runtime handle) to keep every process small.
+    Async(Box<AsyncTeardown>),
+}
+
+/// An async teardown, and the runtime current when it was set, if any: it
+/// prefers the runtime its resources were made on when closing happens
+/// outside any runtime.
+pub(crate) struct AsyncTeardown {
+    pub(crate) make: Box<dyn FnOnce() -> BoxFuture + Send>,
+    pub(crate) home: Option<tokio::runtime::Handle>,
 }
 
 impl Teardown {
@@ -38,10 +41,10 @@ impl Teardown {
         Fut: Future + Send + 'static,
         Fut::Output: IntoProcessResult,
     {
-        Teardown::Async(
-            Box::new(move || Box::pin(async move { tf().await.into_process_result() })),
-            tokio::runtime::Handle::try_current().ok(),
-        )
+        Teardown::Async(Box::new(AsyncTeardown {
+            make: Box::new(move || Box::pin(async move { tf().await.into_process_result() })),
+            home: tokio::runtime::Handle::try_current().ok(),
+        }))
     }
 }
 

@@ -130,7 +130,7 @@ pub struct Wiring<'a> {
 impl Wiring<'_> {
     fn note(&mut self, field: &'static str, result: Result<(), Error>) {
         if let (Err(e), None) = (result, &self.error) {
-            tracing::debug!(parent: &self.process.inner.span, field, error = %e, "edge refused");
+            tracing::debug!(parent: self.process.inner.span(), field, error = %e, "edge refused");
             self.error = Some(Error::refused(
                 e.kind(),
                 self.process.display_name(),
