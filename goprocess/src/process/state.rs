@@ -136,7 +136,8 @@ impl Stamp {
         static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
         let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
         let since = tokio::time::Instant::now().saturating_duration_since(epoch);
-        Stamp(u64::try_from(since.as_nanos()).unwrap_or(u64::MAX - 1) + 1)
+        // u64 nanoseconds last 584 years: no overflow check needed.
+        Stamp(since.as_secs() * 1_000_000_000 + u64::from(since.subsec_nanos()) + 1)
     }
 
     /// How long ago, if it ever happened.
