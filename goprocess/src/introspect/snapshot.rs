@@ -156,7 +156,7 @@ impl Snapshot {
                     .iter()
                     .map(|e| (e.kind, e.target.inner.id))
                     .collect();
-                let targets: Vec<Process> = st.edges.iter().map(|e| e.target.clone()).collect();
+                let targets: Vec<Process> = st.targets(|_| true).collect();
                 let info = ProcessInfo {
                     id: p.inner.id,
                     name: st.name.clone(),

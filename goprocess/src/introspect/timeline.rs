@@ -131,7 +131,7 @@ impl Timeline {
             }
             let mut st = p.inner.lock();
             st.timeline = Some(self.clone());
-            stack.extend(st.edges.iter().map(|e| e.target.clone()));
+            stack.extend(st.targets(|_| true));
         }
     }
 

@@ -120,12 +120,8 @@ fn begin_closing(p: &Process, d: &mut Driver) {
         inner
             .phase
             .store(CLOSING, std::sync::atomic::Ordering::Release);
-        d.close.extend(
-            st.edges
-                .iter()
-                .filter(|e| e.kind.closes() && !e.deferred)
-                .map(|e| e.target.clone()),
-        );
+        d.close
+            .extend(st.targets(|e| e.kind.closes() && !e.deferred));
         let hooks = st
             .cold_mut()
             .map(|c| c.hooks.take_at(HookAt::Closing))

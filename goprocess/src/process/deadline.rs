@@ -153,18 +153,8 @@ impl ShutdownReport {
                     continue;
                 }
                 path.push(st.display_name(p.inner.id));
-                let waiting: Vec<Process> = st
-                    .edges
-                    .iter()
-                    .filter(|e| e.waiting)
-                    .map(|e| e.target.clone())
-                    .collect();
-                let children: Vec<Process> = st
-                    .edges
-                    .iter()
-                    .filter(|e| e.kind.closes())
-                    .map(|e| e.target.clone())
-                    .collect();
+                let waiting: Vec<Process> = st.targets(|e| e.waiting).collect();
+                let children: Vec<Process> = st.targets(|e| e.kind.closes()).collect();
                 let entry = OpenProcess {
                     path: path.clone(),
                     id: p.inner.id,
@@ -264,12 +254,7 @@ fn escalate(report: &ShutdownReport, root: &Process) {
                 Escalation::Abort => [st.task.take(), st.teardown_task.take()],
                 Escalation::Detach => [None, None],
             };
-            let children: Vec<Process> = st
-                .edges
-                .iter()
-                .filter(|e| e.kind.closes())
-                .map(|e| e.target.clone())
-                .collect();
+            let children: Vec<Process> = st.targets(|e| e.kind.closes()).collect();
             (tasks, children)
         };
         for task in tasks.into_iter().flatten() {

@@ -180,12 +180,7 @@ fn reaches(from: &Process, to: &Process) -> bool {
             continue;
         }
         let st = p.inner.lock();
-        stack.extend(
-            st.edges
-                .iter()
-                .filter(|e| e.waiting)
-                .map(|e| e.target.clone()),
-        );
+        stack.extend(st.targets(|e| e.waiting));
     }
     false
 }

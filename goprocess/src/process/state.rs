@@ -286,6 +286,17 @@ impl State {
         self.cold.as_deref_mut()
     }
 
+    /// The targets of the edges that `keep` selects.
+    pub(crate) fn targets<'a>(
+        &'a self,
+        keep: impl Fn(&Edge) -> bool + 'a,
+    ) -> impl Iterator<Item = Process> + 'a {
+        self.edges
+            .iter()
+            .filter(move |e| keep(e))
+            .map(|e| e.target.clone())
+    }
+
     /// Reports `kind` to this process's timeline, if it has one.
     pub(crate) fn record(&self, id: u64, kind: crate::introspect::TimelineEventKind) {
         if let Some(t) = &self.timeline {
