@@ -205,8 +205,3 @@ pub fn start<T: Spec>(value: T, parent: Option<&Process>) -> Handle<T> {
     }
     Handle::new(process, value)
 }
-
-/// Boxes an error for `IntoProcessResult` users of the glue.
-pub fn box_error<E: Into<BoxError>>(e: E) -> BoxError {
-    e.into()
-}
