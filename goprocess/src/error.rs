@@ -182,18 +182,17 @@ impl Error {
         Error::build(kind, Some(process), Some(detail.into()), None)
     }
 
-    /// Completes an error with the rest of what went wrong in the same
-    /// process and below it.
-    pub(crate) fn with_subtree(
-        mut self,
-        also: Option<Error>,
-        children: Vec<ChildError>,
-        omitted_children: usize,
-    ) -> Error {
+    /// Chains a further failure of the same process (see [`Error::also`]).
+    pub(crate) fn with_also(mut self, also: Option<Error>) -> Error {
+        Arc::make_mut(&mut self.inner).also = also;
+        self
+    }
+
+    /// Lists the failed children below this error.
+    pub(crate) fn with_children(mut self, children: Vec<ChildError>, omitted: usize) -> Error {
         let inner = Arc::make_mut(&mut self.inner);
-        inner.also = also;
         inner.children = children;
-        inner.omitted_children = omitted_children;
+        inner.omitted_children = omitted;
         self
     }
 

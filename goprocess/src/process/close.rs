@@ -146,7 +146,7 @@ fn begin_closing(p: &Process, d: &mut Driver) {
 
 enum Next {
     StartClosing,
-    Teardown(Option<Teardown>),
+    Teardown(Teardown),
     Finish,
 }
 
@@ -161,10 +161,10 @@ fn advance(p: &Process, d: &mut Driver) {
             Step::Running if st.close_when_idle => Next::StartClosing,
             Step::Closing => match st.teardown.take() {
                 None => Next::Finish,
-                some => {
+                Some(tf) => {
                     st.step = Step::TearingDown;
                     st.record(p.inner.id, TimelineEventKind::TeardownStarted);
-                    Next::Teardown(some)
+                    Next::Teardown(tf)
                 }
             },
             Step::TornDown => Next::Finish,
@@ -174,14 +174,14 @@ fn advance(p: &Process, d: &mut Driver) {
     match next {
         Next::StartClosing => d.close.push(p.clone()),
         Next::Finish => finish(p, d),
-        Next::Teardown(Some(Teardown::Sync(tf))) => {
+        Next::Teardown(Teardown::Sync(tf)) => {
             trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
             let result = teardown::run_sync(p.inner.id, tf);
             trace_teardown_end(p, started, &result);
             teardown_done(p, result, d);
         }
-        Next::Teardown(Some(Teardown::Async(boxed))) => {
+        Next::Teardown(Teardown::Async(boxed)) => {
             let teardown::AsyncTeardown { make, home } = *boxed;
             trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
@@ -197,7 +197,6 @@ fn advance(p: &Process, d: &mut Driver) {
                 st.teardown_task = Some(task);
             }
         }
-        Next::Teardown(None) => unreachable!("an absent teardown finishes directly"),
     }
 }
 
@@ -252,21 +251,13 @@ fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Cow<'static, str>) {
     .into_iter()
     .flatten()
     {
-        own = Some(Error::for_process(e, name.clone()).with_subtree(own, Vec::new(), 0));
+        own = Some(Error::for_process(e, name.clone()).with_also(own));
     }
     let children = std::mem::take(&mut cold.failed_children);
     let omitted = std::mem::replace(&mut cold.omitted_children, 0);
-    let result = match own {
-        Some(e) => {
-            let also = e.also().cloned();
-            Err(e.with_subtree(also, children, omitted))
-        }
-        None => Err(
-            Error::build(ErrorKind::Children, Some(name.clone()), None, None)
-                .with_subtree(None, children, omitted),
-        ),
-    };
-    (result, name)
+    let own =
+        own.unwrap_or_else(|| Error::build(ErrorKind::Children, Some(name.clone()), None, None));
+    (Err(own.with_children(children, omitted)), name)
 }
 
 /// Step 5.
@@ -302,8 +293,8 @@ fn finish(p: &Process, d: &mut Driver) {
                 failed: result.is_err(),
             },
         );
-        // Closing hooks not run yet (a process closed without closing
-        // first cannot happen, but a hook added meanwhile might) run too.
+        // Only Closed hooks can be left: Closing ones ran at step 1, and
+        // one added later runs at once.
         hooks = st.cold_mut().map(|c| c.hooks.take()).unwrap_or_default();
         (std::mem::take(&mut st.parents), result, name)
     };

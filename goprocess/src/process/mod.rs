@@ -462,8 +462,7 @@ impl Process {
                 return answer;
             }
             Driver::close(&p);
-            p.wait_phase(CLOSED).await;
-            p.stored_result()
+            p.result_when_closed().await
         }
     }
 
@@ -502,8 +501,7 @@ impl Process {
             }
             p.inner.lock().close_when_idle = true;
             Driver::advance(&p);
-            p.wait_phase(CLOSED).await;
-            p.stored_result()
+            p.result_when_closed().await
         }
     }
 
@@ -569,10 +567,7 @@ impl Process {
             }
             match verdict.await {
                 Ok(Some(timeout)) => Err(timeout),
-                _ => {
-                    p.wait_phase(CLOSED).await;
-                    p.stored_result()
-                }
+                _ => p.result_when_closed().await,
             }
         }
     }
@@ -742,8 +737,7 @@ impl Process {
             if let Some(answer) = p.shortcut() {
                 return answer;
             }
-            p.wait_phase(CLOSED).await;
-            p.stored_result()
+            p.result_when_closed().await
         }
     }
 
@@ -981,6 +975,12 @@ impl Process {
             }
             notified.await;
         }
+    }
+
+    /// Waits for Closed, then returns the stored result.
+    async fn result_when_closed(&self) -> Result<(), Error> {
+        self.wait_phase(CLOSED).await;
+        self.stored_result()
     }
 
     fn stored_result(&self) -> Result<(), Error> {
