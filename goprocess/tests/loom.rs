@@ -137,3 +137,77 @@ fn wait_for_racing_the_targets_close() {
         assert_eq!(waiter.__edge_counts(), (0, 0));
     });
 }
+
+/// A waker that records whether it was woken.
+#[derive(Default)]
+struct Flag(loom::sync::atomic::AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, loom::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn waiters_racing_the_close_are_woken_or_see_it() {
+    loom::model(|| {
+        let parent = Process::new();
+        let p = Process::with_parent(&parent);
+        let closer = {
+            let p = p.clone();
+            thread::spawn(move || start_close(&p))
+        };
+        let (closed_flag, closing_flag) = (Arc::new(Flag::default()), Arc::new(Flag::default()));
+        let closed_waker = Waker::from(closed_flag.clone());
+        let closing_waker = Waker::from(closing_flag.clone());
+        let mut closed = pin!(p.closed());
+        let mut closing = pin!(p.closing());
+        let closed_first = closed
+            .as_mut()
+            .poll(&mut Context::from_waker(&closed_waker));
+        let closing_first = closing
+            .as_mut()
+            .poll(&mut Context::from_waker(&closing_waker));
+        closer.join().unwrap();
+        assert!(p.is_closed());
+        let noop = &mut Context::from_waker(Waker::noop());
+        if closed_first.is_pending() {
+            assert!(
+                closed_flag.0.load(loom::sync::atomic::Ordering::SeqCst),
+                "woken"
+            );
+            assert!(closed.poll(noop).is_ready());
+        }
+        if closing_first.is_pending() {
+            assert!(
+                closing_flag.0.load(loom::sync::atomic::Ordering::SeqCst),
+                "woken"
+            );
+            assert!(closing.poll(noop).is_ready());
+        }
+        assert_eq!(parent.__edge_counts(), (0, 0));
+    });
+}
+
+#[test]
+fn a_waiter_dropped_during_the_close_leaves_nothing_behind() {
+    loom::model(|| {
+        let p = Process::new();
+        let mut first = Box::pin(p.closed());
+        let _ = first.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        let closer = {
+            let p = p.clone();
+            thread::spawn(move || start_close(&p))
+        };
+        drop(first);
+        closer.join().unwrap();
+        assert!(p.is_closed());
+        let mut second = pin!(p.closed());
+        assert!(
+            second
+                .as_mut()
+                .poll(&mut Context::from_waker(Waker::noop()))
+                .is_ready()
+        );
+    });
+}

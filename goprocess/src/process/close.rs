@@ -21,14 +21,17 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tracing::{debug, trace};
 
-use super::state::{CLOSED, CLOSING, Few, HookAt, Inner, State, Step};
+use super::state::{CLOSED, CLOSING, Few, Hook, HookAt, Inner, Links, State, Step};
 use super::teardown::{self, Teardown};
+use super::waiters::Wakers;
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
 use crate::introspect::TimelineEventKind;
+use crate::sync::MutexGuard;
 
 /// Pending work of one event: processes to start closing, and processes
 /// whose wait condition may have changed.
@@ -59,6 +62,10 @@ impl Stack {
     fn pop(&mut self) -> Option<Process> {
         self.rest.pop().or_else(|| self.first.take())
     }
+
+    fn len(&self) -> usize {
+        usize::from(self.first.is_some()) + self.rest.len()
+    }
 }
 
 impl Extend<Process> for Stack {
@@ -85,10 +92,6 @@ impl Driver {
         d.run();
     }
 
-    pub(crate) fn push_close(&mut self, p: Process) {
-        self.close.push(p);
-    }
-
     pub(crate) fn push_advance(&mut self, p: Process) {
         self.advance.push(p);
     }
@@ -108,28 +111,45 @@ impl Driver {
 
 /// Steps 1 and 2.
 fn begin_closing(p: &Process, d: &mut Driver) {
+    close_locked(p, p.inner.lock(), d);
+}
+
+/// Steps 1 and 2, with `p`'s lock held (and released here). When the close
+/// starts nothing else (no child to close, no token, budget or hook) and
+/// nothing is pending, steps 3 to 5 follow under the same lock: a process
+/// whose function returned closes in one critical section, and nobody can
+/// see it Closing in between.
+pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut Driver) {
     let inner = &p.inner;
-    let (token, budget, hooks) = {
-        let mut st = inner.lock();
-        if st.step != Step::Running || inner.background {
-            return;
-        }
-        st.step = Step::Closing;
-        st.closing_since = super::state::Stamp::now();
-        st.record(inner.id, TimelineEventKind::Closing);
-        inner
-            .phase
-            .store(CLOSING, std::sync::atomic::Ordering::Release);
-        d.close
-            .extend(st.targets(|e| e.kind.closes() && !e.deferred));
-        let hooks = st
-            .cold_mut()
-            .map(|c| c.hooks.take_at(HookAt::Closing))
-            .unwrap_or_default();
-        (st.closing_token.clone(), st.budget, hooks)
+    if st.step != Step::Running || inner.background {
+        return;
+    }
+    st.step = Step::Closing;
+    st.record(inner.id, TimelineEventKind::Closing);
+    inner.phase.store(CLOSING, Ordering::Release);
+    let queued = d.close.len();
+    d.close
+        .extend(st.targets(|e| e.kind.closes() && !e.deferred));
+    let closes_children = d.close.len() > queued;
+    let hooks = st
+        .cold_mut()
+        .map(|c| c.hooks.take_at(HookAt::Closing))
+        .unwrap_or_default();
+    let (token, budget) = (st.closing_token.clone(), st.budget);
+    let woken = st.waiters.drain(CLOSING);
+    let quiet = !closes_children && token.is_none() && budget.is_none() && hooks.is_empty();
+    let next = if quiet {
+        ready_locked(p, &mut st)
+    } else {
+        None
     };
+    if !matches!(next, Some(Next::Finish(_))) {
+        // It stays Closing for a while: reports say since when.
+        st.closing_since = super::state::Stamp::now();
+    }
+    drop(st);
     debug!(parent: inner.span(), "closing");
-    inner.notify.notify_waiters();
+    woken.wake();
     if let Some(token) = token {
         token.cancel();
     }
@@ -141,39 +161,64 @@ fn begin_closing(p: &Process, d: &mut Driver) {
     for hook in hooks {
         hook();
     }
-    d.advance.push(p.clone());
+    match next {
+        Some(next) => run_next(p, next, d),
+        // Its close may have closed or released something: look again.
+        None if !quiet => d.advance.push(p.clone()),
+        // Waiting: whatever it waits for advances it when it is done.
+        None => {}
+    }
 }
 
+/// What a process does next, outside its lock.
 enum Next {
-    StartClosing,
     Teardown(Teardown),
-    Finish,
+    Finish(Finished),
 }
 
 /// Steps 3 and 4 (and `close_after_children`'s trigger).
 fn advance(p: &Process, d: &mut Driver) {
-    let next = {
-        let mut st = p.inner.lock();
-        if st.pending > 0 {
-            return;
-        }
-        match st.step {
-            Step::Running if st.close_when_idle => Next::StartClosing,
-            Step::Closing => match st.teardown.take() {
-                None => Next::Finish,
-                Some(tf) => {
-                    st.step = Step::TearingDown;
-                    st.record(p.inner.id, TimelineEventKind::TeardownStarted);
-                    Next::Teardown(tf)
-                }
-            },
-            Step::TornDown => Next::Finish,
-            _ => return,
-        }
-    };
+    advance_locked(p, p.inner.lock(), d);
+}
+
+/// [`advance`], with `p`'s lock held (and released here).
+pub(crate) fn advance_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut Driver) {
+    if st.pending > 0 {
+        return;
+    }
+    if st.step == Step::Running && st.close_when_idle {
+        return close_locked(p, st, d);
+    }
+    let next = ready_locked(p, &mut st);
+    drop(st);
+    if let Some(next) = next {
+        run_next(p, next, d);
+    }
+}
+
+/// Under `p`'s lock: the next step of a closing process whose waits are
+/// all released, if it has one.
+fn ready_locked(p: &Process, st: &mut State) -> Option<Next> {
+    if st.pending > 0 {
+        return None;
+    }
+    match st.step {
+        Step::Closing => match st.teardown.take() {
+            None => Some(Next::Finish(finish_locked(p, st))),
+            Some(tf) => {
+                st.step = Step::TearingDown;
+                st.record(p.inner.id, TimelineEventKind::TeardownStarted);
+                Some(Next::Teardown(tf))
+            }
+        },
+        Step::TornDown => Some(Next::Finish(finish_locked(p, st))),
+        _ => None,
+    }
+}
+
+fn run_next(p: &Process, next: Next, d: &mut Driver) {
     match next {
-        Next::StartClosing => d.close.push(p.clone()),
-        Next::Finish => finish(p, d),
+        Next::Finish(finished) => finished.announce(p, d),
         Next::Teardown(Teardown::Sync(tf)) => {
             trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
@@ -214,7 +259,7 @@ fn trace_teardown_end(p: &Process, started: std::time::Instant, result: &Result<
 /// The teardown has returned: record its result, then finish once no
 /// relation added meanwhile is still pending.
 fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
-    let finish_now = {
+    let finished = {
         let mut st = p.inner.lock();
         if let Err(e) = result {
             st.teardown_error = Some(e);
@@ -224,10 +269,10 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
             cold.teardown_task = None;
         }
         st.record(p.inner.id, TimelineEventKind::TeardownFinished);
-        st.pending == 0
+        (st.pending == 0).then(|| finish_locked(p, &mut st))
     };
-    if finish_now {
-        finish(p, d);
+    if let Some(finished) = finished {
+        finished.announce(p, d);
     }
 }
 
@@ -260,87 +305,137 @@ fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Cow<'static, str>) {
     (Err(own.with_children(children, omitted)), name)
 }
 
-/// Step 5.
-fn finish(p: &Process, d: &mut Driver) {
+/// Step 5, the part under the process's lock: mark it Closed (for the
+/// lock holders), store its result, and take out what the rest of the step
+/// needs. Only for a process that is not Closed yet.
+fn finish_locked(p: &Process, st: &mut State) -> Finished {
     let inner = &p.inner;
-    let hooks;
-    let (links, result, name) = {
-        let mut st = inner.lock();
-        if st.step == Step::Closed {
-            return;
-        }
-        st.step = Step::Closed;
-        // Only a failing process needs its name and an error built: the
-        // usual clean close skips both (formatting `#id` alone would cost
-        // an allocation per process).
-        let failing = st.cold_mut().is_some_and(|c| {
-            c.teardown_error.is_some()
-                || c.function_error.is_some()
-                || c.timeout_error.is_some()
-                || !c.failed_children.is_empty()
-                || c.omitted_children > 0
-        });
-        let (result, name) = if failing {
-            failure(&mut st, inner.id)
-        } else {
-            (Ok(()), Cow::Borrowed(""))
-        };
-        st.result = Some(result.clone());
-        st.task = None;
-        st.record(
-            inner.id,
-            TimelineEventKind::Closed {
-                failed: result.is_err(),
-            },
-        );
+    debug_assert!(st.step != Step::Closed, "a process finishes once");
+    st.step = Step::Closed;
+    // Only a failing process needs its name and an error built: the
+    // usual clean close skips both (formatting `#id` alone would cost
+    // an allocation per process).
+    let failing = st.cold_mut().is_some_and(|c| {
+        c.teardown_error.is_some()
+            || c.function_error.is_some()
+            || c.timeout_error.is_some()
+            || !c.failed_children.is_empty()
+            || c.omitted_children > 0
+    });
+    let (result, name) = if failing {
+        failure(st, inner.id)
+    } else {
+        (Ok(()), Cow::Borrowed(""))
+    };
+    st.result = Some(result.clone());
+    st.task = None;
+    st.record(
+        inner.id,
+        TimelineEventKind::Closed {
+            failed: result.is_err(),
+        },
+    );
+    Finished {
+        links: std::mem::take(&mut st.parents),
+        result,
+        name,
         // Only Closed hooks can be left: Closing ones ran at step 1, and
         // one added later runs at once.
-        hooks = st.cold_mut().map(|c| c.hooks.take()).unwrap_or_default();
-        (std::mem::take(&mut st.parents), result, name)
-    };
-    // Leave the parents' edge sets before announcing Closed (whoever sees
-    // this process Closed sees it gone from every edge set), but release
-    // their waits only after (a parent can never be Closed while this
-    // process does not look Closed yet).
-    let mut waits: Few<(Arc<Inner>, bool)> = Few::None;
-    for link in links {
-        let Some(parent) = link.parent.upgrade() else {
-            continue;
-        };
-        let edge = parent.lock().edges.remove(link.key);
-        let Some(edge) = edge else {
-            continue;
-        };
-        debug_assert!(edge.target == *p, "a back-link names its own edge");
-        if edge.waiting {
-            waits.push((parent, edge.kind.closes()));
-        }
-        drop(edge);
+        hooks: st.cold_mut().map(|c| c.hooks.take()).unwrap_or_default(),
+        woken: st.waiters.drain(CLOSED),
     }
-    inner
-        .phase
-        .store(CLOSED, std::sync::atomic::Ordering::Release);
-    match &result {
-        Ok(()) => debug!(parent: inner.span(), "closed"),
-        Err(e) => debug!(parent: inner.span(), error = %e, "closed with an error"),
-    }
-    inner.notify.notify_waiters();
-    for (parent, is_child) in waits {
-        let wake = {
+}
+
+/// What step 5 does after the process's own lock is released.
+struct Finished {
+    links: Links,
+    result: Result<(), Error>,
+    name: Cow<'static, str>,
+    hooks: Vec<(HookAt, Hook)>,
+    woken: Wakers,
+}
+
+impl Finished {
+    /// Leaves the parents' edge sets, marks the process Closed for every
+    /// thread, wakes its waiters and releases its parents' waits.
+    ///
+    /// The process leaves every edge set before its phase says Closed
+    /// (whoever sees it Closed sees it gone from every edge set), and the
+    /// parents' waits are released only after (a parent can never be Closed
+    /// while this process does not look Closed yet). The phase is stored
+    /// under the last parent's lock, so that parent's wait is released in
+    /// the same critical section: one lock per parent.
+    fn announce(self, p: &Process, d: &mut Driver) {
+        let inner = &p.inner;
+        let Finished {
+            links,
+            result,
+            name,
+            hooks,
+            woken,
+        } = self;
+        let failed = |is_child: bool| match &result {
+            Err(e) if is_child => Some((&name, e)),
+            _ => None,
+        };
+        let last = links.len();
+        let mut marked = false;
+        let mut waits: Few<(Arc<Inner>, bool)> = Few::None;
+        for (i, link) in links.into_iter().enumerate() {
+            let Some(parent) = link.parent.upgrade() else {
+                continue;
+            };
             let mut st = parent.lock();
-            st.pending -= 1;
-            if let (Err(e), true) = (&result, is_child) {
-                record_failed_child(&mut st, name.clone(), e.clone());
+            let Some(edge) = st.edges.remove(link.key) else {
+                continue;
+            };
+            debug_assert!(edge.target == *p, "a back-link names its own edge");
+            let (waiting, is_child) = (edge.waiting, edge.kind.closes());
+            if i + 1 == last {
+                inner.phase.store(CLOSED, Ordering::Release);
+                marked = true;
+                let wake = waiting && release_wait(&mut st, failed(is_child));
+                drop(st);
+                if wake {
+                    d.advance.push(Process { inner: parent });
+                }
+            } else {
+                drop(st);
+                if waiting {
+                    waits.push((parent, is_child));
+                }
             }
-            st.pending == 0
-        };
-        if wake {
-            d.advance.push(Process { inner: parent });
+            drop(edge);
+        }
+        if !marked {
+            inner.phase.store(CLOSED, Ordering::Release);
+        }
+        match &result {
+            Ok(()) => debug!(parent: inner.span(), "closed"),
+            Err(e) => debug!(parent: inner.span(), error = %e, "closed with an error"),
+        }
+        woken.wake();
+        for (parent, is_child) in waits {
+            let wake = release_wait(&mut parent.lock(), failed(is_child));
+            if wake {
+                d.advance.push(Process { inner: parent });
+            }
+        }
+        for (_, hook) in hooks {
+            hook();
         }
     }
-    for (_, hook) in hooks {
-        hook();
+}
+
+/// Releases one wait of a parent on a process that has closed, reporting
+/// it as a failed child if it is one; true if that was the parent's last
+/// pending wait.
+fn release_wait(st: &mut State, failed_child: Option<(&Cow<'static, str>, &Error)>) -> bool {
+    st.pending -= 1;
+    if let Some((name, e)) = failed_child {
+        record_failed_child(st, name.clone(), e.clone());
     }
+    st.pending == 0
 }
 
 pub(super) fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {

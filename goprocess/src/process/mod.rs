@@ -6,6 +6,7 @@ mod graph;
 mod spawn;
 pub(crate) mod state;
 pub(crate) mod teardown;
+mod waiters;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -59,6 +60,7 @@ pub struct Process {
 }
 
 impl Process {
+    #[inline]
     fn from_parts(parent_span: Option<&tracing::Span>, state: State, background: bool) -> Process {
         let id = state::next_id();
         let span = match parent_span {
@@ -74,6 +76,7 @@ impl Process {
         }
     }
 
+    #[inline]
     fn fresh(parent: Option<&Process>, pending: u32, teardown: Option<Teardown>) -> Process {
         let mut st = State::new(Step::Running);
         // Only `go` makes a process with something pending: its function.
@@ -962,19 +965,10 @@ impl Process {
         None
     }
 
-    pub(crate) async fn wait_phase(&self, target: u8) {
-        if self.inner.background {
-            return std::future::pending().await;
-        }
-        loop {
-            let notified = self.inner.notify.notified();
-            let mut notified = std::pin::pin!(notified);
-            notified.as_mut().enable();
-            if self.inner.phase() >= target {
-                return;
-            }
-            notified.await;
-        }
+    /// Resolves once the phase is at least `target` (never for the
+    /// background process).
+    pub(crate) fn wait_phase(&self, target: u8) -> waiters::PhaseWait {
+        waiters::PhaseWait::new(self.inner.clone(), target)
     }
 
     /// Waits for Closed, then returns the stored result.

@@ -2,8 +2,9 @@
 
 use std::future::Future;
 
+use super::state::Step;
 use super::teardown::catch_unwind_future;
-use super::{Driver, Process};
+use super::{Driver, Process, close};
 use crate::error::{Error, ErrorKind, IntoProcessResult};
 use crate::runtime;
 
@@ -78,20 +79,23 @@ impl FunctionGuard {
             }
         }
         let mut d = Driver::default();
-        {
-            let mut st = p.inner.lock();
-            st.pending -= 1;
-            st.task = None;
-            st.function_running = false;
-            if let Err(e) = result {
-                st.function_error = Some(e);
-            }
-            match (self.after, force) {
-                (AfterFunction::CloseAfterChildren, false) => st.close_when_idle = true,
-                _ => d.push_close(p.clone()),
-            }
+        let mut st = p.inner.lock();
+        st.pending -= 1;
+        st.task = None;
+        st.function_running = false;
+        if let Err(e) = result {
+            st.function_error = Some(e);
         }
-        d.push_advance(p);
+        // Under the same lock: a function that returned in a process
+        // with nothing else pending closes it in this critical section.
+        match (self.after, force) {
+            (AfterFunction::CloseAfterChildren, false) => {
+                st.close_when_idle = true;
+                close::advance_locked(&p, st, &mut d);
+            }
+            _ if st.step == Step::Running => close::close_locked(&p, st, &mut d),
+            _ => close::advance_locked(&p, st, &mut d),
+        }
         d.run();
     }
 }

@@ -39,7 +39,6 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, Weak};
 
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::teardown::Teardown;
@@ -64,8 +63,6 @@ pub(crate) struct Inner {
     pub(crate) phase: AtomicU8,
     /// The background process: never closes, relations on it are no-ops.
     pub(crate) background: bool,
-    /// Woken on every phase change; futures re-check `phase`.
-    pub(crate) notify: Notify,
     /// Boxed, and only when a subscriber wants it: most programs run with
     /// tracing off at debug level, and the span is 40 bytes.
     span: Option<Box<tracing::Span>>,
@@ -73,12 +70,12 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    #[inline]
     pub(crate) fn new(id: u64, background: bool, span: tracing::Span, state: State) -> Inner {
         Inner {
             id,
             phase: AtomicU8::new(RUNNING),
             background,
-            notify: Notify::new(),
             span: (!span.is_none()).then(|| Box::new(span)),
             state: Mutex::new(state),
         }
@@ -197,6 +194,8 @@ pub(crate) struct State {
     pub(crate) closing_since: Stamp,
     /// When it was made ([`Stamp`]).
     pub(crate) created: Stamp,
+    /// Who awaits `closing()` or `closed()`.
+    pub(crate) waiters: super::waiters::Waiters,
     /// The fields most processes never set, allocated on first write.
     cold: Option<Box<Cold>>,
 }
@@ -262,6 +261,7 @@ impl std::ops::DerefMut for State {
 }
 
 impl State {
+    #[inline]
     pub(crate) fn new(step: Step) -> State {
         State {
             step,
@@ -276,6 +276,7 @@ impl State {
             task: None,
             closing_since: Stamp::NEVER,
             created: Stamp::now(),
+            waiters: super::waiters::Waiters::default(),
             cold: None,
         }
     }
@@ -298,8 +299,11 @@ impl State {
     }
 
     /// Reports `kind` to this process's timeline, if it has one.
+    #[inline]
     pub(crate) fn record(&self, id: u64, kind: crate::introspect::TimelineEventKind) {
-        if let Some(t) = &self.timeline {
+        if let Some(cold) = &self.cold
+            && let Some(t) = &cold.timeline
+        {
             t.record(id, self.display_name(id), kind);
         }
     }
@@ -473,6 +477,12 @@ enum Entry<T> {
 
 const NO_FREE: u32 = u32::MAX;
 
+impl<T> Default for Slab<T> {
+    fn default() -> Slab<T> {
+        Slab::new()
+    }
+}
+
 impl<T> Slab<T> {
     pub(crate) const fn new() -> Slab<T> {
         Slab {
@@ -542,6 +552,20 @@ impl<T> Slab<T> {
                 Entry::Occupied(v) => Some(v),
                 Entry::Vacant(_) => None,
             })
+    }
+
+    /// Removes and returns the values that `pred` selects.
+    pub(crate) fn remove_where(&mut self, mut pred: impl FnMut(&T) -> bool) -> Vec<T> {
+        let mut removed = Vec::new();
+        let mut key = 0;
+        // `remove` empties `entries` when the last value goes.
+        while let Some(entry) = self.entries.get(key as usize) {
+            if matches!(entry, Entry::Occupied(v) if pred(v)) {
+                removed.extend(self.remove(key));
+            }
+            key += 1;
+        }
+        removed
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {

@@ -1,0 +1,197 @@
+//! Waiting for a phase: the futures behind `closing()` and `closed()`.
+//!
+//! The wakers live in the process's own state, under its lock, rather than
+//! in a `tokio::sync::Notify` beside it: the close steps hold that lock at
+//! every phase change anyway, so registering, waking and forgetting a
+//! waiter cost no lock of their own, and a phase change with nobody
+//! waiting costs nothing. (A `Notify` took its own mutex at every phase
+//! change and twice per waiter.)
+//!
+//! A waiter's registration is drained, under the lock, by the step change
+//! that satisfies it: `Running → Closing` drains the `closing()` waiters,
+//! `→ Closed` drains all of them. So, under the lock, "my target step has
+//! been reached" means "my registration is gone", and a waiter never
+//! touches a slot (whose key may have been reused) after that.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use super::state::{CLOSED, CLOSING, Inner, Slab, State, Step};
+
+/// One registered waiter: the phase it waits for and whom to wake.
+pub(crate) struct Waiter {
+    target: u8,
+    waker: Waker,
+}
+
+/// The waiters of one process. The first lives inline (most processes have
+/// at most one waiter at a time: whoever awaits `closed()`); more go into a
+/// slab, allocated on first use.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    first: Option<Waiter>,
+    more: Option<Box<Slab<Waiter>>>,
+}
+
+/// The key of the inline slot; slab key `k` is `k + 1`.
+const FIRST: u32 = 0;
+
+impl Waiters {
+    fn insert(&mut self, waiter: Waiter) -> u32 {
+        if self.first.is_none() {
+            self.first = Some(waiter);
+            return FIRST;
+        }
+        self.more.get_or_insert_default().insert(waiter) + 1
+    }
+
+    fn get_mut(&mut self, key: u32) -> Option<&mut Waiter> {
+        match key {
+            FIRST => self.first.as_mut(),
+            k => self.more.as_mut()?.get_mut(k - 1),
+        }
+    }
+
+    fn remove(&mut self, key: u32) {
+        match key {
+            FIRST => self.first = None,
+            k => {
+                if let Some(more) = &mut self.more {
+                    more.remove(k - 1);
+                }
+            }
+        }
+    }
+
+    /// Removes the waiters that `phase` satisfies and returns their wakers,
+    /// to be woken once the lock is released and `phase` is stored.
+    #[inline]
+    pub(crate) fn drain(&mut self, phase: u8) -> Wakers {
+        if self.first.is_none() && self.more.is_none() {
+            return Wakers::default(); // the usual case: nobody waits
+        }
+        self.drain_some(phase)
+    }
+
+    fn drain_some(&mut self, phase: u8) -> Wakers {
+        let mut woken = Wakers::default();
+        if self.first.as_ref().is_some_and(|w| w.target <= phase) {
+            woken.first = self.first.take().map(|w| w.waker);
+        }
+        if let Some(more) = &mut self.more {
+            if phase == CLOSED {
+                woken.more = more.take_all().map(|w| w.waker).collect();
+                self.more = None;
+            } else {
+                woken.more = more
+                    .remove_where(|w| w.target <= phase)
+                    .into_iter()
+                    .map(|w| w.waker)
+                    .collect();
+            }
+        }
+        woken
+    }
+}
+
+/// Wakers taken out of a process's state, woken outside its lock.
+#[derive(Default)]
+#[must_use]
+pub(crate) struct Wakers {
+    first: Option<Waker>,
+    more: Vec<Waker>,
+}
+
+impl Wakers {
+    #[inline]
+    pub(crate) fn wake(self) {
+        if let Some(w) = self.first {
+            w.wake();
+        }
+        if !self.more.is_empty() {
+            self.more.into_iter().for_each(Waker::wake);
+        }
+    }
+}
+
+/// Whether `step` has reached `target`: then a registration for `target`
+/// has been drained (see the module doc).
+fn reached(step: Step, target: u8) -> bool {
+    match target {
+        CLOSING => step != Step::Running,
+        _ => step == Step::Closed,
+    }
+}
+
+/// Resolves once the process's phase is at least `target`.
+pub(crate) struct PhaseWait {
+    inner: Arc<Inner>,
+    target: u8,
+    /// Where this waiter is registered, once it is.
+    key: Option<u32>,
+}
+
+impl PhaseWait {
+    pub(crate) fn new(inner: Arc<Inner>, target: u8) -> PhaseWait {
+        PhaseWait {
+            inner,
+            target,
+            key: None,
+        }
+    }
+}
+
+impl Future for PhaseWait {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if this.inner.phase() >= this.target {
+            this.key = None; // drained: the target was reached under the lock first
+            return Poll::Ready(());
+        }
+        if this.inner.background {
+            return Poll::Pending; // never closes: nothing will ever wake it
+        }
+        let mut st = this.inner.lock();
+        if reached(st.step, this.target) {
+            // Closed under the lock, but the phase is stored only once the
+            // process has left its parents' edge sets, a few locks later.
+            // Our registration (if any) is drained: come back at once.
+            drop(st);
+            this.key = None;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        register(&mut st, &mut this.key, this.target, cx.waker());
+        Poll::Pending
+    }
+}
+
+fn register(st: &mut State, key: &mut Option<u32>, target: u8, waker: &Waker) {
+    match key.and_then(|k| st.waiters.get_mut(k)) {
+        Some(w) => {
+            if !w.waker.will_wake(waker) {
+                w.waker.clone_from(waker);
+            }
+        }
+        None => {
+            *key = Some(st.waiters.insert(Waiter {
+                target,
+                waker: waker.clone(),
+            }));
+        }
+    }
+}
+
+impl Drop for PhaseWait {
+    fn drop(&mut self) {
+        let Some(key) = self.key else { return };
+        let mut st = self.inner.lock();
+        if !reached(st.step, self.target) {
+            st.waiters.remove(key);
+        }
+    }
+}
