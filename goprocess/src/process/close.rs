@@ -428,14 +428,15 @@ impl Finished {
 }
 
 /// Releases one wait of a parent on a process that has closed, reporting
-/// it as a failed child if it is one; true if that was the parent's last
-/// pending wait.
+/// it as a failed child if it is one; true if the parent can take a step
+/// now (its last wait is released, and it is closing or set to close when
+/// idle: a running parent has nothing to do when a child leaves).
 fn release_wait(st: &mut State, failed_child: Option<(&Cow<'static, str>, &Error)>) -> bool {
     st.pending -= 1;
     if let Some((name, e)) = failed_child {
         record_failed_child(st, name.clone(), e.clone());
     }
-    st.pending == 0
+    st.pending == 0 && (st.step != Step::Running || st.close_when_idle)
 }
 
 pub(super) fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {

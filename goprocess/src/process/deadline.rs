@@ -251,7 +251,10 @@ fn escalate(report: &ShutdownReport, root: &Process) {
         let (tasks, children) = {
             let mut st = p.inner.lock();
             let tasks = match st.escalation {
-                Escalation::Abort => [st.task.take(), st.teardown_task.take()],
+                Escalation::Abort => [
+                    st.task.take().map(|t| t.abort_handle()),
+                    st.teardown_task.take(),
+                ],
                 Escalation::Detach => [None, None],
             };
             let children: Vec<Process> = st.targets(|e| e.kind.closes()).collect();

@@ -24,10 +24,9 @@ loom::lazy_static! {
 
 /// Links a parent to a child that no one else can reach yet.
 ///
-/// The child's lock is taken under the parent's: the only exception to the
-/// one-lock rule, safe because until the parent's lock is released no other
-/// thread can reach the child.
-pub(super) fn link_fresh(parent: &Process, child: &Process) -> Result<(), Error> {
+/// The child's side is written without its lock: until the edge is in the
+/// parent's set, `child` is the only handle to it.
+pub(super) fn link_fresh(parent: &Process, child: &mut Process) -> Result<(), Error> {
     if parent.inner.background {
         return Ok(());
     }
@@ -40,17 +39,20 @@ pub(super) fn link_fresh(parent: &Process, child: &Process) -> Result<(), Error>
                 "the parent had already closed; nothing was started",
             ));
         }
-        let key = st.edges.insert(Edge::new(child.clone(), EdgeKind::Child));
-        st.pending += 1;
-        let mut child_st = child.inner.lock();
-        child_st.parents.push(Link {
+        let key = st.edges.next_key();
+        let fresh = Arc::get_mut(&mut child.inner)
+            .expect("a fresh process has a single handle")
+            .state_mut();
+        fresh.parents.push(Link {
             parent: Arc::downgrade(&parent.inner),
             key,
         });
         if let Some(timeline) = &st.timeline {
-            child_st.timeline = Some(timeline.clone());
+            fresh.timeline = Some(timeline.clone());
         }
-        drop(child_st);
+        let inserted = st.edges.insert(Edge::new(child.clone(), EdgeKind::Child));
+        debug_assert_eq!(inserted, key);
+        st.pending += 1;
         st.step != Step::Running
     };
     if closing {

@@ -60,7 +60,7 @@ pub struct Process {
 }
 
 impl Process {
-    #[inline]
+    #[inline(always)]
     fn from_parts(parent_span: Option<&tracing::Span>, state: State, background: bool) -> Process {
         let id = state::next_id();
         let span = match parent_span {
@@ -76,7 +76,7 @@ impl Process {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn fresh(parent: Option<&Process>, pending: u32, teardown: Option<Teardown>) -> Process {
         let mut st = State::new(Step::Running);
         // Only `go` makes a process with something pending: its function.
@@ -200,8 +200,8 @@ impl Process {
     }
 
     fn child_of(parent: &Process, pending: u32, teardown: Option<Teardown>) -> Process {
-        let child = Process::fresh(Some(parent), pending, teardown);
-        match graph::link_fresh(parent, &child) {
+        let mut child = Process::fresh(Some(parent), pending, teardown);
+        match graph::link_fresh(parent, &mut child) {
             Ok(()) => child,
             Err(e) => Process::closed_with(parent, e),
         }
@@ -683,8 +683,7 @@ impl Process {
     /// # }
     /// ```
     pub fn closing(&self) -> impl Future<Output = ()> + Send + 'static {
-        let p = self.clone();
-        async move { p.wait_phase(CLOSING).await }
+        self.wait_phase(CLOSING)
     }
 
     /// Resolves once the process is Closed (its teardown has returned).
@@ -704,13 +703,7 @@ impl Process {
     /// # }
     /// ```
     pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
-        let p = self.clone();
-        async move {
-            if teardown::in_own_teardown(p.inner.id) {
-                return;
-            }
-            p.wait_phase(CLOSED).await
-        }
+        self.wait_phase(CLOSED)
     }
 
     /// Waits until the process is Closed and returns its result (Go: `Err`),
@@ -966,7 +959,8 @@ impl Process {
     }
 
     /// Resolves once the phase is at least `target` (never for the
-    /// background process).
+    /// background process; at once for `CLOSED` inside the process's own
+    /// teardown, which *is* its close).
     pub(crate) fn wait_phase(&self, target: u8) -> waiters::PhaseWait {
         waiters::PhaseWait::new(self.inner.clone(), target)
     }

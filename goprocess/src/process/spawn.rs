@@ -50,7 +50,7 @@ where
     });
     let mut st = child.inner.lock();
     if st.function_running {
-        st.task = Some(task.abort_handle());
+        st.task = Some(task);
     }
     drop(st);
     child

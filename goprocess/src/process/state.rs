@@ -28,12 +28,12 @@
 //! At most one process's state lock is held at any time. The only lock
 //! that may be held while taking a state lock is the global graph lock
 //! (`graph::GRAPH`), which serialises the cycle check with the insertion
-//! of an edge between two existing processes. Two exceptions, both safe:
-//! linking a fresh child takes its lock under its parent's (nobody else
-//! can reach it yet), and a process reports to its `Timeline` under its
-//! own lock (the timeline's event list is a leaf lock: nothing is locked
-//! under it). No user code (teardown, process function, waker, closed
-//! hook) ever runs with a lock held.
+//! of an edge between two existing processes. One exception, safe: a
+//! process reports to its `Timeline` under its own lock (the timeline's
+//! event list is a leaf lock: nothing is locked under it). Linking a fresh
+//! child writes the child's state under its parent's lock without taking
+//! the child's: nobody else can reach it yet. No user code (teardown,
+//! process function, waker, closed hook) ever runs with a lock held.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,7 +70,7 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new(id: u64, background: bool, span: tracing::Span, state: State) -> Inner {
         Inner {
             id,
@@ -86,6 +86,11 @@ impl Inner {
         // panic inside this crate's own bookkeeping; its data is still
         // consistent at every unlock point.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The state of a process that no other thread can reach.
+    pub(crate) fn state_mut(&mut self) -> &mut State {
+        self.state.get_mut().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The process's span (a disabled one when tracing is off for it).
@@ -122,7 +127,8 @@ impl Drop for Inner {
 
 /// A moment as 8 bytes rather than an `Instant`'s 16 (two per process):
 /// nanoseconds since a process-wide epoch, plus one, on tokio's clock (so
-/// it follows a paused test clock). 0 means "never".
+/// it follows a paused test clock, and snapshots taken in paused-clock
+/// tests are deterministic). 0 means "never".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stamp(u64);
 
@@ -189,7 +195,9 @@ pub(crate) struct State {
     /// The `go` function has not returned yet (it counts in `pending`).
     pub(crate) function_running: bool,
     /// The task of the process function, for deadline escalation.
-    pub(crate) task: Option<tokio::task::AbortHandle>,
+    /// (The `JoinHandle` itself: making an `AbortHandle` from it would cost
+    /// a reference count round trip per process.)
+    pub(crate) task: Option<tokio::task::JoinHandle<()>>,
     /// When it started closing ([`Stamp`]), or 0.
     pub(crate) closing_since: Stamp,
     /// When it was made ([`Stamp`]).
@@ -261,7 +269,7 @@ impl std::ops::DerefMut for State {
 }
 
 impl State {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new(step: Step) -> State {
         State {
             step,
@@ -494,6 +502,15 @@ impl<T> Slab<T> {
 
     pub(crate) fn len(&self) -> usize {
         self.len as usize
+    }
+
+    /// The key the next [`insert`](Self::insert) will return.
+    pub(crate) fn next_key(&self) -> u32 {
+        if self.free != NO_FREE {
+            self.free
+        } else {
+            u32::try_from(self.entries.len()).expect("more than 4 billion edges")
+        }
     }
 
     pub(crate) fn insert(&mut self, value: T) -> u32 {

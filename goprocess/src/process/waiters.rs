@@ -155,6 +155,9 @@ impl Future for PhaseWait {
         if this.inner.background {
             return Poll::Pending; // never closes: nothing will ever wake it
         }
+        if this.target == CLOSED && super::teardown::in_own_teardown(this.inner.id) {
+            return Poll::Ready(()); // waiting would wait for itself
+        }
         let mut st = this.inner.lock();
         if reached(st.step, this.target) {
             // Closed under the lock, but the phase is stored only once the
