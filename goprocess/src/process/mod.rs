@@ -21,7 +21,7 @@ pub(crate) use self::close::Driver;
 pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
-use self::state::{CLOSED, CLOSING, HookAt, Inner, State, Step};
+use self::state::{CLOSED, CLOSING, HookAt, Inner, Stamp, State, Step};
 use self::teardown::Teardown;
 use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult};
 use crate::runtime;
@@ -60,8 +60,16 @@ pub struct Process {
 }
 
 impl Process {
+    /// Makes a process whose state is `state(created)`. Every call is made
+    /// before the state is built, so that the compiler can write it straight
+    /// into the new allocation instead of copying it there (a process is
+    /// made per `go`).
     #[inline(always)]
-    fn from_parts(parent_span: Option<&tracing::Span>, state: State, background: bool) -> Process {
+    fn from_parts(
+        parent_span: Option<&tracing::Span>,
+        background: bool,
+        state: impl FnOnce(Stamp) -> State,
+    ) -> Process {
         let id = state::next_id();
         let span = match parent_span {
             Some(parent) => tracing::debug_span!(
@@ -71,29 +79,34 @@ impl Process {
                 target: "goprocess", parent: None, "process", id, name = tracing::field::Empty
             ),
         };
+        let created = Stamp::now();
         Process {
-            inner: Arc::new(Inner::new(id, background, span, state)),
+            inner: Arc::new(Inner::new(id, background, span, state(created))),
         }
     }
 
     #[inline(always)]
     fn fresh(parent: Option<&Process>, pending: u32, teardown: Option<Teardown>) -> Process {
-        let mut st = State::new(Step::Running);
-        // Only `go` makes a process with something pending: its function.
-        st.pending = pending;
-        st.function_running = pending > 0;
-        st.teardown_set = teardown.is_some();
-        st.teardown = teardown;
         let parent = parent.filter(|p| !p.inner.background);
-        Process::from_parts(parent.map(|p| p.inner.span()), st, false)
+        Process::from_parts(parent.map(|p| p.inner.span()), false, |created| {
+            let mut st = State::new(Step::Running, created);
+            // Only `go` makes a process with something pending: its function.
+            st.pending = pending;
+            st.function_running = pending > 0;
+            st.teardown_set = teardown.is_some();
+            st.teardown = teardown;
+            st
+        })
     }
 
     /// A process that is already closed with `error`, for work that was
     /// refused before it began.
     pub(crate) fn closed_with(parent: &Process, error: Error) -> Process {
-        let mut st = State::new(Step::Closed);
-        st.result = Some(Err(error));
-        let p = Process::from_parts(Some(parent.inner.span()), st, false);
+        let p = Process::from_parts(Some(parent.inner.span()), false, |created| {
+            let mut st = State::new(Step::Closed, created);
+            st.result = Some(Err(error));
+            st
+        });
         p.inner
             .phase
             .store(CLOSED, std::sync::atomic::Ordering::Release);
@@ -130,7 +143,8 @@ impl Process {
         static BACKGROUND: OnceLock<Process> = OnceLock::new();
         BACKGROUND
             .get_or_init(|| {
-                let p = Process::from_parts(None, State::new(Step::Running), true);
+                let p =
+                    Process::from_parts(None, true, |created| State::new(Step::Running, created));
                 p.inner.lock().name = Some(Cow::Borrowed("background"));
                 p
             })

@@ -270,7 +270,7 @@ impl std::ops::DerefMut for State {
 
 impl State {
     #[inline(always)]
-    pub(crate) fn new(step: Step) -> State {
+    pub(crate) fn new(step: Step, created: Stamp) -> State {
         State {
             step,
             edges: Slab::new(),
@@ -283,7 +283,7 @@ impl State {
             function_running: false,
             task: None,
             closing_since: Stamp::NEVER,
-            created: Stamp::now(),
+            created,
             waiters: super::waiters::Waiters::default(),
             cold: None,
         }
