@@ -81,6 +81,21 @@ async fn a_panicking_process_function_fails_only_its_process() {
 }
 
 #[tokio::test]
+async fn a_closure_that_panics_before_returning_its_future_fails_its_process() {
+    quiet_panics();
+    let parent = Process::new();
+    #[allow(unreachable_code)]
+    let bad = parent.go(|_| -> std::future::Ready<()> { panic!("injected: closure") });
+    within(bad.closed()).await;
+    let err = bad.err().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Panic);
+    assert_eq!(err.panic_message(), Some("injected: closure"));
+    assert!(!parent.is_closing(), "its parent goes on");
+    within(parent.close()).await.unwrap_err();
+    assert_eq!(parent.__edge_counts(), (0, 0));
+}
+
+#[tokio::test]
 async fn a_panicking_root_function_closes_its_children_instead_of_waiting() {
     quiet_panics();
     let log = Log::new();
