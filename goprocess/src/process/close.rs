@@ -25,7 +25,9 @@ use std::sync::atomic::Ordering;
 
 use tracing::{debug, trace};
 
-use super::state::{CLOSED, CLOSING, Few, Hook, HookAt, Inner, Link, Links, Stamp, State, Step};
+use super::state::{
+    CLOSED, CLOSING, Cold, Few, Hook, HookAt, Inner, Link, Links, Stamp, State, Step,
+};
 use super::teardown::{self, Teardown};
 use super::waiters::Wakers;
 use crate::Process;
@@ -130,17 +132,15 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
     st.step = Step::Closing;
     st.record(inner.id, TimelineEventKind::Closing);
     inner.phase.store(CLOSING, Ordering::Release);
-    let queued = d.close.len();
-    d.close
-        .extend(st.targets(|e| e.kind.closes() && !e.deferred));
-    let closes_children = d.close.len() > queued;
-    let hooks = st
-        .cold_mut()
-        .map(|c| c.hooks.take_at(HookAt::Closing))
-        .unwrap_or_default();
-    let (token, budget) = (st.closing_token.clone(), st.budget);
+    let closes_children = st.edges.len() > 0 && {
+        let queued = d.close.len();
+        d.close
+            .extend(st.targets(|e| e.kind.closes() && !e.deferred));
+        d.close.len() > queued
+    };
+    let extras = st.cold_mut().and_then(ClosingExtras::take);
     let woken = st.waiters.drain(CLOSING);
-    let quiet = !closes_children && token.is_none() && budget.is_none() && hooks.is_empty();
+    let quiet = !closes_children && extras.is_none();
     let next = if quiet {
         ready_locked(p, &mut st)
     } else {
@@ -153,16 +153,8 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
     drop(st);
     debug!(parent: inner.span(), "closing");
     woken.wake();
-    if let Some(token) = token {
-        token.cancel();
-    }
-    if let Some(budget) = budget {
-        // The verdict also reaches the parents (detach) and the tracing
-        // output; nobody else is waiting for it here.
-        drop(super::deadline::start_timer(p, budget));
-    }
-    for hook in hooks {
-        hook();
+    if let Some(extras) = extras {
+        extras.run(p);
     }
     match next {
         Some(next) => run_next(p, next, d),
@@ -170,6 +162,41 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
         None if !quiet => d.advance.push(p.clone()),
         // Waiting: whatever it waits for advances it when it is done.
         None => {}
+    }
+}
+
+/// What the start of a close does besides closing children, for the few
+/// processes that have any of it (all of it lives in the cold part).
+struct ClosingExtras {
+    hooks: Vec<Hook>,
+    token: Option<tokio_util::sync::CancellationToken>,
+    budget: Option<std::time::Duration>,
+}
+
+impl ClosingExtras {
+    fn take(cold: &mut Cold) -> Option<ClosingExtras> {
+        let extras = ClosingExtras {
+            hooks: cold.hooks.take_at(HookAt::Closing),
+            token: cold.closing_token.clone(),
+            budget: cold.budget,
+        };
+        let none = extras.hooks.is_empty() && extras.token.is_none() && extras.budget.is_none();
+        (!none).then_some(extras)
+    }
+
+    /// Outside the lock.
+    fn run(self, p: &Process) {
+        if let Some(token) = self.token {
+            token.cancel();
+        }
+        if let Some(budget) = self.budget {
+            // The verdict also reaches the parents (detach) and the tracing
+            // output; nobody else is waiting for it here.
+            drop(super::deadline::start_timer(p, budget));
+        }
+        for hook in self.hooks {
+            hook();
+        }
     }
 }
 
@@ -425,14 +452,16 @@ impl Finished {
             Err(e) => debug!(parent: inner.span(), error = %e, "closed with an error"),
         }
         woken.wake();
-        for (parent, is_child) in waits {
-            let wake = release_wait(&mut parent.lock(), failed(is_child));
-            if wake {
-                d.advance.push(Process { inner: parent });
+        if waits.len() > 0 {
+            for (parent, is_child) in waits {
+                let wake = release_wait(&mut parent.lock(), failed(is_child));
+                if wake {
+                    d.advance.push(Process { inner: parent });
+                }
             }
         }
-        for (_, hook) in hooks {
-            hook();
+        if !hooks.is_empty() {
+            hooks.into_iter().for_each(|(_, hook)| hook());
         }
     }
 }

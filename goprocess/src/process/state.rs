@@ -426,14 +426,15 @@ pub(crate) enum Few<T> {
 
 impl<T> Few<T> {
     pub(crate) fn push(&mut self, value: T) {
-        *self = match std::mem::take(self) {
-            Few::None => Few::One(value),
-            Few::One(first) => Few::Many(vec![first, value]),
-            Few::Many(mut v) => {
-                v.push(value);
-                Few::Many(v)
+        match self {
+            Few::None => *self = Few::One(value),
+            Few::Many(v) => v.push(value),
+            Few::One(_) => {
+                if let Few::One(first) = std::mem::take(self) {
+                    *self = Few::Many(vec![first, value]);
+                }
             }
-        };
+        }
     }
 
     pub(crate) fn len(&self) -> usize {

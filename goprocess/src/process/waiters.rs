@@ -76,23 +76,33 @@ impl Waiters {
     }
 
     fn drain_some(&mut self, phase: u8) -> Wakers {
-        let mut woken = Wakers::default();
-        if self.first.as_ref().is_some_and(|w| w.target <= phase) {
-            woken.first = self.first.take().map(|w| w.waker);
+        let first = match &self.first {
+            Some(w) if w.target <= phase => self.first.take().map(|w| w.waker),
+            _ => None,
+        };
+        let more = if self.more.is_some() {
+            self.drain_more(phase)
+        } else {
+            Vec::new()
+        };
+        Wakers { first, more }
+    }
+
+    #[cold]
+    fn drain_more(&mut self, phase: u8) -> Vec<Waker> {
+        let Some(more) = &mut self.more else {
+            return Vec::new();
+        };
+        if phase == CLOSED {
+            let all = more.take_all().map(|w| w.waker).collect();
+            self.more = None;
+            all
+        } else {
+            more.remove_where(|w| w.target <= phase)
+                .into_iter()
+                .map(|w| w.waker)
+                .collect()
         }
-        if let Some(more) = &mut self.more {
-            if phase == CLOSED {
-                woken.more = more.take_all().map(|w| w.waker).collect();
-                self.more = None;
-            } else {
-                woken.more = more
-                    .remove_where(|w| w.target <= phase)
-                    .into_iter()
-                    .map(|w| w.waker)
-                    .collect();
-            }
-        }
-        woken
     }
 }
 
