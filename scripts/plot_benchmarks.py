@@ -8,8 +8,11 @@
 
 Given several criterion directories (copies of target/criterion after
 separate `cargo bench` runs), each benchmark's figure is the median of its
-medians across the runs: on a shared machine one run's figure for one peer
-can be off by tens of percent.
+medians across the runs, and each ratio is the median of the ratios taken
+within each run (peers measured minutes apart in the same run share more of
+the machine's state than the same peer across runs); goprocess's rows also
+show the smallest and largest per-run ratio. On a shared machine one run's
+figure for one peer can be off by tens of percent.
 
 Standard library only. Usage:
     scripts/plot_benchmarks.py [--svg OUT] [CRITERION_DIR...]
@@ -53,7 +56,8 @@ SCALING = ["b_close_idle", "c_batches", "d_tree", "e_chain"]
 
 
 def load_all(roots):
-    """{group: {peer: {n or None: median over runs of the median ns}}}"""
+    """({group: {peer: {n or None: median over runs of the median ns}}},
+    [the same, one per run])"""
     runs = [load(root) for root in roots]
     data = {}
     for run in runs:
@@ -61,10 +65,31 @@ def load_all(roots):
             for peer, series in peers.items():
                 for n, v in series.items():
                     data.setdefault(group, {}).setdefault(peer, {}).setdefault(n, []).append(v)
-    return {
+    medians = {
         g: {p: {n: statistics.median(vs) for n, vs in s.items()} for p, s in peers.items()}
         for g, peers in data.items()
     }
+    return medians, runs
+
+
+def ratios(runs, group, peer, base, n):
+    """The ratio peer/base within each run that measured both."""
+    out = []
+    for run in runs:
+        v = run.get(group, {}).get(peer, {}).get(n)
+        b = run.get(group, {}).get(base, {}).get(n)
+        if v is not None and b:
+            out.append(v / b)
+    return out
+
+
+def fmt_ratio(rs, spread):
+    if not rs:
+        return ""
+    text = f"{statistics.median(rs):.2f}x"
+    if spread and len(rs) > 1:
+        text += f" ({min(rs):.2f}–{max(rs):.2f})"
+    return text
 
 
 def load(root):
@@ -90,7 +115,7 @@ def fmt_ns(ns):
     return f"{ns:.3g} ns"
 
 
-def table(data):
+def table(data, runs):
     lines = [
         "| scenario | N | peer | median | per process | vs raw tokio | vs tokio-util |",
         "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
@@ -99,15 +124,14 @@ def table(data):
         peers = data.get(group, {})
         ns = sorted({n for p in peers.values() for n in p}, key=lambda n: n or 0)
         for n in ns:
-            base = peers.get("tokio", {}).get(n)
-            util = peers.get("tokio_util", {}).get(n)
             for peer in PEERS:
                 v = peers.get(peer, {}).get(n)
                 if v is None:
                     continue
                 per = fmt_ns(v / n) if n else ""
-                r1 = f"{v / base:.2f}x" if base else ""
-                r2 = f"{v / util:.2f}x" if util else ""
+                spread = peer == "goprocess"
+                r1 = fmt_ratio(ratios(runs, group, peer, "tokio", n), spread)
+                r2 = fmt_ratio(ratios(runs, group, peer, "tokio_util", n), spread)
                 label = f"**{LABELS[peer]}**" if peer == "goprocess" else LABELS[peer]
                 lines.append(
                     f"| {title} | {n or ''} | {label} | {fmt_ns(v)} | {per} | {r1} | {r2} |"
@@ -214,10 +238,10 @@ def main():
         out, args = Path(args[1]), args[2:]
     default = Path(os.environ.get("CARGO_TARGET_DIR", "target")) / "criterion"
     roots = [Path(a) for a in args] or [default]
-    data = load_all(roots)
+    data, runs = load_all(roots)
     if not data:
         sys.exit(f"no criterion results under {roots}; run `cargo bench` first")
-    print(table(data))
+    print(table(data, runs))
     svg(data, out)
     print(f"\nwrote {out}", file=sys.stderr)
 

@@ -133,6 +133,7 @@ pub struct Snapshot {
 impl Snapshot {
     pub(crate) fn take(root: &Process) -> Snapshot {
         let now = Stamp::now();
+        let now_instant = tokio::time::Instant::now();
         let mut processes = Vec::new();
         let mut seen = HashSet::new();
         let mut stack = vec![root.clone()];
@@ -166,7 +167,7 @@ impl Snapshot {
                     } else {
                         st.step.name()
                     },
-                    age: st.created.elapsed_at(now).unwrap_or_default(),
+                    age: now_instant.saturating_duration_since(st.created),
                     closing_for: st.closing_since.elapsed_at(now),
                     function_running: st.function_running,
                     edges,

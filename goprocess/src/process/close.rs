@@ -357,7 +357,7 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
     } else {
         (Ok(()), Cow::Borrowed(""))
     };
-    st.result = Some(result.clone());
+    st.error = result.as_ref().err().cloned();
     st.task = None;
     st.record(
         inner.id,

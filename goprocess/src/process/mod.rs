@@ -21,7 +21,7 @@ pub(crate) use self::close::Driver;
 pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
-use self::state::{CLOSED, CLOSING, HookAt, Inner, Stamp, State, Step};
+use self::state::{CLOSED, CLOSING, HookAt, Inner, State, Step};
 use self::teardown::Teardown;
 use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult};
 use crate::runtime;
@@ -68,7 +68,7 @@ impl Process {
     fn from_parts(
         parent_span: Option<&tracing::Span>,
         background: bool,
-        state: impl FnOnce(Stamp) -> State,
+        state: impl FnOnce(tokio::time::Instant) -> State,
     ) -> Process {
         let id = state::next_id();
         let span = match parent_span {
@@ -79,7 +79,7 @@ impl Process {
                 target: "goprocess", parent: None, "process", id, name = tracing::field::Empty
             ),
         };
-        let created = Stamp::now();
+        let created = tokio::time::Instant::now();
         Process {
             inner: Arc::new(Inner::new(id, background, span, state(created))),
         }
@@ -104,7 +104,7 @@ impl Process {
     pub(crate) fn closed_with(parent: &Process, error: Error) -> Process {
         let p = Process::from_parts(Some(parent.inner.span()), false, |created| {
             let mut st = State::new(Step::Closed, created);
-            st.result = Some(Err(error));
+            st.error = Some(error);
             st
         });
         p.inner
@@ -985,12 +985,12 @@ impl Process {
         self.stored_result()
     }
 
+    /// The result of a Closed process.
     fn stored_result(&self) -> Result<(), Error> {
-        self.inner
-            .lock()
-            .result
-            .clone()
-            .expect("a Closed process has a stored result")
+        match self.inner.lock().error.clone() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 

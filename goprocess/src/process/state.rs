@@ -125,10 +125,11 @@ impl Drop for Inner {
     }
 }
 
-/// A moment as 8 bytes rather than an `Instant`'s 16 (two per process):
-/// nanoseconds since a process-wide epoch, plus one, on tokio's clock (so
-/// it follows a paused test clock, and snapshots taken in paused-clock
-/// tests are deterministic). 0 means "never".
+/// A moment as 8 bytes rather than an `Instant`'s 16: nanoseconds since a
+/// process-wide epoch, plus one, on tokio's clock (so it follows a paused
+/// test clock, and snapshots taken in paused-clock tests are
+/// deterministic). 0 means "never": for when a process started closing,
+/// which most processes never need read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Stamp(u64);
 
@@ -191,7 +192,9 @@ pub(crate) struct State {
     /// Set by `close_after_children` (and when a `go` function returns):
     /// close as soon as `pending` reaches zero.
     pub(crate) close_when_idle: bool,
-    pub(crate) result: Option<Result<(), Error>>,
+    /// The error it closed with; `None` while it is not Closed, or once it
+    /// closed cleanly (8 bytes where an `Option<Result>` takes 16).
+    pub(crate) error: Option<Error>,
     /// The `go` function has not returned yet (it counts in `pending`).
     pub(crate) function_running: bool,
     /// The task of the process function, for deadline escalation.
@@ -200,8 +203,11 @@ pub(crate) struct State {
     pub(crate) task: Option<tokio::task::JoinHandle<()>>,
     /// When it started closing ([`Stamp`]), or 0.
     pub(crate) closing_since: Stamp,
-    /// When it was made ([`Stamp`]).
-    pub(crate) created: Stamp,
+    /// When it was made, on tokio's clock. An `Instant` rather than a
+    /// [`Stamp`]: turning a reading into a stamp costs a checked
+    /// subtraction, once per process, where the age is read only by
+    /// snapshots.
+    pub(crate) created: tokio::time::Instant,
     /// Who awaits `closing()` or `closed()`.
     pub(crate) waiters: super::waiters::Waiters,
     /// The fields most processes never set, allocated on first write.
@@ -270,7 +276,7 @@ impl std::ops::DerefMut for State {
 
 impl State {
     #[inline(always)]
-    pub(crate) fn new(step: Step, created: Stamp) -> State {
+    pub(crate) fn new(step: Step, created: tokio::time::Instant) -> State {
         State {
             step,
             edges: Slab::new(),
@@ -279,7 +285,7 @@ impl State {
             teardown: None,
             teardown_set: false,
             close_when_idle: false,
-            result: None,
+            error: None,
             function_running: false,
             task: None,
             closing_since: Stamp::NEVER,
