@@ -2,7 +2,8 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use super::state::Step;
 use super::{Driver, Process, close};
@@ -39,34 +40,10 @@ where
         after,
     };
     let me = child.clone();
-    // One flat async block, not nested ones: every nested future would keep
-    // its own copy of what it captures, and the task is copied and moved by
-    // size (96 bytes for an empty function when nested, 40 now).
-    let task = handle.spawn(async move {
-        let mut guard = guard;
-        let result = match catch_unwind(AssertUnwindSafe(move || f(me))) {
-            Ok(fut) => {
-                let mut fut = std::pin::pin!(fut);
-                std::future::poll_fn(|cx| {
-                    let polled = catch_unwind(AssertUnwindSafe(|| {
-                        fut.as_mut()
-                            .poll(cx)
-                            .map(IntoProcessResult::into_process_result)
-                    }));
-                    match polled {
-                        Ok(Poll::Pending) => Poll::Pending,
-                        Ok(Poll::Ready(Ok(()))) => Poll::Ready(Ok(())),
-                        Ok(Poll::Ready(Err(e))) => {
-                            Poll::Ready(Err(Error::build(ErrorKind::Function, None, None, Some(e))))
-                        }
-                        Err(panic) => Poll::Ready(Err(panicked(&*panic))),
-                    }
-                })
-                .await
-            }
-            Err(panic) => Err(panicked(&*panic)),
-        };
-        guard.finish(result);
+    let task = handle.spawn(FunctionTask {
+        start: Some((f, me)),
+        running: None,
+        guard,
     });
     let mut st = child.inner.lock();
     if st.function_running {
@@ -74,6 +51,60 @@ where
     }
     drop(st);
     child
+}
+
+pin_project_lite::pin_project! {
+    /// The task of a process function: calls `f` on its first poll, polls
+    /// the future it returns (catching panics in both), and reports how it
+    /// ended. A plain struct rather than an `async` block: the compiler
+    /// laid the block out at 176 bytes for a 48-byte function future (88
+    /// now), and tokio allocates, copies and moves a task by its size.
+    struct FunctionTask<F, Fut> {
+        start: Option<(F, Process)>,
+        #[pin]
+        running: Option<Fut>,
+        // Declared last, so dropped last: an aborted task drops the
+        // function's future before reporting the process `Aborted`.
+        guard: FunctionGuard,
+    }
+}
+
+impl<F, Fut> Future for FunctionTask<F, Fut>
+where
+    F: FnOnce(Process) -> Fut,
+    Fut: Future,
+    Fut::Output: IntoProcessResult,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        if let Some((f, me)) = this.start.take() {
+            match catch_unwind(AssertUnwindSafe(move || f(me))) {
+                Ok(fut) => this.running.set(Some(fut)),
+                Err(panic) => {
+                    this.guard.finish(Err(panicked(&*panic)));
+                    return Poll::Ready(());
+                }
+            }
+        }
+        let Some(fut) = this.running.as_mut().as_pin_mut() else {
+            return Poll::Ready(()); // reported already
+        };
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            fut.poll(cx).map(IntoProcessResult::into_process_result)
+        }));
+        let result = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(Ok(()))) => Ok(()),
+            Ok(Poll::Ready(Err(e))) => Err(Error::build(ErrorKind::Function, None, None, Some(e))),
+            Err(panic) => Err(panicked(&*panic)),
+        };
+        // What the function held is released before its process closes.
+        this.running.set(None);
+        this.guard.finish(result);
+        Poll::Ready(())
+    }
 }
 
 /// The error of a process function that panicked.
