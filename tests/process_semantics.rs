@@ -14,6 +14,39 @@ use tokio::sync::{Barrier, oneshot};
 
 // ---- the three states -------------------------------------------------
 
+/// Several waiters of each phase on one process, one of them dropped
+/// before the close: each is woken at its own phase, none too early, and
+/// the dropped one leaves nothing behind.
+#[tokio::test]
+async fn many_waiters_of_both_phases_wake_at_their_phase() {
+    let p = Process::new();
+    let gate = Process::new(); // keeps `p` Closing until it closes
+    p.wait_for(&gate).unwrap();
+    let closing: Vec<_> = (0..4).map(|_| tokio::spawn(p.closing())).collect();
+    let closed: Vec<_> = (0..4).map(|_| tokio::spawn(p.closed())).collect();
+    let dropped = tokio::spawn(p.closed());
+    // Let every waiter register, then forget one of them.
+    for _ in 0..3 {
+        tokio::task::yield_now().await;
+    }
+    dropped.abort();
+    assert!(within(dropped).await.unwrap_err().is_cancelled());
+
+    let closer = tokio::spawn(p.close());
+    for w in closing {
+        within(w).await.unwrap();
+    }
+    assert!(p.is_closing() && !p.is_closed());
+    assert!(closed.iter().all(|w| !w.is_finished()), "woken too early");
+
+    within(gate.close()).await.unwrap();
+    for w in closed {
+        within(w).await.unwrap();
+    }
+    within(closer).await.unwrap().unwrap();
+    within(p.closed()).await; // a late waiter resolves at once
+}
+
 #[tokio::test]
 async fn closing_fires_at_once_closed_after_teardown() {
     let log = Log::new();

@@ -61,9 +61,9 @@ pub struct Process {
 
 impl Process {
     /// Makes a process whose state is `state(created)`. Every call is made
-    /// before the state is built, so that the compiler can write it straight
-    /// into the new allocation instead of copying it there (a process is
-    /// made per `go`).
+    /// before the state is built, which lets the compiler build it with
+    /// fewer copies on its way into the allocation (three ~200-byte copies
+    /// instead of five; a process is made per `go`).
     #[inline(always)]
     fn from_parts(
         parent_span: Option<&tracing::Span>,

@@ -605,6 +605,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn slab_remove_where_takes_exactly_the_selected_values() {
+        let mut s = Slab::new();
+        let keys: Vec<u32> = (0..6).map(|i| s.insert(i)).collect();
+        s.remove(keys[1]);
+        let mut odd = s.remove_where(|v| v % 2 == 1);
+        odd.sort();
+        assert_eq!(odd, [3, 5]);
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), [0, 2, 4]);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.remove_where(|_| true).len(), 3);
+        assert_eq!(s.len(), 0);
+        assert!(s.entries.is_empty(), "emptied by remove_where too");
+        assert_eq!(s.next_key(), s.insert(7), "next_key predicts insert");
+    }
+
+    #[test]
     fn slab_reuses_keys_and_releases_memory() {
         let mut s = Slab::new();
         let a = s.insert("a");
