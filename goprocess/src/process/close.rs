@@ -9,15 +9,20 @@
 //!
 //! The five steps of a close (see `goprocess-semantics`):
 //!
-//! 1. [`begin_closing`]: mark Closing, fire `closing()`.
+//! 1. [`close_locked`]: mark Closing, wake the `closing()` waiters.
 //! 2. Same call: queue every closing edge's target to be closed.
-//! 3. [`advance`]: wait for `pending == 0` (every waited-for process
+//! 3. [`advance_locked`]: wait for `pending == 0` (every waited-for process
 //!    Closed, the process function returned), including edges added meanwhile.
 //! 4. Run the teardown, outside every lock, exactly once.
-//! 5. [`finish`]: store the result, remove the process from its parents'
-//!    edge sets, mark Closed and fire `closed()`, then release the parents'
-//!    waits (which may advance them): whoever sees a process Closed also
-//!    sees it unlinked, and no parent is Closed before its children.
+//! 5. [`finish_locked`], then [`Finished::announce`]: store the result,
+//!    remove the process from its parents' edge sets, mark Closed and wake
+//!    the `closed()` waiters, then release the parents' waits (which may
+//!    advance them): whoever sees a process Closed also sees it unlinked,
+//!    and no parent is Closed before its children.
+//!
+//! Each step runs as far as it can under the lock it already holds: a
+//! process whose close starts nothing else and waits for nothing goes
+//! through steps 1 to 5 in one critical section.
 
 use std::borrow::Cow;
 use std::sync::Arc;
