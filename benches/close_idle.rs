@@ -8,11 +8,9 @@ use std::convert::Infallible;
 
 use common::{Signal, Started};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use goprocess::Process;
 use tokio::task::JoinSet;
 use tokio_graceful_shutdown::{SubsystemBuilder, SubsystemHandle};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 fn close_idle(c: &mut Criterion) {
     let rt = common::current_thread();
@@ -24,19 +22,7 @@ fn close_idle(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 rt.block_on(common::timed(
                     iters,
-                    || async {
-                        let started = Started::default();
-                        let parent = Process::new();
-                        for _ in 0..n {
-                            let started = started.clone();
-                            parent.go(move |me| async move {
-                                started.mark();
-                                me.closing().await;
-                            });
-                        }
-                        started.wait(n).await;
-                        parent
-                    },
+                    || common::idle_go_children(n),
                     |parent| async move {
                         parent.close().await.unwrap();
                         parent
@@ -76,20 +62,7 @@ fn close_idle(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 rt.block_on(common::timed(
                     iters,
-                    || async {
-                        let started = Started::default();
-                        let token = CancellationToken::new();
-                        let tracker = TaskTracker::new();
-                        for _ in 0..n {
-                            let (started, t) = (started.clone(), token.child_token());
-                            tracker.spawn(async move {
-                                started.mark();
-                                t.cancelled().await;
-                            });
-                        }
-                        started.wait(n).await;
-                        (token, tracker)
-                    },
+                    || common::idle_token_tasks(n),
                     |(token, tracker)| async move {
                         token.cancel();
                         tracker.close();

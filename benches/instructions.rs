@@ -19,11 +19,9 @@
 
 mod common;
 
-use common::{Signal, Started};
+use common::{Signal, build};
 use goprocess::Process;
-use tokio::runtime::Runtime;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 static SKIP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -36,22 +34,6 @@ fn measured<R: Default>(f: impl FnOnce() -> R) -> R {
     }
 }
 
-fn idle_children(rt: &Runtime, n: usize) -> Process {
-    rt.block_on(async {
-        let started = Started::default();
-        let parent = Process::new();
-        for _ in 0..n {
-            let s = started.clone();
-            parent.go(move |me| async move {
-                s.mark();
-                me.closing().await
-            });
-        }
-        started.wait(n).await;
-        parent
-    })
-}
-
 fn tree_depth(n: usize) -> u32 {
     let mut depth = 0;
     let mut total = 1;
@@ -62,22 +44,6 @@ fn tree_depth(n: usize) -> u32 {
         depth += 1;
     }
     depth
-}
-
-fn build<T>(root: T, fan_out: usize, depth: u32, make: impl Fn(&T) -> T) -> Vec<T> {
-    let mut nodes = vec![root];
-    let mut level = 0..1;
-    for _ in 0..depth {
-        let next = nodes.len();
-        for i in level.clone() {
-            for _ in 0..fan_out {
-                let child = make(&nodes[i]);
-                nodes.push(child);
-            }
-        }
-        level = next..nodes.len();
-    }
-    nodes
 }
 
 fn run(scenario: &str, n: usize) {
@@ -108,23 +74,11 @@ fn run(scenario: &str, n: usize) {
             });
         }
         "close_idle" => {
-            let parent = idle_children(&rt, n);
+            let parent = rt.block_on(common::idle_go_children(n));
             measured(|| rt.block_on(parent.close()).unwrap());
         }
         "tokio_util_close_idle" => {
-            let (token, tracker) = rt.block_on(async {
-                let started = Started::default();
-                let (token, tracker) = (CancellationToken::new(), TaskTracker::new());
-                for _ in 0..n {
-                    let (s, t) = (started.clone(), token.child_token());
-                    tracker.spawn(async move {
-                        s.mark();
-                        t.cancelled().await
-                    });
-                }
-                started.wait(n).await;
-                (token, tracker)
-            });
+            let (token, tracker) = rt.block_on(common::idle_token_tasks(n));
             measured(|| {
                 rt.block_on(async {
                     token.cancel();

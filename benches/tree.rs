@@ -9,27 +9,10 @@ mod common;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::Node;
+use common::{Node, build};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use goprocess::Process;
 use tokio_util::sync::CancellationToken;
-
-/// Builds a tree breadth first: `make(parent)` makes one child.
-fn build<T>(root: T, fan_out: usize, depth: u32, make: impl Fn(&T) -> T) -> Vec<T> {
-    let mut nodes = vec![root];
-    let mut level = 0..1;
-    for _ in 0..depth {
-        let next = nodes.len();
-        for i in level.clone() {
-            for _ in 0..fan_out {
-                let child = make(&nodes[i]);
-                nodes.push(child);
-            }
-        }
-        level = next..nodes.len();
-    }
-    nodes
-}
 
 fn nodes(fan_out: usize, depth: u32) -> usize {
     (0..=depth).map(|d| fan_out.pow(d)).sum()

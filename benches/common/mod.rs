@@ -60,6 +60,63 @@ pub fn multi_thread() -> Runtime {
         .unwrap()
 }
 
+/// Builds a tree breadth first, `depth` levels below `root`, `fan_out`
+/// children per node: `make(parent)` makes one child. A fan-out of 1 makes
+/// a chain.
+pub fn build<T>(root: T, fan_out: usize, depth: u32, make: impl Fn(&T) -> T) -> Vec<T> {
+    let mut nodes = vec![root];
+    let mut level = 0..1;
+    for _ in 0..depth {
+        let next = nodes.len();
+        for i in level.clone() {
+            for _ in 0..fan_out {
+                let child = make(&nodes[i]);
+                nodes.push(child);
+            }
+        }
+        level = next..nodes.len();
+    }
+    nodes
+}
+
+/// A new parent with `n` idle `go` children, each parked on `closing()`;
+/// returns once every child has reached it.
+pub async fn idle_go_children(n: usize) -> goprocess::Process {
+    let started = Started::default();
+    let parent = goprocess::Process::new();
+    for _ in 0..n {
+        let started = started.clone();
+        parent.go(move |me| async move {
+            started.mark();
+            me.closing().await;
+        });
+    }
+    started.wait(n).await;
+    parent
+}
+
+/// `n` idle tasks of a `TaskTracker`, each parked on a child token of the
+/// returned token; returns once every task has reached it.
+pub async fn idle_token_tasks(
+    n: usize,
+) -> (
+    tokio_util::sync::CancellationToken,
+    tokio_util::task::TaskTracker,
+) {
+    let started = Started::default();
+    let token = tokio_util::sync::CancellationToken::new();
+    let tracker = tokio_util::task::TaskTracker::new();
+    for _ in 0..n {
+        let (started, t) = (started.clone(), token.child_token());
+        tracker.spawn(async move {
+            started.mark();
+            t.cancelled().await;
+        });
+    }
+    started.wait(n).await;
+    (token, tracker)
+}
+
 /// Counts tasks that reached their first await, so a bench can measure
 /// the close of *idle* tasks only.
 #[derive(Clone, Default)]
