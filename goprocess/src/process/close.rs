@@ -363,7 +363,9 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
         (Ok(()), Cow::Borrowed(""))
     };
     st.error = result.as_ref().err().cloned();
-    st.task = None;
+    // The function's end cleared its task handle before releasing its
+    // wait: nothing to drop here.
+    debug_assert!(st.task.is_none() && !st.function_running);
     st.record(
         inner.id,
         TimelineEventKind::Closed {
