@@ -190,7 +190,9 @@ pub use error::{BoxError, ChildError, Error, ErrorKind, IntoProcessResult};
 pub use introspect::{Snapshot, Timeline};
 pub use process::go as spawn;
 pub use process::go_child as spawn_child;
-pub use process::{EdgeKind, Escalation, OpenProcess, Process, ShutdownReport, go, go_child};
+pub use process::{
+    EdgeKind, Escalation, OnFailure, OpenProcess, Process, ShutdownReport, go, go_child,
+};
 mod structs;
 
 // ---- sub-modules (Go's sub-packages) ----

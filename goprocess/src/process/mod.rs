@@ -2,8 +2,9 @@
 
 mod close;
 mod deadline;
+mod failure;
 mod graph;
-mod spawn;
+pub(crate) mod spawn;
 pub(crate) mod state;
 pub(crate) mod teardown;
 mod waiters;
@@ -19,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) use self::close::Driver;
 pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
+pub use self::failure::OnFailure;
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
 use self::state::{CLOSED, CLOSING, HookAt, Inner, State, Step};
@@ -824,9 +826,64 @@ impl Process {
         if !self.inner.background {
             let name = name.into();
             self.inner.span().record("name", &*name);
-            self.inner.lock().name = Some(name);
+            let mut st = self.inner.lock();
+            st.name = Some(name);
+            st.name_given = true;
         }
         self
+    }
+
+    /// Names the process after the type of the `#[process]` struct it runs,
+    /// unless it has a name already.
+    pub(crate) fn name_by_default(&self, name: &'static str) {
+        if self.inner.background {
+            return;
+        }
+        let mut st = self.inner.lock();
+        if st.name.is_none() {
+            self.inner.span().record("name", name);
+            st.name = Some(Cow::Borrowed(name));
+        }
+    }
+
+    /// Names the process after the struct field that holds it, unless a
+    /// user gave it a name with [`named`](Self::named).
+    #[allow(dead_code)] // for `#[child]` fields, wired by the macros next
+    pub(crate) fn name_as_field(&self, name: Cow<'static, str>) {
+        if self.inner.background {
+            return;
+        }
+        let mut st = self.inner.lock();
+        if !st.name_given {
+            self.inner.span().record("name", &*name);
+            st.name = Some(name);
+        }
+    }
+
+    /// Sets what this process's failure does to its parents (builder form
+    /// of [`set_on_failure`](Self::set_on_failure)).
+    ///
+    /// ```
+    /// use goprocess::{OnFailure, Process};
+    /// let app = Process::new();
+    /// let http = Process::with_parent(&app).on_failure(OnFailure::Propagate);
+    /// # let _ = http;
+    /// ```
+    pub fn on_failure(self, policy: OnFailure) -> Process {
+        self.set_on_failure(policy);
+        self
+    }
+
+    /// Sets what this process's failure does to the processes it is a
+    /// child of ([`OnFailure`]; the default is [`OnFailure::Isolate`]).
+    pub fn set_on_failure(&self, policy: OnFailure) {
+        if self.inner.background {
+            return;
+        }
+        let mut st = self.inner.lock();
+        if policy != OnFailure::Isolate || st.cold_mut().is_some() {
+            st.on_failure = policy;
+        }
     }
 
     /// The name given by [`named`](Self::named), if any.

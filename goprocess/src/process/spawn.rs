@@ -20,6 +20,44 @@ pub(crate) enum AfterFunction {
     Close,
 }
 
+/// Runs `f` in a new tokio task as the function of `process`, which
+/// exists already (a `#[process]` struct's `#[run]`): `process` waits for it
+/// like for a `go` function, and `after` says what its return does. On a
+/// Closed `process`, `f` is dropped without running; returns whether it
+/// was started.
+#[track_caller]
+#[allow(dead_code)] // for `#[run]`, wired by the macros next
+pub(crate) fn run_in<F, Fut>(process: &Process, f: F, after: AfterFunction, what: &str) -> bool
+where
+    F: FnOnce(Process) -> Fut + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoProcessResult,
+{
+    let handle = runtime::require(what);
+    {
+        let mut st = process.inner.lock();
+        if st.step == Step::Closed || st.function_running || process.inner.background {
+            return false;
+        }
+        st.pending += 1;
+        st.function_running = true;
+    }
+    let guard = FunctionGuard {
+        process: Some(process.clone()),
+        after,
+    };
+    let task = handle.spawn(FunctionTask {
+        start: Some((f, process.clone())),
+        running: None,
+        guard,
+    });
+    let mut st = process.inner.lock();
+    if st.function_running {
+        st.task = Some(task);
+    }
+    true
+}
+
 /// Runs `f` in a new tokio task as a new child of `parent` (or as a root
 /// when `parent` is the background process).
 #[track_caller]

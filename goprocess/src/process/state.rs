@@ -221,6 +221,10 @@ pub(crate) struct State {
 /// Code on hot paths that only *may* write uses [`State::cold_mut`].
 pub(crate) struct Cold {
     pub(crate) name: Option<Cow<'static, str>>,
+    /// The name was given with `named` (not a struct's type or field name).
+    pub(crate) name_given: bool,
+    /// What its failure does to its parents.
+    pub(crate) on_failure: super::OnFailure,
     /// The process function's own failure (`go`).
     pub(crate) function_error: Option<Error>,
     pub(crate) teardown_error: Option<Error>,
@@ -245,6 +249,8 @@ pub(crate) struct Cold {
 impl Cold {
     const EMPTY: Cold = Cold {
         name: None,
+        name_given: false,
+        on_failure: super::OnFailure::Isolate,
         function_error: None,
         teardown_error: None,
         timeout_error: None,

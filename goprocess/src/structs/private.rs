@@ -181,8 +181,8 @@ pub fn start<T: Spec>(value: T, parent: Option<&Process>) -> Handle<T> {
     let process = match parent {
         Some(p) => Process::with_parent(p),
         None => Process::new(),
-    }
-    .named(T::NAME);
+    };
+    process.name_by_default(T::NAME);
     if let Some(budget) = T::CLOSE_TIMEOUT {
         process.set_close_timeout(budget);
     }
