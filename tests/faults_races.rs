@@ -357,3 +357,45 @@ async fn relations_racing_closes_from_many_threads() {
         assert_eq!(count(&log, &format!("p{round}")), 1);
     }
 }
+
+/// A child's close budget running out just as its function ends, while
+/// siblings come and go on another thread: the budget's detach must only
+/// ever touch the child's own edge. (It once looked the edge up by a key
+/// read before the child closed, which a new sibling could have taken: the
+/// parent then listed the child twice and stopped waiting for that
+/// sibling.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_running_out_as_its_function_ends_never_touches_a_sibling() {
+    for _ in 0..10_000 {
+        let log = Log::new();
+        let parent = Process::with_teardown(log.teardown("parent")).named("parent");
+        let child = parent
+            .go(|me| async move { me.closing().await })
+            .named("child")
+            .close_timeout(Duration::ZERO);
+        let churn = {
+            let (parent, log) = (parent.clone(), log.clone());
+            tokio::spawn(async move {
+                for _ in 0..3 {
+                    let l = log.clone();
+                    parent.go(move |me| async move {
+                        me.closing().await;
+                        tokio::task::yield_now().await;
+                        l.push("sibling");
+                    });
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        child.request_close();
+        within(churn).await.unwrap();
+        let result = within(parent.close()).await;
+        let events = log.events();
+        assert_eq!(events.last().map(String::as_str), Some("parent"), "{events:?}");
+        assert_eq!(count(&log, "sibling"), 3, "{events:?}");
+        if let Err(e) = result {
+            let listed = e.children().iter().filter(|c| c.name() == "child").count();
+            assert!(listed <= 1, "the child is listed {listed} times: {e}");
+        }
+    }
+}

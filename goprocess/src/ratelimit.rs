@@ -214,8 +214,9 @@ impl RateLimiter {
             "ratelimit: started a limited child"
         );
         // Give the slot back exactly when the child is Closed (its children
-        // have closed by then), with no task per child.
-        child.on_closed(move || drop(slot));
+        // have closed by then), before anyone can see it Closed, with no
+        // task per child.
+        child.on_release(move || drop(slot));
         child
     }
 

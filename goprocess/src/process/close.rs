@@ -106,6 +106,11 @@ impl Driver {
         self.advance.push(p);
     }
 
+    /// Whether there is work left to run.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.close.len() + self.advance.len() > 0
+    }
+
     pub(crate) fn run(&mut self) {
         loop {
             if let Some(p) = self.close.pop() {
@@ -411,6 +416,15 @@ impl Finished {
             hooks,
             woken,
         } = self;
+        // What it held is released before anyone can see it Closed.
+        let hooks = if hooks.is_empty() {
+            hooks
+        } else {
+            let (release, rest): (Vec<_>, Vec<_>) =
+                hooks.into_iter().partition(|(at, _)| *at == HookAt::Release);
+            release.into_iter().for_each(|(_, hook)| hook());
+            rest
+        };
         let failed = |is_child: bool| match &result {
             Err(e) if is_child => Some((&name, e)),
             _ => None,

@@ -204,20 +204,31 @@ pub(crate) fn start_timer(
 ) -> tokio::sync::oneshot::Receiver<Option<Error>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let p = p.clone();
-    runtime::spawn_anywhere(None, async move {
+    let _timer = runtime::spawn_anywhere(None, async move {
         let verdict = tokio::select! {
             biased;
             _ = p.wait_phase(super::state::CLOSED) => None,
             _ = tokio::time::sleep(budget) => overran(&p, budget),
         };
-        let _ = tx.send(verdict);
+        let Some((error, mut released)) = verdict else {
+            let _ = tx.send(None);
+            return;
+        };
+        let _ = tx.send(Some(error));
+        // The parents it was detached from may close now, sync teardowns
+        // included: off this task, which must not block the runtime thread
+        // that other budgets' timers run on.
+        if released.is_pending() {
+            runtime::spawn_blocking(move || released.run());
+        }
     });
     rx
 }
 
 /// The budget of `p` ran out: report, escalate, detach. `None` if `p`
-/// closed in the meantime.
-pub(crate) fn overran(p: &Process, budget: Duration) -> Option<Error> {
+/// closed in the meantime; else the `Timeout` error, and the work that
+/// the detach released (the parents to advance), still to run.
+pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Driver)> {
     if p.is_closed() {
         return None;
     }
@@ -235,8 +246,8 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<Error> {
         }
     }
     escalate(&report, p);
-    detach(p, &error);
-    Some(error)
+    let released = detach(p, &error);
+    Some((error, released))
 }
 
 /// Applies each open process's escalation to its own tasks.
@@ -251,17 +262,20 @@ fn escalate(report: &ShutdownReport, root: &Process) {
         let (tasks, children) = {
             let mut st = p.inner.lock();
             let tasks = match st.escalation {
-                Escalation::Abort => [
-                    st.task.take().map(|t| t.abort_handle()),
-                    st.teardown_task.take(),
-                ],
-                Escalation::Detach => [None, None],
+                Escalation::Abort => (st.task.take(), st.teardown_task.take()),
+                Escalation::Detach => (None, None),
             };
             let children: Vec<Process> = st.targets(|e| e.kind.closes()).collect();
             (tasks, children)
         };
-        for task in tasks.into_iter().flatten() {
-            tracing::debug!(parent: p.inner.span(), "aborting a task past the close budget");
+        let (function, teardown) = tasks;
+        if function.is_some() || teardown.is_some() {
+            tracing::debug!(parent: p.inner.span(), "aborting its tasks past the close budget");
+        }
+        if let Some(task) = function {
+            task.abort();
+        }
+        if let Some(task) = teardown {
             task.abort();
         }
         stack.extend(children);
@@ -270,7 +284,8 @@ fn escalate(report: &ShutdownReport, root: &Process) {
 
 /// Makes every parent stop waiting for `p`, recording `error` as a failed
 /// child. `p` stays linked (and closed with them); only the wait goes.
-fn detach(p: &Process, error: &Error) {
+/// Returns the parents to advance.
+fn detach(p: &Process, error: &Error) -> Driver {
     let (links, name) = {
         let st = p.inner.lock();
         let links: Vec<_> = st
@@ -280,6 +295,8 @@ fn detach(p: &Process, error: &Error) {
             .collect();
         (links, st.display_name(p.inner.id))
     };
+    #[cfg(test)]
+    tests::between_links_and_parents();
     let mut d = Driver::default();
     for (parent, key) in links {
         let Some(parent) = parent.upgrade() else {
@@ -287,7 +304,10 @@ fn detach(p: &Process, error: &Error) {
         };
         let wake = {
             let mut st = parent.lock();
-            let Some(edge) = st.edges.get_mut(key) else {
+            // The key was read under `p`'s lock, now released: if `p` has
+            // closed since, it left this edge set and the key may be
+            // another process's edge now.
+            let Some(edge) = st.edges.get_mut(key).filter(|e| e.target == *p) else {
                 continue;
             };
             if !edge.waiting {
@@ -305,7 +325,7 @@ fn detach(p: &Process, error: &Error) {
             d.push_advance(Process { inner: parent });
         }
     }
-    d.run();
+    d
 }
 
 impl Error {
@@ -323,6 +343,42 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// Run by `detach` between reading `p`'s links and locking its
+        /// parents: where a racing close of `p` can free a key.
+        static BETWEEN: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn between_links_and_parents() {
+        if let Some(f) = BETWEEN.with(|b| b.borrow_mut().take()) {
+            f();
+        }
+    }
+
+    #[test]
+    fn a_detach_racing_the_close_of_its_process_leaves_a_sibling_that_reused_the_key_alone() {
+        let parent = Process::new().named("parent");
+        let child = Process::with_parent(&parent).named("child");
+        let sibling: std::sync::Arc<std::sync::Mutex<Option<Process>>> = Default::default();
+        let (c, pa, sib) = (child.clone(), parent.clone(), sibling.clone());
+        BETWEEN.with(|b| {
+            *b.borrow_mut() = Some(Box::new(move || {
+                // `child` closes (its edge leaves `parent`, freeing its key)
+                // and a new sibling takes that key.
+                c.close_blocking().unwrap();
+                *sib.lock().unwrap() = Some(Process::with_parent(&pa).named("sibling"));
+            }))
+        });
+        let error = Error::build(ErrorKind::Timeout, None, None, None);
+        let released = detach(&child, &error);
+        assert!(!released.is_pending());
+        let st = parent.inner.lock();
+        assert_eq!(st.pending, 1, "the parent still waits for the sibling");
+        assert!(st.edges.iter().all(|e| e.waiting));
+        assert!(st.failed_children.is_empty(), "nothing failed");
+    }
 
     #[test]
     fn an_empty_report_says_so() {

@@ -169,6 +169,31 @@ pub(super) fn link_with(
     Ok(())
 }
 
+/// Whether waiting for `p` to close would wait for the caller itself:
+/// `p` is, or waits (directly or not) for, a process whose function or
+/// teardown this thread is running. Such a wait can never end, so it is
+/// cut short. Only walks when the thread runs such code at all.
+pub(crate) fn waits_for_caller(p: &Process) -> bool {
+    if !super::current::any() {
+        return false;
+    }
+    let mut seen = HashSet::new();
+    let mut stack = vec![p.clone()];
+    while let Some(q) = stack.pop() {
+        if super::current::contains(q.inner.id) {
+            return true;
+        }
+        if !seen.insert(q.inner.id) {
+            continue;
+        }
+        let st = q.inner.lock();
+        if st.step != Step::Closed {
+            stack.extend(st.targets(|e| e.waiting));
+        }
+    }
+    false
+}
+
 /// Whether `to` is reachable from `from` along waiting edges (`from` waits,
 /// directly or not, for `to`). Takes one lock at a time.
 fn reaches(from: &Process, to: &Process) -> bool {

@@ -1,6 +1,7 @@
 //! [`Process`]: one unit of work with a lifecycle, and its relations.
 
 mod close;
+mod current;
 mod deadline;
 mod failure;
 mod graph;
@@ -477,11 +478,39 @@ impl Process {
     pub fn close(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let p = self.clone();
         async move {
-            if let Some(answer) = p.shortcut() {
-                return answer;
-            }
+            p.closes()?;
             Driver::close(&p);
             p.result_when_closed().await
+        }
+    }
+
+    /// Starts the close and returns at once, without waiting for anything
+    /// the close waits for (like `CancellationToken::cancel`). Needs no
+    /// runtime. Read the result later with [`err`](Self::err) or
+    /// [`closed`](Self::closed).
+    ///
+    /// What can close at once closes inside this call, on this thread:
+    /// the process itself if it waits for nothing, and its children that
+    /// wait for nothing, with their sync teardowns (as
+    /// [`close`](Self::close) does in its first poll). A no-op on the
+    /// background process and on a process that is closing already.
+    ///
+    /// ```
+    /// use goprocess::Process;
+    ///
+    /// let app = Process::new();
+    /// let worker = Process::with_parent(&app);
+    /// let blocker = Process::new();
+    /// app.wait_for(&blocker).unwrap();
+    /// app.request_close();
+    /// assert!(worker.is_closed());          // closed at once: it waits for nothing
+    /// assert!(app.is_closing() && !app.is_closed()); // still waits for `blocker`
+    /// blocker.request_close();
+    /// assert!(app.is_closed());
+    /// ```
+    pub fn request_close(&self) {
+        if !self.inner.background {
+            Driver::close(self);
         }
     }
 
@@ -515,9 +544,7 @@ impl Process {
     pub fn close_after_children(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let p = self.clone();
         async move {
-            if let Some(answer) = p.shortcut() {
-                return answer;
-            }
+            p.closes()?;
             p.inner.lock().close_when_idle = true;
             Driver::advance(&p);
             p.result_when_closed().await
@@ -574,19 +601,20 @@ impl Process {
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let p = self.clone();
         async move {
-            if let Some(answer) = p.shortcut() {
-                return answer;
-            }
-            // The timer starts first: a sync teardown that blocks inside
-            // `Driver::close` must not keep the budget from running out.
+            p.closes()?;
             let verdict = deadline::start_timer(&p, budget);
-            Driver::close(&p);
-            if p.is_closed() {
-                return p.stored_result();
-            }
-            match verdict.await {
-                Ok(Some(timeout)) => Err(timeout),
-                _ => p.result_when_closed().await,
+            // The close runs on a blocking thread, not in this poll: a sync
+            // teardown that blocks there must not delay the return at the
+            // deadline (the thread it blocks stays blocked).
+            let closing = p.clone();
+            runtime::spawn_blocking(move || Driver::close(&closing));
+            tokio::select! {
+                biased;
+                result = p.result_when_closed() => result,
+                verdict = verdict => match verdict {
+                    Ok(Some(timeout)) => Err(timeout),
+                    _ => p.result_when_closed().await,
+                },
             }
         }
     }
@@ -746,9 +774,7 @@ impl Process {
     pub fn err(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let p = self.clone();
         async move {
-            if let Some(answer) = p.shortcut() {
-                return answer;
-            }
+            p.closes()?;
             p.result_when_closed().await
         }
     }
@@ -773,15 +799,20 @@ impl Process {
     /// std::thread::spawn(move || p.close_blocking()).join().unwrap().unwrap();
     /// ```
     pub fn close_blocking(&self) -> Result<(), Error> {
-        if let Some(answer) = self.shortcut() {
-            return answer;
+        self.closes()?;
+        Driver::close(self);
+        if self.is_closed() {
+            return self.stored_result();
+        }
+        if graph::waits_for_caller(self) {
+            return Ok(()); // the caller is what it waits for: see `close`
         }
         match tokio::runtime::Handle::try_current() {
-            Err(_) => runtime::block_on(self.close()),
+            Err(_) => runtime::block_on(self.result_when_closed()),
             Ok(handle) => match handle.runtime_flavor() {
-                tokio::runtime::RuntimeFlavor::MultiThread => {
-                    tokio::task::block_in_place(|| runtime::block_on(self.close()))
-                }
+                tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| {
+                    runtime::block_on(self.result_when_closed())
+                }),
                 _ => Err(self.refused(
                     ErrorKind::BlockingInRuntime,
                     "close_blocking would block the only thread of this current-thread tokio \
@@ -934,11 +965,20 @@ impl Process {
     }
 
     /// Runs `f` once the process is Closed: on the thread that finished
-    /// the close, outside every lock; at once if it is Closed already;
-    /// never for the background process. For crate-internal bookkeeping
-    /// that must not cost a task (rate-limit slots, closed tokens).
+    /// the close, outside every lock, after `closed()` waiters are woken;
+    /// at once if it is Closed already; never for the background process.
+    /// For crate-internal notifications that must not cost a task (closed
+    /// tokens, sibling order).
     pub(crate) fn on_closed(&self, f: impl FnOnce() + Send + Sync + 'static) {
         self.hook(HookAt::Closed, Box::new(f));
+    }
+
+    /// Runs `f` once the process is Closed, as [`on_closed`](Self::on_closed)
+    /// does, but *before* any thread can see it Closed: for releasing what
+    /// the process held (a rate limiter's slot is free again by the time
+    /// `closed()` resolves).
+    pub(crate) fn on_release(&self, f: impl FnOnce() + Send + Sync + 'static) {
+        self.hook(HookAt::Release, Box::new(f));
     }
 
     /// Runs `f` once the process starts closing (at once if it has), as
@@ -955,7 +995,7 @@ impl Process {
             let mut st = self.inner.lock();
             let passed = match at {
                 HookAt::Closing => st.step != Step::Running,
-                HookAt::Closed => st.step == Step::Closed,
+                HookAt::Release | HookAt::Closed => st.step == Step::Closed,
             };
             if !passed {
                 st.hooks.push((at, f));
@@ -1014,32 +1054,36 @@ impl Process {
         Error::refused(kind, st.display_name(self.inner.id), detail)
     }
 
-    /// Answers that need no waiting: the background process never closes,
-    /// and a teardown asking about its own process is the close itself.
-    fn shortcut(&self) -> Option<Result<(), Error>> {
+    /// Refuses to wait for the background process, which never closes.
+    fn closes(&self) -> Result<(), Error> {
         if self.inner.background {
-            return Some(Err(self.refused(
+            return Err(self.refused(
                 ErrorKind::NeverCloses,
-                "the background process never closes; close a process made with Process::new()",
-            )));
+                "it cannot be closed or waited for; close a process made with Process::new()",
+            ));
         }
-        if teardown::in_own_teardown(self.inner.id) {
-            return Some(Ok(()));
-        }
-        None
+        Ok(())
     }
 
     /// Resolves once the phase is at least `target` (never for the
-    /// background process; at once for `CLOSED` inside the process's own
-    /// teardown, which *is* its close).
+    /// background process); for `CLOSED`, also once waiting longer would
+    /// wait for the caller itself (see [`close`](Self::close)).
     pub(crate) fn wait_phase(&self, target: u8) -> waiters::PhaseWait {
         waiters::PhaseWait::new(self.inner.clone(), target)
     }
 
-    /// Waits for Closed, then returns the stored result.
+    /// Waits for Closed, then returns the stored result; `Ok(())` when the
+    /// wait was cut short because it would have waited for the caller.
     async fn result_when_closed(&self) -> Result<(), Error> {
+        if !self.is_closed() && graph::waits_for_caller(self) {
+            return Ok(());
+        }
         self.wait_phase(CLOSED).await;
-        self.stored_result()
+        if self.is_closed() {
+            self.stored_result()
+        } else {
+            Ok(())
+        }
     }
 
     /// The result of a Closed process.

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::state::Step;
-use super::{Driver, Process, close};
+use super::{Driver, Process, close, current};
 use crate::error::{Error, ErrorKind, IntoProcessResult};
 use crate::runtime;
 
@@ -117,21 +117,29 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
+        let Some(id) = this.guard.process.as_ref().map(|p| p.inner.id) else {
+            return Poll::Ready(()); // reported already
+        };
+        // While the function runs, waits for its own process (or one that
+        // waits for it) are cut short instead of deadlocking.
+        let running = current::Running::enter(id);
         if let Some((f, me)) = this.start.take() {
             match catch_unwind(AssertUnwindSafe(move || f(me))) {
                 Ok(fut) => this.running.set(Some(fut)),
                 Err(panic) => {
+                    drop(running);
                     this.guard.finish(Err(panicked(&*panic)));
                     return Poll::Ready(());
                 }
             }
         }
         let Some(fut) = this.running.as_mut().as_pin_mut() else {
-            return Poll::Ready(()); // reported already
+            return Poll::Ready(());
         };
         let polled = catch_unwind(AssertUnwindSafe(|| {
             fut.poll(cx).map(IntoProcessResult::into_process_result)
         }));
+        drop(running);
         let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(Ok(()))) => Ok(()),

@@ -235,7 +235,7 @@ pub(crate) struct Cold {
     /// Handed out by `closing_token()`; cancelled when closing starts.
     pub(crate) closing_token: Option<CancellationToken>,
     /// The task of an async teardown while it runs, for deadline escalation.
-    pub(crate) teardown_task: Option<tokio::task::AbortHandle>,
+    pub(crate) teardown_task: Option<crate::runtime::Task>,
     /// This process's own close budget, enforced from its first close.
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
@@ -393,6 +393,9 @@ impl Hooks {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum HookAt {
     Closing,
+    /// Closed, before the phase says so: releases what the process held.
+    Release,
+    /// Closed, after `closed()` waiters are woken: notifications.
     Closed,
 }
 

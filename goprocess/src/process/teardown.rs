@@ -1,7 +1,6 @@
 //! Teardowns: how they are stored, where they run, and how panics and
 //! re-entrant calls are handled.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -48,42 +47,12 @@ impl Teardown {
     }
 }
 
-#[cfg(not(goprocess_loom))]
-thread_local! {
-    /// The process whose teardown this thread is running (sync teardowns,
-    /// and each poll of an async one), so calls a teardown makes on its own
-    /// process can answer at once instead of waiting for themselves.
-    static CURRENT_TEARDOWN: Cell<u64> = const { Cell::new(0) };
-}
-#[cfg(goprocess_loom)]
-loom::thread_local! {
-    static CURRENT_TEARDOWN: Cell<u64> = Cell::new(0);
-}
-
-pub(crate) fn in_own_teardown(id: u64) -> bool {
-    CURRENT_TEARDOWN.with(|c| c.get() == id)
-}
-
-struct TeardownScope(u64);
-
-impl TeardownScope {
-    fn enter(id: u64) -> TeardownScope {
-        TeardownScope(CURRENT_TEARDOWN.with(|c| c.replace(id)))
-    }
-}
-
-impl Drop for TeardownScope {
-    fn drop(&mut self) {
-        CURRENT_TEARDOWN.with(|c| c.set(self.0));
-    }
-}
-
 /// Runs a sync teardown here and now, catching a panic.
 pub(crate) fn run_sync(
     id: u64,
     tf: Box<dyn FnOnce() -> Result<(), BoxError> + Send>,
 ) -> Result<(), Error> {
-    let _scope = TeardownScope::enter(id);
+    let _running = super::current::Running::enter(id);
     match catch_unwind(AssertUnwindSafe(tf)) {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(Error::build(ErrorKind::Teardown, None, None, Some(e))),
@@ -129,12 +98,12 @@ pub(crate) fn spawn_async(
     make: Box<dyn FnOnce() -> BoxFuture + Send>,
     home: Option<tokio::runtime::Handle>,
     done: impl FnOnce(Result<(), Error>) + Send + 'static,
-) -> tokio::task::AbortHandle {
+) -> runtime::Task {
     let guard = DoneGuard(Some(Box::new(done)));
     let task = async move {
         let mut guard = guard;
         let result = {
-            let _scope = TeardownScope::enter(id);
+            let _running = super::current::Running::enter(id);
             catch_unwind(AssertUnwindSafe(make))
         };
         let result = match result {
@@ -182,7 +151,7 @@ impl Drop for DoneGuard {
     }
 }
 
-/// Marks each poll of an async teardown as "inside the teardown of `id`".
+/// Marks each poll of an async teardown as running the process `id`.
 struct InTeardown<F> {
     id: u64,
     fut: F,
@@ -191,7 +160,7 @@ struct InTeardown<F> {
 impl<F: Future + Unpin> Future for InTeardown<F> {
     type Output = F::Output;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let _scope = TeardownScope::enter(self.id);
+        let _running = super::current::Running::enter(self.id);
         Pin::new(&mut self.fut).poll(cx)
     }
 }
