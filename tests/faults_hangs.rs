@@ -241,7 +241,11 @@ async fn close_within_returns_at_its_deadline_while_a_sync_teardown_blocks() {
     assert!(elapsed >= Duration::from_millis(100), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
     assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
-    assert!(err.to_string().contains("`app/blocked` (closing: running teardown"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`app/blocked` (closing: running teardown"),
+        "{err}"
+    );
     started.recv_timeout(Duration::from_secs(10)).unwrap();
     assert!(!child.is_closed(), "its thread stays blocked");
     release.send(()).unwrap();
@@ -251,12 +255,14 @@ async fn close_within_returns_at_its_deadline_while_a_sync_teardown_blocks() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn close_within_on_a_multi_thread_runtime_returns_at_its_deadline_while_a_sync_teardown_blocks() {
+async fn close_within_on_a_multi_thread_runtime_returns_at_its_deadline_while_a_sync_teardown_blocks()
+ {
     close_within_returns_at_its_deadline_while_a_sync_teardown_blocks().await;
 }
 
 #[tokio::test]
-async fn close_within_on_a_current_thread_runtime_returns_at_its_deadline_while_a_sync_teardown_blocks() {
+async fn close_within_on_a_current_thread_runtime_returns_at_its_deadline_while_a_sync_teardown_blocks()
+ {
     close_within_returns_at_its_deadline_while_a_sync_teardown_blocks().await;
 }
 

@@ -391,7 +391,11 @@ async fn a_budget_running_out_as_its_function_ends_never_touches_a_sibling() {
         within(churn).await.unwrap();
         let result = within(parent.close()).await;
         let events = log.events();
-        assert_eq!(events.last().map(String::as_str), Some("parent"), "{events:?}");
+        assert_eq!(
+            events.last().map(String::as_str),
+            Some("parent"),
+            "{events:?}"
+        );
         assert_eq!(count(&log, "sibling"), 3, "{events:?}");
         if let Err(e) = result {
             let listed = e.children().iter().filter(|c| c.name() == "child").count();

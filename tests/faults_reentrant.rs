@@ -78,7 +78,11 @@ async fn closed_inside_a_function_resolves_once_the_awaited_process_is_closing()
     let l = log.clone();
     app.go(move |_| async move {
         a.closed().await; // app waits for this function: resolves at Closing
-        l.push(format!("app closing: {}, closed: {}", a.is_closing(), a.is_closed()));
+        l.push(format!(
+            "app closing: {}, closed: {}",
+            a.is_closing(),
+            a.is_closed()
+        ));
     });
     tokio::task::yield_now().await;
     assert!(log.events().is_empty(), "resolved while app was running");

@@ -191,7 +191,11 @@ fn an_async_teardown_started_while_its_runtime_shuts_down_runs_once() {
         drop(rt);
         let q = p.clone();
         let err = within_blocking(move || q.close_blocking()).unwrap_err();
-        assert_eq!(runs.load(Ordering::SeqCst), 1, "{threads:?}: the teardown ran once");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            1,
+            "{threads:?}: the teardown ran once"
+        );
         // The function was aborted with its runtime; the teardown did not fail.
         assert_eq!(err.kind(), ErrorKind::Aborted, "{err}");
         assert!(err.also().is_none(), "{err}");

@@ -149,6 +149,11 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
         d.close.len() > queued
     };
     let extras = st.cold_mut().and_then(ClosingExtras::take);
+    // A deferred child's order no longer matters once its close started.
+    let after = match st.cold_mut() {
+        Some(cold) if !cold.after.is_empty() => std::mem::take(&mut cold.after),
+        _ => Vec::new(),
+    };
     let woken = st.waiters.drain(CLOSING);
     let quiet = !closes_children && extras.is_none();
     let next = if quiet {
@@ -161,6 +166,7 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
         st.closing_since = *d.now.get_or_insert_with(Stamp::now);
     }
     drop(st);
+    drop(after);
     debug!(parent: inner.span(), "closing");
     woken.wake();
     if let Some(extras) = extras {
@@ -420,8 +426,9 @@ impl Finished {
         let hooks = if hooks.is_empty() {
             hooks
         } else {
-            let (release, rest): (Vec<_>, Vec<_>) =
-                hooks.into_iter().partition(|(at, _)| *at == HookAt::Release);
+            let (release, rest): (Vec<_>, Vec<_>) = hooks
+                .into_iter()
+                .partition(|(at, _)| *at == HookAt::Release);
             release.into_iter().for_each(|(_, hook)| hook());
             rest
         };

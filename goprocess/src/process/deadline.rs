@@ -210,7 +210,7 @@ pub(crate) fn start_timer(
             _ = p.wait_phase(super::state::CLOSED) => None,
             _ = tokio::time::sleep(budget) => overran(&p, budget),
         };
-        let Some((error, mut released)) = verdict else {
+        let Some((error, released)) = verdict else {
             let _ = tx.send(None);
             return;
         };
@@ -227,8 +227,8 @@ pub(crate) fn start_timer(
 
 /// The budget of `p` ran out: report, escalate, detach. `None` if `p`
 /// closed in the meantime; else the `Timeout` error, and the work that
-/// the detach released (the parents to advance), still to run.
-pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Driver)> {
+/// the detach released, still to run.
+pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)> {
     if p.is_closed() {
         return None;
     }
@@ -282,18 +282,39 @@ fn escalate(report: &ShutdownReport, root: &Process) {
     }
 }
 
+/// What a detach released: the parents to advance, and what waited for
+/// `p` to be gone (a deferred sibling's close).
+pub(crate) struct Released {
+    parents: Driver,
+    hooks: Vec<super::state::Hook>,
+}
+
+impl Released {
+    fn is_pending(&self) -> bool {
+        self.parents.is_pending() || !self.hooks.is_empty()
+    }
+
+    fn run(mut self) {
+        self.parents.run();
+        self.hooks.into_iter().for_each(|hook| hook());
+    }
+}
+
 /// Makes every parent stop waiting for `p`, recording `error` as a failed
 /// child. `p` stays linked (and closed with them); only the wait goes.
-/// Returns the parents to advance.
-fn detach(p: &Process, error: &Error) -> Driver {
-    let (links, name) = {
-        let st = p.inner.lock();
+fn detach(p: &Process, error: &Error) -> Released {
+    let (links, name, hooks) = {
+        let mut st = p.inner.lock();
         let links: Vec<_> = st
             .parents
             .iter()
             .map(|l| (l.parent.clone(), l.key))
             .collect();
-        (links, st.display_name(p.inner.id))
+        let hooks = match st.cold_mut() {
+            Some(cold) => cold.hooks.take_at(super::state::HookAt::Left),
+            None => Vec::new(),
+        };
+        (links, st.display_name(p.inner.id), hooks)
     };
     #[cfg(test)]
     tests::between_links_and_parents();
@@ -325,7 +346,7 @@ fn detach(p: &Process, error: &Error) -> Driver {
             d.push_advance(Process { inner: parent });
         }
     }
-    d
+    Released { parents: d, hooks }
 }
 
 impl Error {

@@ -63,17 +63,20 @@ pub(super) fn link_fresh(parent: &Process, child: &mut Process) -> Result<(), Er
 
 /// Adds the edge `parent → child` of `kind` between existing processes.
 pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<(), Error> {
-    link_with(parent, child, kind, false)
+    link_with(parent, child, kind, &[])
 }
 
-/// [`link`], with the edge's `deferred` flag: a deferred child is not
-/// closed by its parent's close (someone else starts its close).
+/// [`link`]; with a non-empty `after`, a deferred child edge: the child is
+/// not closed by its parent's close (its close starts once the processes
+/// of `after` have closed, see `Process::add_child_after`), and it waits
+/// for them as far as cycles are concerned.
 pub(super) fn link_with(
     parent: &Process,
     child: &Process,
     kind: EdgeKind,
-    deferred: bool,
+    after: &[Process],
 ) -> Result<(), Error> {
+    let deferred = !after.is_empty();
     if parent.inner.background {
         return Ok(());
     }
@@ -99,6 +102,18 @@ pub(super) fn link_with(
             "`{}` already waits, directly or through others, for `{}`",
             child.display_name(),
             parent.display_name()
+        );
+        return Err(Error::refused(
+            ErrorKind::Cycle,
+            parent.display_name(),
+            detail,
+        ));
+    }
+    if let Some(sibling) = after.iter().find(|a| *a == child || reaches(a, child)) {
+        let detail = format!(
+            "`{}` is to close after `{}`, which already waits, directly or through others, for it",
+            child.display_name(),
+            sibling.display_name()
         );
         return Err(Error::refused(
             ErrorKind::Cycle,
@@ -144,6 +159,9 @@ pub(super) fn link_with(
             if let (None, Some(timeline)) = (&st.timeline, timeline) {
                 st.timeline = Some(timeline);
             }
+            if deferred && st.step == Step::Running {
+                st.after.extend_from_slice(after);
+            }
             false
         }
     };
@@ -188,7 +206,7 @@ pub(crate) fn waits_for_caller(p: &Process) -> bool {
         }
         let st = q.inner.lock();
         if st.step != Step::Closed {
-            stack.extend(st.targets(|e| e.waiting));
+            stack.extend(st.waits_on().filter(|r| !r.is_closed()));
         }
     }
     false
@@ -207,7 +225,7 @@ fn reaches(from: &Process, to: &Process) -> bool {
             continue;
         }
         let st = p.inner.lock();
-        stack.extend(st.targets(|e| e.waiting));
+        stack.extend(st.waits_on().filter(|q| !q.is_closed()));
     }
     false
 }

@@ -810,9 +810,9 @@ impl Process {
         match tokio::runtime::Handle::try_current() {
             Err(_) => runtime::block_on(self.result_when_closed()),
             Ok(handle) => match handle.runtime_flavor() {
-                tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| {
-                    runtime::block_on(self.result_when_closed())
-                }),
+                tokio::runtime::RuntimeFlavor::MultiThread => {
+                    tokio::task::block_in_place(|| runtime::block_on(self.result_when_closed()))
+                }
                 _ => Err(self.refused(
                     ErrorKind::BlockingInRuntime,
                     "close_blocking would block the only thread of this current-thread tokio \
@@ -995,7 +995,7 @@ impl Process {
             let mut st = self.inner.lock();
             let passed = match at {
                 HookAt::Closing => st.step != Step::Running,
-                HookAt::Release | HookAt::Closed => st.step == Step::Closed,
+                HookAt::Release | HookAt::Closed | HookAt::Left => st.step == Step::Closed,
             };
             if !passed {
                 st.hooks.push((at, f));
@@ -1007,15 +1007,37 @@ impl Process {
 
     /// Adds `child` as a child that `self` waits for, but whose close
     /// starts only once `self` is closing *and* every process of `after`
-    /// has closed: sibling ordering for `#[child] #[wait_for(..)]` fields.
+    /// has closed (or been detached by its budget): sibling ordering for
+    /// `#[child] #[wait_for(..)]` fields.
+    ///
+    /// Only the processes of `after` that `self` waits for count: one whose
+    /// own link was refused (or that is no child of `self`) would never be
+    /// closed by `self`, and would hold `child` open for ever. The order is
+    /// a wait of `child` on each of `after` for the cycle check, so a
+    /// sibling that already waits for `child` is refused with
+    /// [`ErrorKind::Cycle`] (`child` is then linked as a plain child, so it
+    /// still closes with `self`), and so is any later relation that would
+    /// close such a cycle.
     pub(crate) fn add_child_after(
         &self,
         child: &Process,
         after: Vec<Process>,
     ) -> Result<(), Error> {
-        graph::link_with(self, child, EdgeKind::Child, true)?;
+        let after: Vec<Process> = {
+            let st = self.inner.lock();
+            after
+                .into_iter()
+                .filter(|a| st.edges.iter().any(|e| e.waiting && e.target == *a))
+                .collect()
+        };
+        if let Err(refused) = graph::link_with(self, child, EdgeKind::Child, &after) {
+            if refused.kind() == ErrorKind::Cycle && !after.is_empty() {
+                graph::link(self, child, EdgeKind::Child)?;
+            }
+            return Err(refused);
+        }
         // One count per event still awaited: self closing, and each of
-        // `after` closed. The last one starts the child's close.
+        // `after` gone. The last one starts the child's close.
         let remaining = Arc::new(std::sync::atomic::AtomicUsize::new(after.len() + 1));
         let arm = |remaining: &Arc<std::sync::atomic::AtomicUsize>| {
             let (remaining, child) = (Arc::clone(remaining), child.clone());
@@ -1027,7 +1049,7 @@ impl Process {
         };
         self.on_closing(arm(&remaining));
         for sibling in &after {
-            sibling.on_closed(arm(&remaining));
+            sibling.hook(HookAt::Left, Box::new(arm(&remaining)));
         }
         Ok(())
     }

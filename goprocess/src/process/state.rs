@@ -244,6 +244,10 @@ pub(crate) struct Cold {
     pub(crate) hooks: Hooks,
     /// The shutdown recorder this process reports to, if any.
     pub(crate) timeline: Option<crate::introspect::Timeline>,
+    /// The siblings it closes after, as a deferred child
+    /// (`Process::add_child_after`), until its close starts: it waits for
+    /// them as far as cycles are concerned.
+    pub(crate) after: Vec<Process>,
 }
 
 impl Cold {
@@ -262,6 +266,7 @@ impl Cold {
         escalation: super::deadline::Escalation::Abort,
         hooks: Hooks(Vec::new()),
         timeline: None,
+        after: Vec::new(),
     };
 }
 
@@ -305,6 +310,14 @@ impl State {
     /// but should not allocate it just to find it empty.
     pub(crate) fn cold_mut(&mut self) -> Option<&mut Cold> {
         self.cold.as_deref_mut()
+    }
+
+    /// The processes it waits for, as far as cycles are concerned: the
+    /// targets of its waiting edges, and the siblings a deferred child
+    /// closes after.
+    pub(crate) fn waits_on(&self) -> impl Iterator<Item = Process> + '_ {
+        self.targets(|e| e.waiting)
+            .chain(self.cold.iter().flat_map(|c| c.after.iter().cloned()))
     }
 
     /// The targets of the edges that `keep` selects.
@@ -397,6 +410,9 @@ pub(crate) enum HookAt {
     Release,
     /// Closed, after `closed()` waiters are woken: notifications.
     Closed,
+    /// Closed, or detached from its parents by its budget, whichever
+    /// comes first: nobody waits for it any more.
+    Left,
 }
 
 /// The three relations of the semantics.

@@ -125,6 +125,10 @@ pub struct Wiring<'a> {
     process: &'a Process,
     type_name: &'static str,
     error: Option<Error>,
+    /// `#[child] #[wait_for(..)]` fields, linked once every other field is
+    /// (the siblings they close after may be declared later): the field,
+    /// its processes, and the siblings' processes.
+    ordered: Vec<(&'static str, Vec<Process>, Vec<Process>)>,
 }
 
 impl Wiring<'_> {
@@ -169,10 +173,20 @@ impl Wiring<'_> {
         for dep in after {
             dep.for_each_process(&mut |d| siblings.push(d.clone()));
         }
-        value.for_each_process(&mut |c| {
-            let r = self.process.add_child_after(c, siblings.clone());
-            self.note(field, r);
-        });
+        let mut children = Vec::new();
+        value.for_each_process(&mut |c| children.push(c.clone()));
+        self.ordered.push((field, children, siblings));
+    }
+
+    /// Links the ordered children, once every other field is linked: a
+    /// sibling whose own link was refused does not hold them open.
+    fn finish(&mut self) {
+        for (field, children, siblings) in std::mem::take(&mut self.ordered) {
+            for c in &children {
+                let r = self.process.add_child_after(c, siblings.clone());
+                self.note(field, r);
+            }
+        }
     }
 }
 
@@ -192,8 +206,10 @@ pub fn start<T: Spec>(value: T, parent: Option<&Process>) -> Handle<T> {
         process: &process,
         type_name: T::NAME,
         error: None,
+        ordered: Vec::new(),
     };
     value.wire(&mut wiring);
+    wiring.finish();
     let failed = wiring.error.take();
     if let Teardown(Some(tf)) = T::teardown(Arc::clone(&value)) {
         // A new process has no teardown yet; if it was born closed (its
