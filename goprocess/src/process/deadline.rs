@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use super::state::Step;
 use super::{Driver, Process};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
+use crate::name::Shown;
 use crate::runtime;
 
 /// What happens to the work of a process still open when a close budget
@@ -118,8 +119,8 @@ impl fmt::Display for OpenProcess {
 /// let report = app.shutdown_report();
 /// assert_eq!(report.open().len(), 2);
 /// println!("{report}");
-/// // `app` (closing: waiting for children for 0.0ns; waits for `db`)
-/// // `app/db` (closing: waiting for children for 0.0ns; waits for its function)
+/// // `app` (closing for 0.0ns; waits for `db`)
+/// // `app/db` (closing for 0.0ns; waits for its function)
 /// # }
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -237,7 +238,8 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)
         return None;
     }
     tracing::warn!(parent: p.inner.span(), ?budget, "close budget ran out; still open:\n{report}");
-    let error = Error::timeout(p.display_name(), budget, report.clone());
+    let name = p.inner.lock().name_ref(p.inner.id);
+    let error = Error::timeout(Shown::live(name), budget, report.clone());
     {
         // Stored before the escalation, which may let it finish at once.
         let mut st = p.inner.lock();
@@ -265,6 +267,9 @@ fn escalate(report: &ShutdownReport, root: &Process) {
                 Escalation::Abort => (st.task.take(), st.teardown_task.take()),
                 Escalation::Detach => (None, None),
             };
+            if tasks.0.is_some() || tasks.1.is_some() {
+                st.escalated = true;
+            }
             let children: Vec<Process> = st.targets(|e| e.kind.closes()).collect();
             (tasks, children)
         };
@@ -314,7 +319,8 @@ fn detach(p: &Process, error: &Error) -> Released {
             Some(cold) => cold.hooks.take_at(super::state::HookAt::Left),
             None => Vec::new(),
         };
-        (links, st.display_name(p.inner.id), hooks)
+        let name = st.name_ref(p.inner.id);
+        (links, name, hooks)
     };
     #[cfg(test)]
     tests::between_links_and_parents();
@@ -349,18 +355,6 @@ fn detach(p: &Process, error: &Error) -> Released {
     Released { parents: d, hooks }
 }
 
-impl Error {
-    fn timeout(process: Cow<'static, str>, budget: Duration, report: ShutdownReport) -> Error {
-        Error::build(
-            ErrorKind::Timeout,
-            Some(process),
-            Some(format!("the budget of {budget:?} ran out").into()),
-            None,
-        )
-        .with_report(report)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,7 +386,7 @@ mod tests {
                 *sib.lock().unwrap() = Some(Process::with_parent(&pa).named("sibling"));
             }))
         });
-        let error = Error::build(ErrorKind::Timeout, None, None, None);
+        let error = Error::aborted("a test");
         let released = detach(&child, &error);
         assert!(!released.is_pending());
         let st = parent.inner.lock();

@@ -22,22 +22,22 @@ loom::lazy_static! {
     static ref GRAPH: Mutex<()> = Mutex::new(());
 }
 
-/// Links a parent to a child that no one else can reach yet.
+/// Links a parent to a child that no one else can reach yet. Refused
+/// (with the parent's name) if the parent has closed.
 ///
 /// The child's side is written without its lock: until the edge is in the
 /// parent's set, `child` is the only handle to it.
-pub(super) fn link_fresh(parent: &Process, child: &mut Process) -> Result<(), Error> {
+pub(super) fn link_fresh(
+    parent: &Process,
+    child: &mut Process,
+) -> Result<(), std::borrow::Cow<'static, str>> {
     if parent.inner.background {
         return Ok(());
     }
     let closing = {
         let mut st = parent.inner.lock();
         if st.step == Step::Closed {
-            return Err(Error::refused(
-                ErrorKind::ParentClosed,
-                st.display_name(parent.inner.id),
-                "the parent had already closed; nothing was started",
-            ));
+            return Err(st.display_name(parent.inner.id));
         }
         let key = st.edges.next_key();
         let fresh = Arc::get_mut(&mut child.inner)
@@ -86,8 +86,8 @@ pub(super) fn link_with(
         }
         return Err(parent.refused(
             ErrorKind::NeverCloses,
-            "the background process never closes, so waiting for it would hang; \
-             use add_child_no_wait, or a process made with Process::new()",
+            "waiting for it would hang; use add_child_no_wait, or a process made with \
+             Process::new()",
         ));
     }
     if kind.waits() && parent == child {
@@ -143,14 +143,20 @@ pub(super) fn link_with(
         }
         return Err(parent.refused(
             ErrorKind::Closed,
-            "the process has already closed; relations must be added before it closes",
+            "relations must be added before it closes",
         ));
     };
 
+    // `Some(failure)` if the child has closed already (`None` inside when
+    // it closed cleanly).
     let child_closed = {
         let mut st = child.inner.lock();
         if st.step == Step::Closed {
-            true
+            let failure = match st.error.clone() {
+                Some(e) if kind == EdgeKind::Child => Some((st.name_ref(child.inner.id), e)),
+                _ => None,
+            };
+            Some(failure)
         } else {
             st.parents.push(Link {
                 parent: Arc::downgrade(&parent.inner),
@@ -162,13 +168,15 @@ pub(super) fn link_with(
             if deferred && st.step == Step::Running {
                 st.after.extend_from_slice(after);
             }
-            false
+            None
         }
     };
     drop(graph);
 
-    if child_closed {
-        // Nothing to wait for or close: take the edge back.
+    if let Some(failure) = child_closed {
+        // Nothing to wait for or close: take the edge back. A child that
+        // failed is listed as if it had closed under this parent: nothing
+        // is lost by linking late.
         let wake = {
             let mut st = parent.inner.lock();
             let edge = st.edges.remove(key);
@@ -176,6 +184,9 @@ pub(super) fn link_with(
                 st.pending -= 1;
             }
             drop(edge);
+            if let Some((name, error)) = failure {
+                super::close::record_failed_child(&mut st, name, error);
+            }
             st.pending == 0
         };
         if wake {

@@ -1,10 +1,12 @@
 //! [`Process`]: one unit of work with a lifecycle, and its relations.
 
+mod builder;
 mod close;
 mod current;
 mod deadline;
 mod failure;
 mod graph;
+mod report;
 pub(crate) mod spawn;
 pub(crate) mod state;
 pub(crate) mod teardown;
@@ -19,6 +21,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+pub use self::builder::ChildBuilder;
 pub(crate) use self::close::Driver;
 pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
 pub use self::failure::OnFailure;
@@ -27,6 +30,7 @@ pub use self::state::EdgeKind;
 use self::state::{CLOSED, CLOSING, HookAt, Inner, State, Step};
 use self::teardown::Teardown;
 use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult};
+use crate::name::Shown;
 use crate::runtime;
 
 /// A handle to one process: a unit of work with a lifecycle
@@ -102,14 +106,17 @@ impl Process {
         })
     }
 
-    /// A process that is already closed with `error`, for work that was
-    /// refused before it began.
-    pub(crate) fn closed_with(parent: &Process, error: Error) -> Process {
-        let p = Process::from_parts(Some(parent.inner.span()), false, |created| {
-            let mut st = State::new(Step::Closed, created);
-            st.error = Some(error);
-            st
+    /// A process that is already closed with [`ErrorKind::ParentClosed`],
+    /// for work refused before it began; `why` completes "not started: ".
+    pub(crate) fn not_started(parent: &Process, why: String) -> Process {
+        let mut p = Process::from_parts(Some(parent.inner.span()), false, |created| {
+            State::new(Step::Closed, created)
         });
+        let inner = Arc::get_mut(&mut p.inner).expect("a fresh process has a single handle");
+        let id = inner.id;
+        let st = inner.state_mut();
+        let name = st.name_ref(id);
+        st.error = Some(Error::not_started(Shown::live(name), why));
         p.inner
             .phase
             .store(CLOSED, std::sync::atomic::Ordering::Release);
@@ -148,7 +155,9 @@ impl Process {
             .get_or_init(|| {
                 let p =
                     Process::from_parts(None, true, |created| State::new(Step::Running, created));
-                p.inner.lock().name = Some(Cow::Borrowed("background"));
+                p.inner
+                    .lock()
+                    .set_name(p.inner.id, Cow::Borrowed("background"));
                 p
             })
             .clone()
@@ -171,7 +180,7 @@ impl Process {
     /// assert!(child.is_closed());
     /// ```
     pub fn with_parent(parent: &Process) -> Process {
-        Process::child_of(parent, 0, None)
+        Process::child_of(parent, 0)
     }
 
     /// A new root process with a teardown (Go: `WithTeardown`). The teardown
@@ -216,11 +225,14 @@ impl Process {
         Process::fresh(None, 0, Some(Teardown::from_async(tf)))
     }
 
-    fn child_of(parent: &Process, pending: u32, teardown: Option<Teardown>) -> Process {
-        let mut child = Process::fresh(Some(parent), pending, teardown);
+    fn child_of(parent: &Process, pending: u32) -> Process {
+        let mut child = Process::fresh(Some(parent), pending, None);
         match graph::link_fresh(parent, &mut child) {
             Ok(()) => child,
-            Err(e) => Process::closed_with(parent, e),
+            Err(parent_name) => Process::not_started(
+                parent,
+                format!("its parent `{parent_name}` had already closed"),
+            ),
         }
     }
 
@@ -271,10 +283,7 @@ impl Process {
 
     pub(crate) fn install_teardown(&self, tf: Teardown) -> Result<(), Error> {
         if self.inner.background {
-            return Err(self.refused(
-                ErrorKind::NeverCloses,
-                "the background process never closes, so its teardown would never run",
-            ));
+            return Err(self.refused(ErrorKind::NeverCloses, "its teardown would never run"));
         }
         let run_now = {
             let mut st = self.inner.lock();
@@ -315,7 +324,7 @@ impl Process {
         Err(Error::refused(
             ErrorKind::Closed,
             name,
-            "the teardown was set after the process closed; it ran at once",
+            "the teardown was set too late, and ran at once",
         ))
     }
 
@@ -349,6 +358,10 @@ impl Process {
     ///
     /// A process may have several parents (a DAG): closing any of them
     /// closes it, and each waits for it.
+    ///
+    /// A `q` that has closed already is not waited for; if it failed, its
+    /// error is listed in `self`'s ([`Error::children`]) as if it had closed
+    /// under `self`, so a failure is never lost by linking late.
     ///
     /// # Errors
     ///
@@ -800,24 +813,21 @@ impl Process {
     /// ```
     pub fn close_blocking(&self) -> Result<(), Error> {
         self.closes()?;
-        Driver::close(self);
-        if self.is_closed() {
-            return self.stored_result();
-        }
         if graph::waits_for_caller(self) {
-            return Ok(()); // the caller is what it waits for: see `close`
+            // The caller is what it waits for: see `close`.
+            Driver::close(self);
+            return Ok(());
         }
         match tokio::runtime::Handle::try_current() {
-            Err(_) => runtime::block_on(self.result_when_closed()),
+            Err(_) => runtime::block_on(self.close()),
             Ok(handle) => match handle.runtime_flavor() {
                 tokio::runtime::RuntimeFlavor::MultiThread => {
-                    tokio::task::block_in_place(|| runtime::block_on(self.result_when_closed()))
+                    tokio::task::block_in_place(|| runtime::block_on(self.close()))
                 }
                 _ => Err(self.refused(
                     ErrorKind::BlockingInRuntime,
-                    "close_blocking would block the only thread of this current-thread tokio \
-                     runtime, which its teardowns may need; use `process.close().await` instead \
-                     (or call close_blocking from a plain std::thread)",
+                    "its teardowns may need the only thread of this runtime; use \
+                     `process.close().await` instead (or close_blocking from a plain std::thread)",
                 )),
             },
         }
@@ -854,14 +864,32 @@ impl Process {
     /// assert_eq!(db.name().as_deref(), Some("db"));
     /// ```
     pub fn named(self, name: impl Into<Cow<'static, str>>) -> Process {
+        self.set_name(name.into());
+        self
+    }
+
+    fn set_name(&self, name: Cow<'static, str>) {
         if !self.inner.background {
-            let name = name.into();
             self.inner.span().record("name", &*name);
             let mut st = self.inner.lock();
-            st.name = Some(name);
+            st.set_name(self.inner.id, name);
             st.name_given = true;
         }
-        self
+    }
+
+    /// A child to be started with [`ChildBuilder::go`], configured (name,
+    /// failure policy, budget) before its function can start.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = goprocess::Process::new();
+    /// let job = app.child().named("job").go(|_| async {});
+    /// job.closed().await;
+    /// # }
+    /// ```
+    pub fn child(&self) -> ChildBuilder<'_> {
+        ChildBuilder::new(self)
     }
 
     /// Names the process after the type of the `#[process]` struct it runs,
@@ -871,9 +899,9 @@ impl Process {
             return;
         }
         let mut st = self.inner.lock();
-        if st.name.is_none() {
+        if st.name().is_none() {
             self.inner.span().record("name", name);
-            st.name = Some(Cow::Borrowed(name));
+            st.set_name(self.inner.id, Cow::Borrowed(name));
         }
     }
 
@@ -887,7 +915,7 @@ impl Process {
         let mut st = self.inner.lock();
         if !st.name_given {
             self.inner.span().record("name", &*name);
-            st.name = Some(name);
+            st.set_name(self.inner.id, name);
         }
     }
 
@@ -919,7 +947,7 @@ impl Process {
 
     /// The name given by [`named`](Self::named), if any.
     pub fn name(&self) -> Option<Cow<'static, str>> {
-        self.inner.lock().name.clone()
+        self.inner.lock().name()
     }
 
     /// A number unique to this process for the life of the program.
@@ -1081,7 +1109,7 @@ impl Process {
         if self.inner.background {
             return Err(self.refused(
                 ErrorKind::NeverCloses,
-                "it cannot be closed or waited for; close a process made with Process::new()",
+                "it cannot be closed or waited for; use a process made with Process::new()",
             ));
         }
         Ok(())
@@ -1143,8 +1171,8 @@ impl fmt::Debug for Process {
         let st = self.inner.lock();
         let mut d = f.debug_struct("Process");
         d.field("id", &self.inner.id);
-        if let Some(name) = &st.name {
-            d.field("name", name);
+        if let Some(name) = st.name() {
+            d.field("name", &name);
         }
         let state = if self.inner.background {
             "background"

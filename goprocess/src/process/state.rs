@@ -44,6 +44,7 @@ use tokio_util::sync::CancellationToken;
 use super::teardown::Teardown;
 use crate::Process;
 use crate::error::{ChildError, Error};
+use crate::name::Name;
 use crate::sync::{AtomicU8, Mutex, MutexGuard};
 
 pub(crate) const RUNNING: u8 = 0;
@@ -173,7 +174,8 @@ impl Step {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Step::Running => "running",
-            Step::Closing => "closing: waiting for children",
+            // What it waits for is listed beside (reports, trees).
+            Step::Closing => "closing",
             Step::TearingDown => "closing: running teardown",
             Step::TornDown => "closing: waiting for late relations",
             Step::Closed => "closed",
@@ -220,7 +222,8 @@ pub(crate) struct State {
 /// without allocating); written through `DerefMut`, which allocates it.
 /// Code on hot paths that only *may* write uses [`State::cold_mut`].
 pub(crate) struct Cold {
-    pub(crate) name: Option<Cow<'static, str>>,
+    /// Shared with the errors and timelines that show it.
+    pub(crate) name: Option<Name>,
     /// The name was given with `named` (not a struct's type or field name).
     pub(crate) name_given: bool,
     /// What its failure does to its parents.
@@ -236,6 +239,8 @@ pub(crate) struct Cold {
     pub(crate) closing_token: Option<CancellationToken>,
     /// The task of an async teardown while it runs, for deadline escalation.
     pub(crate) teardown_task: Option<crate::runtime::Task>,
+    /// A close budget aborted its tasks: an `Aborted` end says so.
+    pub(crate) escalated: bool,
     /// This process's own close budget, enforced from its first close.
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
@@ -262,6 +267,7 @@ impl Cold {
         omitted_children: 0,
         closing_token: None,
         teardown_task: None,
+        escalated: false,
         budget: None,
         escalation: super::deadline::Escalation::Abort,
         hooks: Hooks(Vec::new()),
@@ -282,6 +288,16 @@ impl std::ops::Deref for State {
 impl std::ops::DerefMut for State {
     fn deref_mut(&mut self) -> &mut Cold {
         self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
+    }
+}
+
+/// Why a task of a process ended with `Aborted`: a budget's escalation,
+/// or else the reason it gave (its runtime shut down).
+pub(crate) fn aborted_why(st: &State, error: Error) -> Error {
+    if error.kind() == crate::ErrorKind::Aborted && st.escalated {
+        Error::aborted("a close budget ran out")
+    } else {
+        error
     }
 }
 
@@ -333,19 +349,35 @@ impl State {
 
     /// Reports `kind` to this process's timeline, if it has one.
     #[inline]
-    pub(crate) fn record(&self, id: u64, kind: crate::introspect::TimelineEventKind) {
-        if let Some(cold) = &self.cold
+    pub(crate) fn record(&mut self, id: u64, kind: crate::introspect::TimelineEventKind) {
+        if let Some(cold) = &mut self.cold
             && let Some(t) = &cold.timeline
         {
-            t.record(id, self.display_name(id), kind);
+            let name = cold.name.get_or_insert_with(|| Name::new(id, None));
+            t.record(id, name.clone(), kind);
         }
     }
 
-    pub(crate) fn display_name(&self, id: u64) -> Cow<'static, str> {
+    /// The name given to the process, if any.
+    pub(crate) fn name(&self) -> Option<Cow<'static, str>> {
+        self.cold.as_ref()?.name.as_ref()?.get()
+    }
+
+    pub(crate) fn set_name(&mut self, id: u64, text: Cow<'static, str>) {
         match &self.name {
-            Some(n) => n.clone(),
-            None => Cow::Owned(format!("#{id}")),
+            Some(name) => name.set(text),
+            None => self.name = Some(Name::new(id, Some(text))),
         }
+    }
+
+    /// The process's name as something that shows it later: read when
+    /// shown, so a name given after this call still shows.
+    pub(crate) fn name_ref(&mut self, id: u64) -> Name {
+        self.name.get_or_insert_with(|| Name::new(id, None)).clone()
+    }
+
+    pub(crate) fn display_name(&self, id: u64) -> Cow<'static, str> {
+        self.name().unwrap_or_else(|| Cow::Owned(format!("#{id}")))
     }
 }
 

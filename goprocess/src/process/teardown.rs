@@ -6,6 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::report::{Report, ReportOnce};
 use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult, panic_message};
 use crate::runtime;
 
@@ -55,26 +56,16 @@ pub(crate) fn run_sync(
     let _running = super::current::Running::enter(id);
     match catch_unwind(AssertUnwindSafe(tf)) {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(Error::build(ErrorKind::Teardown, None, None, Some(e))),
-        Err(payload) => Err(Error::build(
-            ErrorKind::Panic,
-            None,
-            Some(panic_message(&*payload)),
-            None,
-        )),
+        Ok(Err(e)) => Err(Error::returned(ErrorKind::Teardown, e)),
+        Err(payload) => Err(Error::panicked(panic_message(&*payload))),
     }
 }
 
 /// The error a teardown returned, as the process's error.
 fn teardown_error(e: BoxError) -> Error {
     match e.downcast::<TeardownTimedOut>() {
-        Ok(t) => Error::build(
-            ErrorKind::Timeout,
-            None,
-            Some(format!("the teardown did not finish within its budget of {:?}", t.0).into()),
-            None,
-        ),
-        Err(e) => Error::build(ErrorKind::Teardown, None, None, Some(e)),
+        Ok(t) => Error::teardown_timed_out(t.0),
+        Err(e) => Error::returned(ErrorKind::Teardown, e),
     }
 }
 
@@ -99,9 +90,9 @@ pub(crate) fn spawn_async(
     home: Option<tokio::runtime::Handle>,
     done: impl FnOnce(Result<(), Error>) + Send + 'static,
 ) -> runtime::Task {
-    let guard = DoneGuard(Some(Box::new(done)));
+    let end = ReportOnce::new(TeardownEnd(Box::new(done)));
     let task = async move {
-        let mut guard = guard;
+        let mut end = end;
         let result = {
             let _running = super::current::Running::enter(id);
             catch_unwind(AssertUnwindSafe(make))
@@ -109,45 +100,24 @@ pub(crate) fn spawn_async(
         let result = match result {
             Ok(fut) => catch_unwind_future(InTeardown { id, fut })
                 .await
-                .map_err(|panic| Error::build(ErrorKind::Panic, None, Some(panic), None))
+                .map_err(Error::panicked)
                 .and_then(|r| r.map_err(teardown_error)),
-            Err(payload) => Err(Error::build(
-                ErrorKind::Panic,
-                None,
-                Some(panic_message(&*payload)),
-                None,
-            )),
+            Err(payload) => Err(Error::panicked(panic_message(&*payload))),
         };
-        guard.finish(result);
+        end.finish(result);
     };
     runtime::spawn_anywhere(home, task)
 }
 
-type DoneFn = Box<dyn FnOnce(Result<(), Error>) + Send>;
+/// Where an async teardown's end is reported.
+struct TeardownEnd(Box<dyn FnOnce(Result<(), Error>) + Send>);
 
-/// Reports the end of a task exactly once: with its result, or with
-/// `Aborted` when the task is dropped before it finishes.
-pub(crate) struct DoneGuard(Option<DoneFn>);
+impl Report for TeardownEnd {
+    const DROPPED: &'static str =
+        "its task was dropped before it finished (aborted, or its runtime shut down)";
 
-impl DoneGuard {
-    pub(crate) fn finish(&mut self, result: Result<(), Error>) {
-        if let Some(done) = self.0.take() {
-            done(result);
-        }
-    }
-}
-
-impl Drop for DoneGuard {
-    fn drop(&mut self) {
-        self.finish(Err(Error::build(
-            ErrorKind::Aborted,
-            None,
-            Some(
-                "its task was dropped before it finished (aborted, or its runtime shut down)"
-                    .into(),
-            ),
-            None,
-        )));
+    fn report(self, result: Result<(), Error>) {
+        (self.0)(result);
     }
 }
 
