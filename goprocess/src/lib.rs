@@ -123,9 +123,9 @@
 //! everything the process waits for has closed and before it is Closed. A
 //! sync teardown runs on the thread that completes the close; an async one
 //! runs as a tokio task. A teardown may use its own process: `close()` and
-//! `err()` from inside it return at once, relations are answered as for a
-//! closing process. A panicking teardown closes its process with
-//! [`ErrorKind::Panic`].
+//! `err()` from inside it return at once (see [No hang](#no-hang-nothing-lost)),
+//! relations are answered as for a closing process. A panicking teardown
+//! closes its process with [`ErrorKind::Panic`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -160,6 +160,70 @@
 //! assert_eq!(err.kind(), ErrorKind::Children);
 //! assert!(err.downcast_ref::<std::io::Error>().is_some());
 //! println!("{err}"); // process `app`: children failed; 1 child failed: [...]
+//! # }
+//! ```
+//!
+//! # No hang, nothing lost
+//!
+//! What the crate guarantees, and what can still block:
+//!
+//! 1. **A relation that could never be honoured is refused** with an
+//!    [`Error`] instead of hanging: on a closed process
+//!    ([`ErrorKind::Closed`]), a waiting cycle, the sibling order of
+//!    `#[process]` structs included ([`ErrorKind::Cycle`]), the background
+//!    process as a child or wait target ([`ErrorKind::NeverCloses`]).
+//! 2. **A wait for oneself returns at once.** A close
+//!    ([`close`](Process::close), [`close_within`](Process::close_within),
+//!    [`close_after_children`](Process::close_after_children),
+//!    [`close_blocking`](Process::close_blocking)) or [`err`](Process::err)
+//!    called from inside a process function or teardown, on a process that
+//!    waits (directly or not) for the caller's own process, could never see
+//!    it Closed: the caller is what it waits for. So the close is started
+//!    and the call returns `Ok(())` at once; the close finishes once the
+//!    caller has returned, and its result is read from outside (the
+//!    parent's error, or `err()` elsewhere). [`closed`](Process::closed)
+//!    there resolves once that process is closing. This is checked when the
+//!    wait begins and when the awaited process starts closing, along the
+//!    relations in place then.
+//! 3. **Nothing is lost to a crash**: panics in functions and teardowns are
+//!    caught ([`ErrorKind::Panic`]); a function whose task is dropped
+//!    (aborted, or its runtime shut down) ends its process with
+//!    [`ErrorKind::Aborted`]; an async teardown whose runtime shut down
+//!    before it started runs on a small fallback runtime, once.
+//! 4. **Nothing is lost in the errors**: a process's error lists every child
+//!    that failed, even one that failed before it was linked, and names are
+//!    read when shown (`parent.go(f).named("http")` says `http` even if `f`
+//!    failed first).
+//! 5. **A budget bounds every close**: [`close_within`](Process::close_within)
+//!    returns at its deadline whatever the subtree does, aborting the tasks
+//!    still running (by default), and its error names who was stuck.
+//!
+//! What can still block: a **sync teardown that blocks** blocks the thread
+//! that runs it (whoever drives that close: the caller of `close()`,
+//! `request_close()` or `close_blocking()`, or a runtime worker), since
+//! nothing can interrupt it; `close_within` still returns on time, but that
+//! thread stays blocked. Without a budget, `close()` waits for every process
+//! function to return, so a function that ignores
+//! [`closing`](Process::closing) holds it, as does a wait target outside the
+//! subtree that never closes. A wait for oneself through something that is
+//! not a relation (a function awaiting a task that awaits its own process's
+//! close) is not seen. [`close_blocking`](Process::close_blocking) refuses
+//! to block a current-thread runtime ([`ErrorKind::BlockingInRuntime`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use goprocess::Process;
+//!
+//! let server = Process::new().named("server");
+//! let s = server.clone();
+//! server.go(move |_conn| async move {
+//!     // A "quit" command: ask the server this connection belongs to to
+//!     // stop. The server waits for this very function, so the close is
+//!     // started and the call returns at once.
+//!     s.close().await.unwrap();
+//! });
+//! server.closed().await; // closed once the handler has returned
 //! # }
 //! ```
 //!

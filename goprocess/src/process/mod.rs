@@ -476,8 +476,16 @@ impl Process {
     ///
     /// Dropping the future after its first poll does not stop the shutdown:
     /// the teardown still runs, exactly once, and `closed()` still fires.
-    /// Called from the process's own teardown, it resolves at once with
-    /// `Ok(())`: the caller *is* the close.
+    ///
+    /// # Closing from inside
+    ///
+    /// Called from inside a process function or teardown, on a process that
+    /// waits (directly or not) for the caller's own process (its own
+    /// process, a parent, an ancestor), it starts the close and resolves at
+    /// once with `Ok(())`: the process cannot be Closed before the caller
+    /// returns, so waiting would never end (Go deadlocks here). The close
+    /// finishes once the caller has returned; read its result from outside.
+    /// See [No hang](crate#no-hang-nothing-lost).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -582,9 +590,16 @@ impl Process {
     /// escalation covers the whole subtree. Timers follow `tokio::time`, so
     /// a paused test clock.
     ///
+    /// The close runs on a thread of tokio's blocking pool (of the current
+    /// runtime, or of a small fallback one), not inside this future's poll:
+    /// a sync teardown of the subtree that blocks cannot delay the return at
+    /// the deadline. It blocks the thread it runs on, which stays blocked:
+    /// nothing can interrupt a sync function.
+    ///
     /// # Errors
     ///
-    /// As for [`close`](Self::close), and [`ErrorKind::Timeout`].
+    /// As for [`close`](Self::close) (from inside, see [Closing from
+    /// inside](Self::close#closing-from-inside)), and [`ErrorKind::Timeout`].
     ///
     /// # Cancel safety
     ///
@@ -746,6 +761,11 @@ impl Process {
     /// Resolves once the process is Closed (its teardown has returned).
     /// Never resolves for the background process. Does not cause a close.
     ///
+    /// Awaited inside a process function or teardown, on a process that
+    /// waits (directly or not) for the caller's own process, it resolves
+    /// once that process is *closing*: it cannot be Closed before the caller
+    /// returns (see [No hang](crate#no-hang-nothing-lost)).
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe.
@@ -768,9 +788,11 @@ impl Process {
     ///
     /// # Errors
     ///
-    /// As for [`close`](Self::close). Called from the process's own
-    /// teardown, it resolves at once with `Ok(())`; on the background
-    /// process, with [`ErrorKind::NeverCloses`].
+    /// As for [`close`](Self::close): from inside a process function or
+    /// teardown, on a process that waits for the caller's own process (its
+    /// own, a parent), it resolves at once with `Ok(())` (waiting would
+    /// never end); on the background process, with
+    /// [`ErrorKind::NeverCloses`].
     ///
     /// # Cancel safety
     ///
