@@ -9,9 +9,10 @@
 //! - heap and RSS of a long-lived parent after 1,000,000 short-lived
 //!   children (scenario (c)).
 //!
-//! Prints Markdown tables. Not a criterion bench: `cargo bench --bench
-//! memory`. Under `cargo test --benches` (no `--bench` argument) or with
-//! `GOPROCESS_BENCH_QUICK=1` it runs with small counts.
+//! Prints Markdown tables. Not a criterion bench: `cargo bench -p
+//! goprocess-benches --bench memory`. Under `cargo test --benches` (no
+//! `--bench` argument) or with `GOPROCESS_BENCH_QUICK=1` it runs with
+//! small counts.
 
 mod common;
 
