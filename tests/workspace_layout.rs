@@ -8,12 +8,11 @@
 //! `*.rs` file directly in one of those folders that is not a target of the
 //! expected kind, naming the lines to add.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-/// `cargo metadata` reads the manifests only; it takes well under a second.
-const TIMEOUT: Duration = Duration::from_secs(60);
+use std::path::{Path, PathBuf};
+
+use common::cargo::{metadata, root};
 
 /// The folders whose `*.rs` files are targets: (folder, target kind,
 /// manifest section, extra lines of the section).
@@ -24,74 +23,6 @@ const FOLDERS: &[(&str, &str, &str, &str)] = &[
     ("benches", "bench", "[[bench]]", "harness = false\n"),
 ];
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests package is a folder of the workspace")
-}
-
-/// The JSON of `cargo metadata --no-deps` for the whole workspace.
-fn metadata() -> String {
-    let out = std::env::temp_dir().join(format!("goprocess-metadata-{}.json", std::process::id()));
-    let mut child = Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--offline",
-        ])
-        .arg("--manifest-path")
-        .arg(root().join("Cargo.toml"))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out).expect("a writable temp dir"))
-        .spawn()
-        .expect("cargo runs");
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for cargo") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("cargo metadata did not finish within {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let json = std::fs::read_to_string(&out).expect("cargo metadata's output");
-    let _ = std::fs::remove_file(&out);
-    assert!(status.success(), "cargo metadata failed: {status}");
-    json
-}
-
-/// Every target of the workspace as (kind, source path): read from the
-/// JSON without a parser, as each target object starts with its `kind`
-/// and names its `src_path` before the next target starts.
-fn targets(json: &str) -> Vec<(String, PathBuf)> {
-    let mut targets = Vec::new();
-    let mut rest = json;
-    while let Some(at) = rest.find(r#"{"kind":[""#) {
-        rest = &rest[at + r#"{"kind":[""#.len()..];
-        let kind = &rest[..rest.find('"').expect("a closing quote")];
-        let at = rest
-            .find(r#""src_path":""#)
-            .expect("every target has a src_path");
-        let value = &rest[at + r#""src_path":""#.len()..];
-        let mut path = String::new();
-        let mut chars = value.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => break,
-                '\\' => path.push(chars.next().expect("an escaped character")),
-                c => path.push(c),
-            }
-        }
-        targets.push((kind.to_string(), PathBuf::from(path)));
-    }
-    targets
-}
-
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize()
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -99,15 +30,17 @@ fn canonical(path: &Path) -> PathBuf {
 
 #[test]
 fn every_test_example_and_bench_file_is_a_cargo_target() {
-    let targets: Vec<(String, PathBuf)> = targets(&metadata())
-        .into_iter()
-        .filter(|(_, path)| path.exists())
-        .map(|(kind, path)| (kind, canonical(&path)))
-        .collect();
-    assert!(
-        targets.iter().any(|(kind, _)| kind == "test"),
-        "no test target found: the metadata format changed?"
-    );
+    let metadata = metadata(&["--no-deps", "--offline"]);
+    let mut targets: Vec<(String, PathBuf)> = Vec::new();
+    for package in metadata["packages"].as_array().expect("packages") {
+        for target in package["targets"].as_array().expect("targets") {
+            let path = Path::new(target["src_path"].as_str().expect("a src_path"));
+            for kind in target["kind"].as_array().expect("kinds") {
+                let kind = kind.as_str().expect("a kind").to_string();
+                targets.push((kind, canonical(path)));
+            }
+        }
+    }
     let mut missing = Vec::new();
     let mut checked = 0;
     for &(folder, kind, section, extra) in FOLDERS {
