@@ -1,7 +1,7 @@
 //! Memory, measured with a counting global allocator (heap bytes still
 //! allocated, not RSS, so the numbers are exact and repeatable):
 //!
-//! - bytes and allocations per idle task-less process (issue 2's (d)) vs a
+//! - bytes and allocations per idle task-less process vs a
 //!   `CancellationToken::child_token` and a hand-written signal node;
 //! - bytes and allocations per idle child *task* for every peer;
 //! - allocations per spawn-and-wait (scenario (a)), the first thing to

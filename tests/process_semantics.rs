@@ -1,5 +1,5 @@
-//! Conformance with the Go library's semantics (goprocess-semantics.md):
-//! states, the three edges, the close steps, CloseAfterChildren, spawning,
+//! Conformance with the semantics of Go's goprocess v0.1.4: states, the
+//! three edges, the close steps, CloseAfterChildren, spawning,
 //! constructors. Orders are asserted exactly where the semantics define
 //! them, and as set membership where they do not.
 

@@ -1,5 +1,5 @@
-//! The rules where goprocess deliberately differs from Go (API.md,
-//! "unlike Go"): no panics on lifecycle races, cycle refusal, background
+//! The rules where goprocess deliberately differs from Go
+//! (docs/migrating-from-go.md, "unlike Go"): no panics on lifecycle races, cycle refusal, background
 //! refusal, flat memory, `go_child`'s return value, panic capture,
 //! re-entrant teardowns, cancel-safe close, children's errors kept.
 

@@ -221,10 +221,9 @@ pub mod prelude {
 #[doc(inline)]
 pub use goprocess_macros::{process, teardown};
 
-// ---- doctests of the Markdown guides in docs/ (owned by the examples
-// and docs work, issue 7): every `rust` block there is compiled and run by
-// `cargo test -p goprocess --doc`. docs/macros.md is run by
-// tests/ui_macros.rs instead.
+// ---- doctests of the Markdown guides in docs/: every `rust` block there
+// is compiled and run by `cargo test -p goprocess --doc`. docs/macros.md is
+// run by tests/ui_macros.rs instead.
 /// docs/guide.md
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/guide.md")]
