@@ -448,7 +448,7 @@ async fn free_go_closes_its_root_when_f_returns_forcing_children() {
 async fn outside_close_of_free_go_returns_after_f() {
     let log = Log::new();
     let l = log.clone();
-    let p = goprocess::spawn(move |me| async move {
+    let p = goprocess::go(move |me| async move {
         me.closing().await;
         tokio::task::yield_now().await;
         l.push("f returned");
@@ -462,7 +462,7 @@ async fn outside_close_of_free_go_returns_after_f() {
 async fn go_child_returns_the_process_f_runs_in() {
     let parent = Process::new();
     let (tx, rx) = oneshot::channel();
-    let child = goprocess::spawn_child(&parent, move |me| async move {
+    let child = goprocess::go_child(&parent, move |me| async move {
         tx.send(me).unwrap();
     });
     let seen = within(rx).await.unwrap();
