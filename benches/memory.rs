@@ -297,7 +297,15 @@ fn million(total: usize) {
                 tenth = (mark().live - m.live, rss_kib());
             }
         }
-        assert_eq!(parent.__edge_counts(), (0, 0), "edge sets stay empty");
+        let snapshot = parent.snapshot();
+        let info = snapshot
+            .get(parent.id())
+            .expect("a snapshot holds its root");
+        assert!(
+            info.edges().is_empty() && info.incoming().is_empty(),
+            "edge sets stay empty"
+        );
+        drop(snapshot);
         let grown = mark().live - m.live;
         println!(
             "| goprocess `go` + `closed()` | {} | {grown} | {} | {} |",
