@@ -245,9 +245,8 @@ impl World {
                 let accepted = result.is_ok();
                 // A child that failed before it was linked is listed by its
                 // new parent, which then fails too.
-                self.late_failed_child |= accepted
-                    && matches!(op, Op::AddChild(..))
-                    && self.nodes[b].parent_closed;
+                self.late_failed_child |=
+                    accepted && matches!(op, Op::AddChild(..)) && self.nodes[b].parent_closed;
                 self.relation(a, b, result, expected_cycle, was_closed, after_teardown)?;
                 if accepted && matches!(op, Op::AddChild(..)) && self.nodes[a].p.is_closing() {
                     prop_assert!(
