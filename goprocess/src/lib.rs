@@ -253,8 +253,6 @@ mod sync;
 
 pub use error::{BoxError, ChildError, Error, ErrorKind, IntoProcessResult};
 pub use introspect::{Snapshot, Timeline};
-pub use process::go as spawn;
-pub use process::go_child as spawn_child;
 pub use process::{
     ChildBuilder, EdgeKind, Escalation, OnFailure, OpenProcess, Process, ShutdownReport, go,
     go_child,
@@ -266,9 +264,45 @@ pub mod context;
 pub mod periodic;
 pub mod ratelimit;
 pub mod signal;
-#[cfg(unix)]
-pub use signal::with_signals;
 // ---- end of sub-modules ----
+
+/// A process closed by the first of some signals (Go: `WithSignals`).
+/// Handlers are installed before this returns; the listeners go away when
+/// the process starts closing, for any reason. See the [`signal`] module
+/// for the rules, and [`signal::shutdown_signals`] for the usual shutdown
+/// signals.
+///
+/// An empty set of signals gives a process that only closes by hand. The
+/// same as `signal::Shutdown::new().signals(signals).start()`; for more
+/// options (exiting on a second signal), see [`signal::Shutdown`].
+///
+/// # Panics
+///
+/// If no tokio runtime is running on this thread, if the runtime has no
+/// I/O driver (build it with `enable_all()` or `enable_io()`; tokio's
+/// panic says so), or if a signal cannot be handled (`SIGKILL`,
+/// `SIGSTOP`, `SIGILL`, `SIGFPE`, `SIGSEGV`, or not a signal number).
+/// [`signal::Shutdown::try_start`] returns the error instead.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use goprocess::signal::SignalKind;
+///
+/// let p = goprocess::with_signals([SignalKind::hangup(), SignalKind::terminate()]);
+/// // … on SIGHUP or SIGTERM, `p` closes.
+/// p.close().await.unwrap(); // closing it by hand removes the listeners
+/// # }
+/// ```
+#[cfg(unix)]
+#[doc(alias = "WithSignals")]
+#[track_caller]
+pub fn with_signals<I>(signals: I) -> Process
+where
+    I: IntoIterator<Item = signal::SignalKind>,
+{
+    signal::Shutdown::new().signals(signals).start()
+}
 
 #[doc(hidden)]
 pub use structs::private as __private;
@@ -285,10 +319,9 @@ pub mod prelude {
 #[doc(inline)]
 pub use goprocess_macros::{process, teardown};
 
-// ---- doctests of the Markdown guides in docs/ (owned by the examples
-// and docs work, issue 7): every `rust` block there is compiled and run by
-// `cargo test -p goprocess --doc`. docs/macros.md is run by
-// tests/ui_macros.rs instead.
+// ---- doctests of the Markdown guides in docs/: every `rust` block there
+// is compiled and run by `cargo test -p goprocess --doc`. docs/macros.md is
+// run by tests/ui_macros.rs instead.
 /// docs/guide.md
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/guide.md")]
