@@ -977,18 +977,10 @@ impl Process {
         self.inner.id
     }
 
-    /// A [`CancellationToken`] cancelled when this process starts closing,
-    /// for tokio code that already speaks tokens. All calls share one
-    /// token, made on first use; it is cancelled already if the process is
-    /// closing. The background process's token is never cancelled.
-    ///
-    /// ```
-    /// let p = goprocess::Process::new();
-    /// let token = p.closing_token();
-    /// p.close_blocking().unwrap();
-    /// assert!(token.is_cancelled());
-    /// ```
-    pub fn closing_token(&self) -> CancellationToken {
+    /// The token cancelled when this process starts closing (shared, made
+    /// on first use), for `context::closing_token`. The background
+    /// process's token is never cancelled.
+    pub(crate) fn closing_token(&self) -> CancellationToken {
         let mut st = self.inner.lock();
         if let Some(token) = &st.closing_token {
             return token.clone();
@@ -1107,15 +1099,6 @@ impl Process {
     /// The name shown for this process: its name, or `#id`.
     pub(crate) fn display_name(&self) -> Cow<'static, str> {
         self.inner.lock().display_name(self.inner.id)
-    }
-
-    /// How many edges this process holds and how many back-links point out
-    /// of it, for tests and introspection. Both return to zero as the
-    /// processes it links to close.
-    #[doc(hidden)]
-    pub fn __edge_counts(&self) -> (usize, usize) {
-        let st = self.inner.lock();
-        (st.edges.len(), st.parents.len())
     }
 
     fn refused(&self, kind: ErrorKind, detail: &'static str) -> Error {
