@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::introspect::ShutdownReport;
 use crate::name::Shown;
-use crate::process::ShutdownReport;
 
 /// The error type teardowns and process functions may return: any error that
 /// can cross threads.

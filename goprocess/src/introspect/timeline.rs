@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::Process;
+use crate::events::Observer;
 use crate::name::Name;
+use crate::{CloseCause, Process};
 
 /// What happened to a process, as recorded by a [`Timeline`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,6 +37,7 @@ pub struct TimelineEvent {
     id: u64,
     name: Cow<'static, str>,
     kind: TimelineEventKind,
+    cause: Option<CloseCause>,
 }
 
 impl TimelineEvent {
@@ -54,6 +56,10 @@ impl TimelineEvent {
     /// What happened.
     pub fn kind(&self) -> TimelineEventKind {
         self.kind
+    }
+    /// For [`TimelineEventKind::Closing`]: why it started closing.
+    pub fn cause(&self) -> Option<&CloseCause> {
+        self.cause.as_ref()
     }
 }
 
@@ -113,6 +119,7 @@ struct Recorded {
     id: u64,
     name: Name,
     kind: TimelineEventKind,
+    cause: Option<CloseCause>,
 }
 
 impl Default for Timeline {
@@ -135,25 +142,33 @@ impl Timeline {
     /// Records `root` and everything it reaches now, and every process
     /// linked under them from now on. Events from before are not recorded.
     pub fn attach(&self, root: &Process) {
-        let mut seen = std::collections::HashSet::new();
-        let mut stack = vec![root.clone()];
-        while let Some(p) = stack.pop() {
-            if !seen.insert(p.inner.id) || p.inner.background {
-                continue;
-            }
-            let mut st = p.inner.lock();
-            st.timeline = Some(self.clone());
-            stack.extend(st.targets(|_| true));
-        }
+        root.observe(Observer::Timeline(self.clone()));
     }
 
-    pub(crate) fn record(&self, id: u64, name: Name, kind: TimelineEventKind) {
+    /// Whether `other` is this timeline (not a copy of its events).
+    pub(crate) fn same(&self, other: &Timeline) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    pub(crate) fn record(
+        &self,
+        id: u64,
+        name: Name,
+        kind: TimelineEventKind,
+        cause: Option<CloseCause>,
+    ) {
         let at = Instant::now().saturating_duration_since(self.inner.start);
         self.inner
             .events
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(Recorded { at, id, name, kind });
+            .push(Recorded {
+                at,
+                id,
+                name,
+                kind,
+                cause,
+            });
     }
 
     /// Every event so far, in the order they happened.
@@ -175,6 +190,7 @@ impl Timeline {
                     .or_insert_with(|| e.name.display())
                     .clone(),
                 kind: e.kind,
+                cause: e.cause.clone(),
             })
             .collect()
     }
@@ -196,12 +212,16 @@ impl Timeline {
                     teardown: None,
                     closed_at: None,
                     failed: false,
+                    cause: None,
                 });
                 rows.len() - 1
             });
             let row = &mut rows[i];
             match e.kind {
-                TimelineEventKind::Closing => row.closing_at = Some(e.at),
+                TimelineEventKind::Closing => {
+                    row.closing_at = Some(e.at);
+                    row.cause.clone_from(&e.cause);
+                }
                 TimelineEventKind::TeardownStarted => row.teardown = Some((e.at, None)),
                 TimelineEventKind::TeardownFinished => {
                     if let Some((start, end)) = &mut row.teardown {
@@ -229,6 +249,7 @@ pub struct TimelineRow {
     teardown: Option<(Duration, Option<Duration>)>,
     closed_at: Option<Duration>,
     failed: bool,
+    cause: Option<CloseCause>,
 }
 
 impl TimelineRow {
@@ -259,6 +280,10 @@ impl TimelineRow {
     /// Whether it closed with an error.
     pub fn failed(&self) -> bool {
         self.failed
+    }
+    /// Why it started closing.
+    pub fn cause(&self) -> Option<&CloseCause> {
+        self.cause.as_ref()
     }
 }
 

@@ -1,11 +1,12 @@
 //! [`Process`]: one unit of work with a lifecycle, and its relations.
 
 mod builder;
+mod cause;
 mod close;
 mod current;
 mod deadline;
 mod failure;
-mod graph;
+pub(crate) mod graph;
 mod report;
 pub(crate) mod spawn;
 pub(crate) mod state;
@@ -22,8 +23,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub use self::builder::ChildBuilder;
+pub(crate) use self::cause::{Cause, Why};
+pub use self::cause::{CloseCause, ProcessRef};
 pub(crate) use self::close::Driver;
-pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
+pub use self::deadline::Escalation;
 pub use self::failure::OnFailure;
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
@@ -63,7 +66,7 @@ use crate::runtime;
 /// ```
 #[derive(Clone)]
 pub struct Process {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
 impl Process {
@@ -116,7 +119,7 @@ impl Process {
         let id = inner.id;
         let st = inner.state_mut();
         let name = st.name_ref(id);
-        st.error = Some(Error::not_started(Shown::live(name), why));
+        st.cold_alloc().error = Some(Error::not_started(Shown::live(name), why));
         p.inner
             .phase
             .store(CLOSED, std::sync::atomic::Ordering::Release);
@@ -500,7 +503,7 @@ impl Process {
         let p = self.clone();
         async move {
             p.closes()?;
-            Driver::close(&p);
+            Driver::close(&p, Cause::ASKED);
             p.result_when_closed().await
         }
     }
@@ -531,7 +534,7 @@ impl Process {
     /// ```
     pub fn request_close(&self) {
         if !self.inner.background {
-            Driver::close(self);
+            Driver::close(self, Cause::ASKED);
         }
     }
 
@@ -566,7 +569,12 @@ impl Process {
         let p = self.clone();
         async move {
             p.closes()?;
-            p.inner.lock().close_when_idle = true;
+            {
+                let mut st = p.inner.lock();
+                if st.idle_close == Why::Running {
+                    st.idle_close = Why::Asked;
+                }
+            }
             Driver::advance(&p);
             p.result_when_closed().await
         }
@@ -635,7 +643,7 @@ impl Process {
             // teardown that blocks there must not delay the return at the
             // deadline (the thread it blocks stays blocked).
             let closing = p.clone();
-            runtime::spawn_blocking(move || Driver::close(&closing));
+            runtime::spawn_blocking(move || Driver::close(&closing, Cause::ASKED));
             tokio::select! {
                 biased;
                 result = p.result_when_closed() => result,
@@ -684,7 +692,7 @@ impl Process {
     /// ```
     pub fn set_close_timeout(&self, budget: Duration) {
         if !self.inner.background {
-            self.inner.lock().budget = Some(budget);
+            self.inner.lock().cold_alloc().budget = Some(budget);
         }
     }
 
@@ -704,7 +712,7 @@ impl Process {
     /// runs out. The default is [`Escalation::Abort`].
     pub fn set_escalation(&self, escalation: Escalation) {
         if !self.inner.background {
-            self.inner.lock().escalation = escalation;
+            self.inner.lock().cold_alloc().escalation = escalation;
         }
     }
 
@@ -717,8 +725,8 @@ impl Process {
     /// p.close_blocking().unwrap();
     /// assert!(p.shutdown_report().is_empty());
     /// ```
-    pub fn shutdown_report(&self) -> ShutdownReport {
-        ShutdownReport::collect(self)
+    pub fn shutdown_report(&self) -> crate::ShutdownReport {
+        crate::ShutdownReport::collect(self)
     }
 
     /// A point-in-time view of this process and everything it reaches
@@ -837,7 +845,7 @@ impl Process {
         self.closes()?;
         if graph::waits_for_caller(self) {
             // The caller is what it waits for: see `close`.
-            Driver::close(self);
+            Driver::close(self, Cause::ASKED);
             return Ok(());
         }
         match tokio::runtime::Handle::try_current() {
@@ -895,7 +903,7 @@ impl Process {
             self.inner.span().record("name", &*name);
             let mut st = self.inner.lock();
             st.set_name(self.inner.id, name);
-            st.name_given = true;
+            st.cold_alloc().name_given = true;
         }
     }
 
@@ -935,7 +943,7 @@ impl Process {
             return;
         }
         let mut st = self.inner.lock();
-        if !st.name_given {
+        if !st.cold().name_given {
             self.inner.span().record("name", &*name);
             st.set_name(self.inner.id, name);
         }
@@ -963,7 +971,70 @@ impl Process {
         }
         let mut st = self.inner.lock();
         if policy != OnFailure::Isolate || st.cold_mut().is_some() {
-            st.on_failure = policy;
+            st.cold_alloc().on_failure = policy;
+        }
+    }
+
+    /// Why the process started closing: `None` while it runs. See
+    /// [`CloseCause`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::CloseCause;
+    ///
+    /// let p = goprocess::go(|_| async {});
+    /// p.closed().await;
+    /// assert_eq!(p.close_cause(), Some(CloseCause::Returned));
+    /// # }
+    /// ```
+    pub fn close_cause(&self) -> Option<CloseCause> {
+        self.inner.lock().close_cause()
+    }
+
+    /// Calls `f` with the lifecycle [`Event`](crate::events::Event)s of this
+    /// process and of every process it reaches now or is linked under it
+    /// later (see [`events`](crate::events)): closing, failed, closed,
+    /// budget ran out, restarted, gave up. `f` runs on the thread where the
+    /// event happens, outside every lock; keep it short.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::sync::{Arc, Mutex};
+    /// use goprocess::events::Event;
+    ///
+    /// let app = goprocess::Process::new().named("app");
+    /// let closed = Arc::new(Mutex::new(Vec::new()));
+    /// let c = closed.clone();
+    /// app.on_event(move |event| {
+    ///     if let Event::Closed { process, .. } = event {
+    ///         c.lock().unwrap().push(process.name().into_owned());
+    ///     }
+    /// });
+    /// let _db = goprocess::Process::with_parent(&app).named("db");
+    /// app.close().await.unwrap();
+    /// assert_eq!(*closed.lock().unwrap(), ["db", "app"]);
+    /// # }
+    /// ```
+    pub fn on_event(&self, f: impl Fn(&crate::events::Event) + Send + Sync + 'static) {
+        self.observe(crate::events::Observer::Hook(Arc::new(f)));
+    }
+
+    /// Adds `observer` to this process and everything it reaches now; the
+    /// processes linked under them later inherit it.
+    pub(crate) fn observe(&self, observer: crate::events::Observer) {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![self.clone()];
+        let added = [observer];
+        while let Some(p) = stack.pop() {
+            if !seen.insert(p.inner.id) || p.inner.background {
+                continue;
+            }
+            let mut st = p.inner.lock();
+            let observers = crate::events::Observers::adding(st.cold().observers.as_ref(), &added);
+            st.cold_alloc().observers = Some(observers);
+            stack.extend(st.targets(|_| true));
         }
     }
 
@@ -982,28 +1053,41 @@ impl Process {
     /// process's token is never cancelled.
     pub(crate) fn closing_token(&self) -> CancellationToken {
         let mut st = self.inner.lock();
-        if let Some(token) = &st.closing_token {
+        if let Some(token) = &st.cold().closing_token {
             return token.clone();
         }
         let token = CancellationToken::new();
         if st.step != Step::Running && !self.inner.background {
             token.cancel();
         }
-        st.closing_token = Some(token.clone());
+        st.cold_alloc().closing_token = Some(token.clone());
         token
     }
 
     /// Closes the process with `error` as its own failure (unless it has
-    /// one already), for work refused after the process was made.
-    pub(crate) fn fail(&self, error: Error) {
+    /// one already), for `cause` (work refused after the process was made,
+    /// a supervisor that gave up).
+    pub(crate) fn fail(&self, error: Error, cause: Cause) {
         {
             let mut st = self.inner.lock();
             if st.step == Step::Closed {
                 return;
             }
-            st.function_error.get_or_insert(error);
+            st.cold_alloc().function_error.get_or_insert(error);
         }
-        Driver::close(self);
+        Driver::close(self, cause);
+    }
+
+    /// Starts the close because the signal `name` arrived.
+    pub(crate) fn close_for_signal(&self, name: Cow<'static, str>) {
+        {
+            let mut st = self.inner.lock();
+            if st.step != Step::Running {
+                return;
+            }
+            st.cold_alloc().signal = Some(name);
+        }
+        Driver::close(self, Cause::of(Why::Signal));
     }
 
     /// Runs `f` once the process is Closed: on the thread that finished
@@ -1040,7 +1124,7 @@ impl Process {
                 HookAt::Release | HookAt::Closed | HookAt::Left => st.step == Step::Closed,
             };
             if !passed {
-                st.hooks.push((at, f));
+                st.cold_alloc().hooks.push((at, f));
                 return;
             }
         }
@@ -1081,11 +1165,12 @@ impl Process {
         // One count per event still awaited: self closing, and each of
         // `after` gone. The last one starts the child's close.
         let remaining = Arc::new(std::sync::atomic::AtomicUsize::new(after.len() + 1));
+        let me = self.inner.lock().name_ref(self.inner.id);
         let arm = |remaining: &Arc<std::sync::atomic::AtomicUsize>| {
-            let (remaining, child) = (Arc::clone(remaining), child.clone());
+            let (remaining, child, me) = (Arc::clone(remaining), child.clone(), me.clone());
             move || {
                 if remaining.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
-                    Driver::close(&child);
+                    Driver::close(&child, Cause::by(Why::Parent, me));
                 }
             }
         };
@@ -1094,6 +1179,16 @@ impl Process {
             sibling.hook(HookAt::Left, Box::new(arm(&remaining)));
         }
         Ok(())
+    }
+
+    /// Whether this is the background process.
+    pub(crate) fn is_background(&self) -> bool {
+        self.inner.background
+    }
+
+    /// The process's tracing span (a disabled one when tracing is off).
+    pub(crate) fn span(&self) -> &tracing::Span {
+        self.inner.span()
     }
 
     /// The name shown for this process: its name, or `#id`.
@@ -1143,7 +1238,7 @@ impl Process {
 
     /// The result of a Closed process.
     fn stored_result(&self) -> Result<(), Error> {
-        match self.inner.lock().error.clone() {
+        match self.inner.lock().cold().error.clone() {
             Some(e) => Err(e),
             None => Ok(()),
         }

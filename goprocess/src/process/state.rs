@@ -41,9 +41,11 @@ use std::sync::{PoisonError, Weak};
 
 use tokio_util::sync::CancellationToken;
 
+use super::cause::Why;
 use super::teardown::Teardown;
 use crate::Process;
 use crate::error::{ChildError, Error};
+use crate::events::Observers;
 use crate::name::Name;
 use crate::sync::{AtomicU8, Mutex, MutexGuard};
 
@@ -145,11 +147,6 @@ impl Stamp {
         Stamp(since.as_secs() * 1_000_000_000 + u64::from(since.subsec_nanos()) + 1)
     }
 
-    /// How long ago, if it ever happened.
-    pub(crate) fn elapsed(self) -> Option<std::time::Duration> {
-        self.elapsed_at(Stamp::now())
-    }
-
     /// How long before `now`, if it ever happened.
     pub(crate) fn elapsed_at(self, now: Stamp) -> Option<std::time::Duration> {
         (self != Stamp::NEVER)
@@ -192,11 +189,14 @@ pub(crate) struct State {
     /// A teardown was ever installed (it may have run since).
     pub(crate) teardown_set: bool,
     /// Set by `close_after_children` (and when a `go` function returns):
-    /// close as soon as `pending` reaches zero.
-    pub(crate) close_when_idle: bool,
-    /// The error it closed with; `None` while it is not Closed, or once it
-    /// closed cleanly (8 bytes where an `Option<Result>` takes 16).
-    pub(crate) error: Option<Error>,
+    /// close as soon as `pending` reaches zero, for this reason
+    /// (`Why::Running`: not set).
+    pub(crate) idle_close: Why,
+    /// Why it started closing (`Why::Running` while it runs).
+    pub(crate) cause: Why,
+    /// The process its cause names (the parent that closed it, the child
+    /// that failed, the supervisor that restarted it).
+    pub(crate) cause_by: Option<Name>,
     /// The `go` function has not returned yet (it counts in `pending`).
     pub(crate) function_running: bool,
     /// The task of the process function, for deadline escalation.
@@ -217,11 +217,15 @@ pub(crate) struct State {
 }
 
 /// The rarely set part of a [`State`]: name, errors, budget, token,
-/// timeline.
-/// Read through `State`'s `Deref` (an unset part reads as `Cold::EMPTY`,
-/// without allocating); written through `DerefMut`, which allocates it.
-/// Code on hot paths that only *may* write uses [`State::cold_mut`].
+/// observers, policy. Allocated on first write: read it with
+/// [`State::cold`] (an unset part reads as `Cold::EMPTY`), write it with
+/// [`State::cold_alloc`]; code on hot paths that only *may* write uses
+/// [`State::cold_mut`], which does not allocate.
 pub(crate) struct Cold {
+    /// The error it closed with; `None` while it is not Closed, or once it
+    /// closed cleanly. Only a failed process has one, and it has a cold
+    /// part already (for the failures it recorded).
+    pub(crate) error: Option<Error>,
     /// Shared with the errors and timelines that show it.
     pub(crate) name: Option<Name>,
     /// The name was given with `named` (not a struct's type or field name).
@@ -247,8 +251,19 @@ pub(crate) struct Cold {
     /// Crate-internal callbacks, run when the process starts closing or
     /// is Closed (outside every lock). Few processes have any.
     pub(crate) hooks: Hooks,
-    /// The shutdown recorder this process reports to, if any.
-    pub(crate) timeline: Option<crate::introspect::Timeline>,
+    /// The timelines and event subscribers it reports to, if any.
+    pub(crate) observers: Option<Observers>,
+    /// For `CloseCause::Signal`: the signal's name.
+    pub(crate) signal: Option<Cow<'static, str>>,
+    /// A child's failure propagated to it (`OnFailure::Propagate`): it has
+    /// failed too.
+    pub(crate) failed_by_child: bool,
+    /// Its own failure has been propagated to its parents already (at its
+    /// budget's overrun; not again when it is Closed).
+    pub(crate) propagated: bool,
+    /// For a supervisor: its restarts so far; for a run of a supervised
+    /// child: the restarts of that child before this run.
+    pub(crate) restarts: u64,
     /// The siblings it closes after, as a deferred child
     /// (`Process::add_child_after`), until its close starts: it waits for
     /// them as far as cycles are concerned.
@@ -257,6 +272,7 @@ pub(crate) struct Cold {
 
 impl Cold {
     const EMPTY: Cold = Cold {
+        error: None,
         name: None,
         name_given: false,
         on_failure: super::OnFailure::Isolate,
@@ -271,30 +287,21 @@ impl Cold {
         budget: None,
         escalation: super::deadline::Escalation::Abort,
         hooks: Hooks(Vec::new()),
-        timeline: None,
+        observers: None,
+        signal: None,
+        failed_by_child: false,
+        propagated: false,
+        restarts: 0,
         after: Vec::new(),
     };
 }
 
 static EMPTY_COLD: Cold = Cold::EMPTY;
 
-impl std::ops::Deref for State {
-    type Target = Cold;
-    fn deref(&self) -> &Cold {
-        self.cold.as_deref().unwrap_or(&EMPTY_COLD)
-    }
-}
-
-impl std::ops::DerefMut for State {
-    fn deref_mut(&mut self) -> &mut Cold {
-        self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
-    }
-}
-
 /// Why a task of a process ended with `Aborted`: a budget's escalation,
 /// or else the reason it gave (its runtime shut down).
 pub(crate) fn aborted_why(st: &State, error: Error) -> Error {
-    if error.kind() == crate::ErrorKind::Aborted && st.escalated {
+    if error.kind() == crate::ErrorKind::Aborted && st.cold().escalated {
         Error::aborted("a close budget ran out")
     } else {
         error
@@ -311,8 +318,9 @@ impl State {
             parents: Links::None,
             teardown: None,
             teardown_set: false,
-            close_when_idle: false,
-            error: None,
+            idle_close: Why::Running,
+            cause: Why::Running,
+            cause_by: None,
             function_running: false,
             task: None,
             closing_since: Stamp::NEVER,
@@ -322,10 +330,21 @@ impl State {
         }
     }
 
+    /// The cold part, to read: an empty one if it was never written
+    /// (without allocating it).
+    pub(crate) fn cold(&self) -> &Cold {
+        self.cold.as_deref().unwrap_or(&EMPTY_COLD)
+    }
+
     /// The cold part if it was ever written, for code that may write it
     /// but should not allocate it just to find it empty.
     pub(crate) fn cold_mut(&mut self) -> Option<&mut Cold> {
         self.cold.as_deref_mut()
+    }
+
+    /// The cold part, to write: allocated on first use.
+    pub(crate) fn cold_alloc(&mut self) -> &mut Cold {
+        self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
     }
 
     /// The processes it waits for, as far as cycles are concerned: the
@@ -347,15 +366,39 @@ impl State {
             .map(|e| e.target.clone())
     }
 
-    /// Reports `kind` to this process's timeline, if it has one.
+    /// Reports `kind` to this process's timelines, if it has any.
     #[inline]
     pub(crate) fn record(&mut self, id: u64, kind: crate::introspect::TimelineEventKind) {
         if let Some(cold) = &mut self.cold
-            && let Some(t) = &cold.timeline
+            && let Some(observers) = &cold.observers
         {
+            let mut timelines = observers.timelines().peekable();
+            if timelines.peek().is_none() {
+                return;
+            }
             let name = cold.name.get_or_insert_with(|| Name::new(id, None));
-            t.record(id, name.clone(), kind);
+            let cause = match kind {
+                crate::introspect::TimelineEventKind::Closing => {
+                    super::cause::public(self.cause, self.cause_by.as_ref(), cold.signal.as_ref())
+                }
+                _ => None,
+            };
+            for t in timelines {
+                t.record(id, name.clone(), kind, cause.clone());
+            }
         }
+    }
+
+    /// The observers to tell about an event, if any subscribes to events.
+    pub(crate) fn subscribers(&self) -> Option<Observers> {
+        let observers = self.cold.as_ref()?.observers.as_ref()?;
+        observers.has_hooks().then(|| observers.clone())
+    }
+
+    /// Why it closed, once it started closing.
+    pub(crate) fn close_cause(&self) -> Option<super::cause::CloseCause> {
+        let signal = self.cold.as_ref().and_then(|c| c.signal.as_ref());
+        super::cause::public(self.cause, self.cause_by.as_ref(), signal)
     }
 
     /// The name given to the process, if any.
@@ -364,16 +407,19 @@ impl State {
     }
 
     pub(crate) fn set_name(&mut self, id: u64, text: Cow<'static, str>) {
-        match &self.name {
+        match &self.cold().name {
             Some(name) => name.set(text),
-            None => self.name = Some(Name::new(id, Some(text))),
+            None => self.cold_alloc().name = Some(Name::new(id, Some(text))),
         }
     }
 
     /// The process's name as something that shows it later: read when
     /// shown, so a name given after this call still shows.
     pub(crate) fn name_ref(&mut self, id: u64) -> Name {
-        self.name.get_or_insert_with(|| Name::new(id, None)).clone()
+        self.cold_alloc()
+            .name
+            .get_or_insert_with(|| Name::new(id, None))
+            .clone()
     }
 
     pub(crate) fn display_name(&self, id: u64) -> Cow<'static, str> {
@@ -392,6 +438,9 @@ pub(crate) struct Edge {
     /// Counted in the owner's `pending`: true for waiting kinds until the
     /// target overran its close budget and was detached.
     pub(crate) waiting: bool,
+    /// A run of a supervised child: its failures are its supervisor's to
+    /// handle (restart), not recorded in the owner's error nor propagated.
+    pub(crate) supervised: bool,
 }
 
 impl Edge {
@@ -401,6 +450,7 @@ impl Edge {
             kind,
             deferred: false,
             waiting: kind.waits(),
+            supervised: false,
         }
     }
 }
