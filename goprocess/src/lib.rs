@@ -264,6 +264,7 @@ pub mod context;
 pub mod periodic;
 pub mod ratelimit;
 pub mod signal;
+pub mod supervise;
 // ---- end of sub-modules ----
 
 /// A process closed by the first of some signals (Go: `WithSignals`).

@@ -128,9 +128,7 @@ pub(crate) enum Why {
     Signal,
     Token,
     Budget,
-    #[allow(dead_code)] // made by the supervisor, next
     Restart,
-    #[allow(dead_code)] // made by the supervisor, next
     RestartLimit,
     StartFailed,
 }

@@ -32,6 +32,18 @@ pub(super) fn link_fresh(
     parent: &Process,
     child: &mut Process,
 ) -> Result<(), std::borrow::Cow<'static, str>> {
+    link_fresh_as(parent, child, false)
+}
+
+/// [`link_fresh`]; `supervised` makes the child a run of a supervised
+/// child: the parent (its supervisor) waits for it, but neither closes it
+/// in its close's step 2 (the supervisor closes its runs in order) nor
+/// records or propagates its failures (the supervisor handles them).
+pub(super) fn link_fresh_as(
+    parent: &Process,
+    child: &mut Process,
+    supervised: bool,
+) -> Result<(), std::borrow::Cow<'static, str>> {
     if parent.inner.background {
         return Ok(());
     }
@@ -51,10 +63,13 @@ pub(super) fn link_fresh(
         if let Some(observers) = &st.cold().observers {
             fresh.cold_alloc().observers = Some(observers.clone());
         }
-        let inserted = st.edges.insert(Edge::new(child.clone(), EdgeKind::Child));
+        let mut edge = Edge::new(child.clone(), EdgeKind::Child);
+        edge.deferred = supervised;
+        edge.supervised = supervised;
+        let inserted = st.edges.insert(edge);
         debug_assert_eq!(inserted, key);
         st.pending += 1;
-        (st.step != Step::Running).then(|| st.name_ref(parent.inner.id))
+        (st.step != Step::Running && !supervised).then(|| st.name_ref(parent.inner.id))
     };
     if let Some(parent_name) = closing {
         Driver::close(child, Cause::by(Why::Parent, parent_name));

@@ -1078,6 +1078,79 @@ impl Process {
         Driver::close(self, cause);
     }
 
+    /// Starts a run of a supervised child: a new child of `self` (the
+    /// supervisor) named `name`, running `f` as a `go` function, linked so
+    /// that `self` waits for it but neither closes it with its own close
+    /// (the supervisor closes its runs one at a time) nor records or
+    /// propagates its failures. `restarts` is how many times the child was
+    /// restarted before this run. `done` receives its result once it is
+    /// Closed, with the run. `None` if `self` has closed.
+    pub(crate) fn start_run<F, Fut>(
+        &self,
+        handle: &tokio::runtime::Handle,
+        name: Cow<'static, str>,
+        restarts: u64,
+        f: F,
+        done: impl FnOnce(Process, Result<(), Error>) + Send + Sync + 'static,
+    ) -> Option<Process>
+    where
+        F: FnOnce(Process) -> Fut + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoProcessResult,
+    {
+        let mut run = Process::fresh(Some(self), 1, None);
+        {
+            let inner = Arc::get_mut(&mut run.inner).expect("a fresh process has a single handle");
+            let id = inner.id;
+            inner.span().record("name", &*name);
+            let st = inner.state_mut();
+            st.set_name(id, name);
+            let cold = st.cold_alloc();
+            cold.name_given = true;
+            cold.restarts = restarts;
+        }
+        graph::link_fresh_as(self, &mut run, true).ok()?;
+        let ended = run.clone();
+        run.on_closed(move || {
+            let result = ended.stored_result();
+            done(ended, result);
+        });
+        spawn::spawn_function(handle, &run, f, spawn::AfterFunction::CloseAfterChildren);
+        Some(run)
+    }
+
+    /// Closes a run of a supervised child (see [`start_run`](Self::start_run))
+    /// for a restart, and waits until it is Closed.
+    pub(crate) async fn close_run(&self, supervisor: &Process) {
+        let by = supervisor.inner.lock().name_ref(supervisor.inner.id);
+        Driver::close(self, Cause::by(Why::Restart, by));
+        self.wait_phase(CLOSED).await;
+    }
+
+    /// Records the failure `error` of `run` among this process's failed
+    /// children (a supervised child's failure that no restart handled).
+    pub(crate) fn record_failure(&self, run: &Process, error: Error) {
+        let name = run.inner.lock().name_ref(run.inner.id);
+        close::record_failed_child(&mut self.inner.lock(), name, error);
+    }
+
+    /// Sets the supervisor's restart count, shown by snapshots.
+    pub(crate) fn set_restarts(&self, restarts: u64) {
+        self.inner.lock().cold_alloc().restarts = restarts;
+    }
+
+    /// Sends `event` to this process's subscribers, if any.
+    pub(crate) fn emit(&self, event: impl FnOnce(ProcessRef) -> crate::events::Event) {
+        let (subscribers, name) = {
+            let mut st = self.inner.lock();
+            let Some(subscribers) = st.subscribers() else {
+                return;
+            };
+            (subscribers, st.name_ref(self.inner.id))
+        };
+        subscribers.emit(&event(ProcessRef(name)));
+    }
+
     /// Starts the close because the signal `name` arrived.
     pub(crate) fn close_for_signal(&self, name: Cow<'static, str>) {
         {
@@ -1179,6 +1252,11 @@ impl Process {
             sibling.hook(HookAt::Left, Box::new(arm(&remaining)));
         }
         Ok(())
+    }
+
+    /// The process's name cell, for what shows its name later.
+    pub(crate) fn name_ref(&self) -> crate::name::Name {
+        self.inner.lock().name_ref(self.inner.id)
     }
 
     /// Whether this is the background process.

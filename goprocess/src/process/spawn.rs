@@ -88,7 +88,7 @@ where
 
 /// Spawns the task of `f`, the function of `process` (already counted in
 /// its `pending`), and keeps its handle for a budget's escalation.
-fn spawn_function<F, Fut>(
+pub(super) fn spawn_function<F, Fut>(
     handle: &tokio::runtime::Handle,
     process: &Process,
     f: F,
