@@ -551,6 +551,10 @@ fn give_up(shared: &Shared, me: &Process, run: &Process, name: &str, result: Res
         if max == 1 { "" } else { "s" },
     ));
     if let Err(e) = result {
+        // Listed among the supervisor's failed children, where its error
+        // gets its list when it is Closed (with the failures of temporary
+        // children before it), and in the `GaveUp` event's error now.
+        me.record_failure(run, e.clone());
         let failed = Error::child_entry(Shown::live(run.name_ref()), e);
         error = error.with_children(vec![failed], 0);
     }
