@@ -495,21 +495,17 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
         });
         (taken, wait)
     };
-    // The others taken along close one at a time, the last added first;
-    // the supervisor's close cancels the restart at any point.
-    let others: Vec<Process> = {
-        let mut st = shared.lock();
-        restarted
-            .iter()
-            .rev()
-            .filter_map(|&i| st.children[i].run.take())
-            .collect()
-    };
-    for run in others {
-        tokio::select! {
-            biased;
-            _ = me.closing() => return Next::ShutDown,
-            _ = run.close_run(me) => {}
+    // The others taken along close one at a time, the last added first.
+    // The supervisor's close cancels the restart between two of them: the
+    // one closing finishes first (it is the last added still open), and
+    // the ones not taken yet are left for the shutdown to close in order.
+    for &i in restarted.iter().rev() {
+        let Some(run) = shared.lock().children[i].run.take() else {
+            continue;
+        };
+        run.close_run(me).await;
+        if me.is_closing() {
+            return Next::ShutDown;
         }
     }
     if let Some(wait) = wait {
