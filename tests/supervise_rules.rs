@@ -482,12 +482,15 @@ fn crashing(
     }
 }
 
-/// A child that fails `every` after its start, every run.
+/// A child that fails `every` after its start, every run (or stops
+/// cleanly when closed first).
 fn crashing_every(every: Duration) -> impl Fn(Process) -> RunFuture + Send + Sync + 'static {
-    move |_me| {
+    move |me| {
         Box::pin(async move {
-            tokio::time::sleep(every).await;
-            Err("crashed")
+            tokio::select! {
+                _ = tokio::time::sleep(every) => Err("crashed"),
+                _ = me.closing() => Ok(()),
+            }
         })
     }
 }

@@ -1120,11 +1120,12 @@ impl Process {
     }
 
     /// Closes a run of a supervised child (see [`start_run`](Self::start_run))
-    /// for a restart, and waits until it is Closed.
-    pub(crate) async fn close_run(&self, supervisor: &Process) {
+    /// for a restart, waits until it is Closed, and returns its result.
+    pub(crate) async fn close_run(&self, supervisor: &Process) -> Result<(), Error> {
         let by = supervisor.inner.lock().name_ref(supervisor.inner.id);
         Driver::close(self, Cause::by(Why::Restart, by));
         self.wait_phase(CLOSED).await;
+        self.stored_result()
     }
 
     /// Records the failure `error` of `run` among this process's failed

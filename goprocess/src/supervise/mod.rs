@@ -434,7 +434,8 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
         }
     }
     // Stopped: no restart from now on. The children close one at a time,
-    // the last added first.
+    // the last added first; a failure no restart handles is listed (a
+    // failed close, or an end not handled before the supervisor closed).
     let runs: Vec<Process> = shared
         .lock()
         .children
@@ -442,7 +443,9 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
         .filter_map(|c| c.run.take())
         .collect();
     for run in runs.iter().rev() {
-        run.close_run(&me).await;
+        if let Err(e) = run.close_run(&me).await {
+            me.record_failure(run, e);
+        }
     }
 }
 
@@ -503,8 +506,13 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
         let Some(run) = shared.lock().children[i].run.take() else {
             continue;
         };
-        run.close_run(me).await;
+        let closed = run.close_run(me).await;
         if me.is_closing() {
+            // The restart is cancelled: this close's failure is not one
+            // that a restart handles.
+            if let Err(e) = closed {
+                me.record_failure(&run, e);
+            }
             return Next::ShutDown;
         }
     }
