@@ -1119,11 +1119,13 @@ impl Process {
         Some(run)
     }
 
-    /// Closes a run of a supervised child (see [`start_run`](Self::start_run))
-    /// for a restart, waits until it is Closed, and returns its result.
-    pub(crate) async fn close_run(&self, supervisor: &Process) -> Result<(), Error> {
+    /// Closes a run of a supervised child (see [`start_run`](Self::start_run)),
+    /// for a restart or because the supervisor is closing, waits until it
+    /// is Closed, and returns its result.
+    pub(crate) async fn close_run(&self, supervisor: &Process, restart: bool) -> Result<(), Error> {
         let by = supervisor.inner.lock().name_ref(supervisor.inner.id);
-        Driver::close(self, Cause::by(Why::Restart, by));
+        let why = if restart { Why::Restart } else { Why::Parent };
+        Driver::close(self, Cause::by(why, by));
         self.wait_phase(CLOSED).await;
         self.stored_result()
     }

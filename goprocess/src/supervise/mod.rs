@@ -443,7 +443,7 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
         .filter_map(|c| c.run.take())
         .collect();
     for run in runs.iter().rev() {
-        if let Err(e) = run.close_run(&me).await {
+        if let Err(e) = run.close_run(&me, false).await {
             me.record_failure(run, e);
         }
     }
@@ -506,7 +506,7 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
         let Some(run) = shared.lock().children[i].run.take() else {
             continue;
         };
-        let closed = run.close_run(me).await;
+        let closed = run.close_run(me, true).await;
         if me.is_closing() {
             // The restart is cancelled: this close's failure is not one
             // that a restart handles.
