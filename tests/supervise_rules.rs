@@ -773,17 +773,17 @@ async fn one_child_s_backoff_does_not_delay_another_s_restart() {
     let c = Children::new();
     let sup = Supervisor::new(&app, Strategy::OneForOne)
         .max_restarts(100, Duration::from_secs(60))
-        .backoff(Duration::from_secs(10), Duration::from_secs(10));
+        .backoff(Duration::from_secs(5), Duration::from_secs(5));
     sup.child("slow", Restart::Permanent, c.run("slow"))
         .unwrap();
     sup.child("fast", Restart::Permanent, c.run("fast"))
         .unwrap();
     settle().await;
-    c.end("slow", End::Err).await; // restarts in 10 s
+    c.end("slow", End::Err).await; // restarts in 5 s
     tokio::time::sleep(Duration::from_secs(1)).await;
-    c.end("fast", End::Err).await; // restarts in 10 s from now, not 19
+    c.end("fast", End::Err).await; // restarts in 5 s from now, not 9
     c.runs("fast", 2).await;
-    assert_near(c.waits("fast")[0], Duration::from_secs(10));
+    assert_near(c.waits("fast")[0], Duration::from_secs(5));
     within(app.close()).await.unwrap();
 }
 

@@ -415,27 +415,70 @@ impl fmt::Debug for Supervisor {
 /// What a run's end led to.
 enum Next {
     Supervise,
+    /// A restart: these children start at this instant (after the
+    /// backoff, if any).
+    Restart(Pending),
     ShutDown,
+}
+
+/// Children to start at an instant: a restart decided, waiting for its
+/// backoff.
+struct Pending {
+    at: Instant,
+    children: Vec<usize>,
 }
 
 /// The supervisor's own function: handles the ends of runs until the
 /// supervisor closes, then closes its children in reverse order.
+///
+/// A restart's backoff is a deadline the loop waits for among the ends of
+/// other runs, so one child's backoff never delays another child's
+/// restart.
 async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedReceiver<Ended>) {
     let mut closing = std::pin::pin!(me.closing());
+    let mut pending: Vec<Pending> = Vec::new();
     loop {
+        let next = pending.iter().map(|p| p.at).min();
         let end = tokio::select! {
             biased;
             _ = &mut closing => break,
+            _ = tokio::time::sleep_until(next.unwrap_or_else(Instant::now)), if next.is_some() => {
+                let now = Instant::now();
+                let (due, later) = std::mem::take(&mut pending)
+                    .into_iter()
+                    .partition::<Vec<_>, _>(|p| p.at <= now);
+                pending = later;
+                for restart in due {
+                    start_children(&shared, &me, &restart.children);
+                }
+                continue;
+            }
             end = ended.recv() => end,
         };
         let Some(end) = end else { break };
-        if let Next::ShutDown = on_end(&shared, &me, end).await {
-            break;
+        match on_end(&shared, &me, end).await {
+            Next::Supervise => {}
+            Next::ShutDown => break,
+            Next::Restart(restart) => {
+                // This restart starts its children: an earlier one still
+                // waiting no longer does.
+                for p in &mut pending {
+                    p.children.retain(|i| !restart.children.contains(i));
+                }
+                pending.retain(|p| !p.children.is_empty());
+                if restart.at <= Instant::now() {
+                    start_children(&shared, &me, &restart.children);
+                } else {
+                    pending.push(restart);
+                }
+            }
         }
     }
-    // Stopped: no restart from now on. The children close one at a time,
-    // the last added first; a failure no restart handles is listed (a
-    // failed close, or an end not handled before the supervisor closed).
+    // Stopped: no restart from now on (those waiting for their backoff
+    // are dropped). The children close one at a time, the last added
+    // first; a failure no restart handles is listed (a failed close, or
+    // an end not handled before the supervisor closed).
+    drop(pending);
     let runs: Vec<Process> = shared
         .lock()
         .children
@@ -449,8 +492,9 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
     }
 }
 
-/// Handles the end of a run: restarts what its `Restart` and the strategy
-/// say, within the limit.
+/// Handles the end of a run: decides the restart that its `Restart` and
+/// the strategy say, within the limit, and closes the others it takes
+/// along.
 async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
     let Ended { index, run, result } = end;
     let now = Instant::now();
@@ -516,27 +560,40 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
             return Next::ShutDown;
         }
     }
-    if let Some(wait) = wait {
-        tokio::select! {
-            biased;
-            _ = me.closing() => return Next::ShutDown,
-            _ = tokio::time::sleep(wait) => {}
-        }
-    }
+    // Temporary children closed by a sibling's restart are not started
+    // again.
+    let children = {
+        let mut st = shared.lock();
+        restarted
+            .into_iter()
+            .filter(|&i| {
+                let child = &mut st.children[i];
+                child.gone |= child.restart == Restart::Temporary && i != index;
+                !child.gone
+            })
+            .collect()
+    };
+    Next::Restart(Pending {
+        at: Instant::now() + wait.unwrap_or_default(),
+        children,
+    })
+}
+
+/// Starts the children of a restart, in their order (unless the
+/// supervisor is closing; a child running again already is left alone).
+fn start_children(shared: &Shared, me: &Process, children: &[usize]) {
     let mut st = shared.lock();
     if me.is_closing() {
-        return Next::ShutDown;
+        return;
     }
-    for i in restarted {
+    for &i in children {
         let child = &mut st.children[i];
-        if child.restart == Restart::Temporary && i != index {
-            child.gone = true; // closed by a sibling's restart: not started again
+        if child.gone || child.run.is_some() {
             continue;
         }
         child.restarts += 1;
         shared.start(&mut st, i);
     }
-    Next::Supervise
 }
 
 /// One restart more than the limit: the supervisor closes with
