@@ -1,10 +1,10 @@
 //! Why a process closed: one test per kind of [`CloseCause`], read with
 //! `Process::close_cause`, and the same cause shown by snapshots, shutdown
-//! reports, timeline rows and the tracing `closing` event.
+//! reports and timeline rows. (The tracing `closing` event's is tested in
+//! process_tracing.rs, a binary whose tests all install a subscriber.)
 
 mod common;
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -400,42 +400,4 @@ async fn timeline_rows_and_events_carry_the_cause() {
         ]
     );
     assert!(http.is_closed());
-}
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-fn the_tracing_closing_event_carries_the_cause() {
-    let buffer = Buffer::default();
-    let b = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .without_time()
-        .with_writer(move || b.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        let app = Process::new().named("app");
-        let _db = Process::with_parent(&app).named("db");
-        app.close_blocking().unwrap();
-    });
-    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
-    let closing: Vec<&str> = out.lines().filter(|l| l.contains(" closing ")).collect();
-    assert_eq!(closing.len(), 2, "{out}");
-    assert!(closing[0].contains("cause=asked to close"), "{out}");
-    assert!(
-        closing[1].contains("cause=its parent `app` closed"),
-        "{out}"
-    );
 }

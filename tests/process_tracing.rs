@@ -70,3 +70,25 @@ fn nothing_is_emitted_above_debug() {
     });
     assert_eq!(out, "");
 }
+
+#[test]
+fn the_closing_event_carries_the_cause() {
+    let out = capture(tracing::Level::DEBUG, || {
+        let app = Process::new().named("app");
+        let _db = Process::with_parent(&app).named("db");
+        app.close_blocking().unwrap();
+    });
+    let closing: Vec<&str> = out
+        .lines()
+        .filter(|l| l.ends_with(" closing") || l.contains(" closing cause="))
+        .collect();
+    assert_eq!(closing.len(), 2, "{out}");
+    assert!(
+        closing[0].contains("name=\"app\"") && closing[0].contains("cause=asked to close"),
+        "{out}"
+    );
+    assert!(
+        closing[1].contains("cause=its parent `app` closed"),
+        "{out}"
+    );
+}
