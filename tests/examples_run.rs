@@ -431,6 +431,48 @@ fn signals_closes_on_sigint_after_draining() {
     );
 }
 
+#[test]
+fn supervised_restarts_then_gives_up_and_shuts_down_in_order() {
+    let out = run("supervised", &[]);
+    assert_contains(
+        "supervised",
+        &out,
+        &[
+            "pool: restarted `worker ",
+            "(restart 1)",
+            "(restart 3)",
+            "pool: gave up: too many restarts",
+            "== the shutdown timeline ==",
+            "== why each part closed ==",
+            "pool      too many restarts",
+            "intake    its parent `Service` closed",
+            "journal   its parent `Service` closed",
+            "Service   its child `pool` failed",
+            "its parent `pool` closed",
+            "== the service's error ==\nService: children failed\npool: gave up: too many restarts\npool/worker ",
+        ],
+    );
+    assert!(!out.contains("(restart 4)"), "{out}");
+    // The declared order: the intake, then the journal, then the service.
+    let intake = line_index(&out, "intake: stopped");
+    let journal = line_index(&out, "journal: wrote");
+    let service = line_index(&out, "service: torn down");
+    assert!(intake < journal && journal < service, "{out}");
+    // The timeline shows every run that crashed, and the pool failing.
+    let timeline = &out[out.find("== the shutdown timeline ==").unwrap()..];
+    let crashed = timeline
+        .lines()
+        .filter(|l| l.starts_with("worker ") && l.ends_with("(failed)"))
+        .count();
+    assert_eq!(crashed, 4, "{timeline}");
+    assert!(
+        timeline
+            .lines()
+            .any(|l| l.starts_with("pool ") && l.ends_with("(failed)")),
+        "{timeline}"
+    );
+}
+
 /// Every `rust,ignore` excerpt of docs/comparison.md is, line for line
 /// (indentation aside), in the example file named last before it, so the
 /// page shows compiled code.
