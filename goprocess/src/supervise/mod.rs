@@ -415,17 +415,25 @@ impl fmt::Debug for Supervisor {
 /// What a run's end led to.
 enum Next {
     Supervise,
-    /// A restart: these children start at this instant (after the
-    /// backoff, if any).
+    /// A restart: these children start now, or after the backoff.
     Restart(Pending),
     ShutDown,
 }
 
-/// Children to start at an instant: a restart decided, waiting for its
-/// backoff.
+/// Children to start: a restart decided, at once or (with a backoff) at
+/// an instant.
 struct Pending {
-    at: Instant,
+    at: Option<Instant>,
     children: Vec<usize>,
+}
+
+/// Sleeps until `at`; never ends without one. (No timer is made while no
+/// restart waits: the loop runs once per restart.)
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The supervisor's own function: handles the ends of runs until the
@@ -438,15 +446,15 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
     let mut closing = std::pin::pin!(me.closing());
     let mut pending: Vec<Pending> = Vec::new();
     loop {
-        let next = pending.iter().map(|p| p.at).min();
+        let next = pending.iter().filter_map(|p| p.at).min();
         let end = tokio::select! {
             biased;
             _ = &mut closing => break,
-            _ = tokio::time::sleep_until(next.unwrap_or_else(Instant::now)), if next.is_some() => {
+            _ = sleep_until(next), if next.is_some() => {
                 let now = Instant::now();
                 let (due, later) = std::mem::take(&mut pending)
                     .into_iter()
-                    .partition::<Vec<_>, _>(|p| p.at <= now);
+                    .partition::<Vec<_>, _>(|p| p.at.is_some_and(|at| at <= now));
                 pending = later;
                 for restart in due {
                     start_children(&shared, &me, &restart.children);
@@ -466,10 +474,9 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
                     p.children.retain(|i| !restart.children.contains(i));
                 }
                 pending.retain(|p| !p.children.is_empty());
-                if restart.at <= Instant::now() {
-                    start_children(&shared, &me, &restart.children);
-                } else {
-                    pending.push(restart);
+                match restart.at {
+                    None => start_children(&shared, &me, &restart.children),
+                    Some(_) => pending.push(restart),
                 }
             }
         }
@@ -546,10 +553,15 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
     // The supervisor's close cancels the restart between two of them: the
     // one closing finishes first (it is the last added still open), and
     // the ones not taken yet are left for the shutdown to close in order.
-    for &i in restarted.iter().rev() {
-        let Some(run) = shared.lock().children[i].run.take() else {
-            continue;
+    // A temporary child closed by a sibling's restart is not started again.
+    for &i in restarted.iter().rev().filter(|&&i| i != index) {
+        let run = {
+            let mut st = shared.lock();
+            let child = &mut st.children[i];
+            child.gone |= child.restart == Restart::Temporary;
+            child.run.take()
         };
+        let Some(run) = run else { continue };
         let closed = run.close_run(me, true).await;
         if me.is_closing() {
             // The restart is cancelled: this close's failure is not one
@@ -560,22 +572,9 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
             return Next::ShutDown;
         }
     }
-    // Temporary children closed by a sibling's restart are not started
-    // again.
-    let children = {
-        let mut st = shared.lock();
-        restarted
-            .into_iter()
-            .filter(|&i| {
-                let child = &mut st.children[i];
-                child.gone |= child.restart == Restart::Temporary && i != index;
-                !child.gone
-            })
-            .collect()
-    };
     Next::Restart(Pending {
-        at: Instant::now() + wait.unwrap_or_default(),
-        children,
+        at: wait.map(|wait| Instant::now() + wait),
+        children: restarted,
     })
 }
 
