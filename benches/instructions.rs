@@ -13,7 +13,9 @@
 //! `close_idle` (close a parent with n idle `go` children),
 //! `tokio_util_close_idle`, `tree` (build and close a task-less tree of
 //! fan-out 10 holding n nodes, rounded down to a full level),
-//! `token_tree`, `chain` (build and close a chain n deep). Without
+//! `token_tree`, `chain` (build and close a chain n deep), `restart` (a
+//! supervisor restarts a child that returns at once, n times),
+//! `loop_spawn_restart` (the same by hand: `loop { spawn; await }`). Without
 //! arguments (as under `cargo bench` or `cargo test --benches`) it runs
 //! each scenario once with a small n, as a smoke test.
 
@@ -110,9 +112,49 @@ fn run(scenario: &str, n: usize) {
                 drop(all);
             });
         }
+        "restart" => {
+            use goprocess::supervise::{Restart, Strategy, Supervisor};
+            let _in = rt.enter();
+            let sup = Supervisor::new(&Process::new(), Strategy::OneForOne)
+                .max_restarts(u32::MAX, std::time::Duration::from_nanos(1));
+            let last = measured(|| n) + 1;
+            let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let done = std::sync::Arc::new(tokio::sync::Notify::new());
+            let (r, d) = (runs.clone(), done.clone());
+            sup.child("child", Restart::Permanent, move |me| {
+                let run = r.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if run == last {
+                    d.notify_one();
+                }
+                async move {
+                    if run >= last {
+                        me.closing().await;
+                    }
+                }
+            })
+            .unwrap();
+            rt.block_on(done.notified());
+        }
+        "loop_spawn_restart" => {
+            let last = measured(|| n) + 1;
+            rt.block_on(async {
+                tokio::spawn(async move {
+                    let mut runs = 0;
+                    loop {
+                        runs = tokio::spawn(async move { runs + 1 }).await.unwrap();
+                        if runs >= last {
+                            return;
+                        }
+                    }
+                })
+                .await
+                .unwrap()
+            });
+        }
         other => panic!(
             "unknown scenario `{other}`; expected one of: go_wait, tokio_spawn_wait, \
-             close_idle, tokio_util_close_idle, tree, token_tree, chain"
+             close_idle, tokio_util_close_idle, tree, token_tree, chain, restart, \
+             loop_spawn_restart"
         ),
     }
     // Dropping the runtime would drop the tasks a set-up-only run leaves
@@ -140,6 +182,8 @@ fn main() {
                 "tree",
                 "token_tree",
                 "chain",
+                "restart",
+                "loop_spawn_restart",
             ] {
                 run(s, 100);
             }
