@@ -23,12 +23,15 @@
 //!   (with `Propagate`, the service around it shuts down in its order);
 //! - an optional [`backoff`](Supervisor::backoff) waits before a restart,
 //!   doubling for repeated restarts of the same child, with ±10% jitter
-//!   ([`JITTER`]); a close of the supervisor cancels the wait;
+//!   ([`JITTER`]); one child's wait never delays another child's restart,
+//!   and a close of the supervisor cancels the wait;
 //! - a failure handled by a restart does not appear in the supervisor's
 //!   error; one that was not (a `Temporary` child's, the one that broke
-//!   the limit) does;
+//!   the limit, a child's that failed while the supervisor shut down)
+//!   does;
 //! - closing the supervisor stops all restarts; its children then close
-//!   in reverse order of addition, then its teardown runs.
+//!   in reverse order of addition (their cause: their parent, the
+//!   supervisor, closed), then its teardown runs.
 //!
 //! Memory stays flat under restarts: a run leaves the supervisor when it
 //! closes, and the restart window keeps at most `max_restarts` instants.
@@ -61,6 +64,7 @@
 //! // Two restarts are allowed; the third crash breaks the limit.
 //! let err = pool.process().err().await.unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::RestartLimit);
+//! assert_eq!(err.children()[0].name(), "worker"); // the failure that broke it
 //! assert_eq!(crashes.load(Ordering::SeqCst), 3);
 //! assert_eq!(pool.restarts(), 2);
 //! app.close().await.unwrap_err(); // lists the supervisor's failure
