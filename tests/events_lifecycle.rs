@@ -132,7 +132,7 @@ async fn a_budget_overrun_is_reported_when_it_happens_then_the_failure() {
     let p = Process::new()
         .named("stuck")
         .close_timeout(Duration::from_secs(1));
-    p.set_async_teardown(|| std::future::pending()).unwrap();
+    p.set_async_teardown(std::future::pending).unwrap();
     let log = record(&p);
     p.request_close();
     tokio::time::sleep(Duration::from_millis(999)).await;
@@ -192,7 +192,8 @@ async fn a_restart_is_the_end_the_restarted_event_then_the_closes_it_takes() {
 #[tokio::test]
 async fn events_carry_the_process_id_and_the_same_error_close_returns() {
     let app = Process::new().named("app");
-    let seen: Arc<Mutex<Vec<(u64, Option<goprocess::Error>)>>> = Arc::default();
+    type Seen = Arc<Mutex<Vec<(u64, Option<goprocess::Error>)>>>;
+    let seen: Seen = Arc::default();
     let s = seen.clone();
     app.on_event(move |e| {
         if let Event::Closed { process, result } = e {

@@ -208,7 +208,7 @@ async fn a_propagating_budget_overrun_closes_its_parent_at_the_deadline() {
         .named("stuck")
         .on_failure(OnFailure::Propagate)
         .close_timeout(Duration::from_secs(1));
-    stuck.set_async_teardown(|| std::future::pending()).unwrap();
+    stuck.set_async_teardown(std::future::pending).unwrap();
     let start = tokio::time::Instant::now();
     stuck.request_close();
     within(app.closed()).await;
