@@ -2,7 +2,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Weak;
 
+use super::Process;
+use super::state::Inner;
 use crate::name::Name;
 
 /// Why a process started closing, as [`Process::close_cause`](crate::Process::close_cause),
@@ -133,11 +136,22 @@ pub(crate) enum Why {
     StartFailed,
 }
 
+/// The process a cause names, as the close machinery carries it: the
+/// process itself, weakly (a parent closing its children: no allocation
+/// per child; its name is read when the cause is shown, as long as it is
+/// alive), or its name cell (the rare causes: a failed child, a
+/// supervisor, which must still be named once they are gone).
+#[derive(Clone)]
+pub(crate) enum By {
+    Process(Weak<Inner>),
+    Named(Name),
+}
+
 /// A cause on its way into a process: its kind and the process it names.
 #[derive(Clone)]
 pub(crate) struct Cause {
     pub(crate) why: Why,
-    pub(crate) by: Option<Name>,
+    pub(crate) by: Option<By>,
 }
 
 impl Cause {
@@ -147,34 +161,48 @@ impl Cause {
         Cause { why, by: None }
     }
 
-    pub(crate) fn by(why: Why, name: Name) -> Cause {
+    /// A cause naming `process` (weakly).
+    pub(crate) fn by(why: Why, process: &Process) -> Cause {
         Cause {
             why,
-            by: Some(name),
+            by: Some(By::Process(process.downgrade())),
         }
     }
-}
 
-/// The public form of a stored cause; `signal` is the name kept for
-/// [`Why::Signal`].
-pub(crate) fn public(
-    why: Why,
-    by: Option<&Name>,
-    signal: Option<&Cow<'static, str>>,
-) -> Option<CloseCause> {
-    let by = || ProcessRef(by.cloned().expect("this cause names a process"));
-    Some(match why {
-        Why::Running => return None,
-        Why::Asked => CloseCause::Asked,
-        Why::Parent => CloseCause::Parent(by()),
-        Why::Returned => CloseCause::Returned,
-        Why::Failed => CloseCause::Failed,
-        Why::ChildFailed => CloseCause::ChildFailed(by()),
-        Why::Signal => CloseCause::Signal(signal.cloned().unwrap_or(Cow::Borrowed("a signal"))),
-        Why::Token => CloseCause::Token,
-        Why::Budget => CloseCause::Budget,
-        Why::Restart => CloseCause::Restart(by()),
-        Why::RestartLimit => CloseCause::RestartLimit,
-        Why::StartFailed => CloseCause::StartFailed,
-    })
+    /// A cause naming the process of `name`, kept named.
+    pub(crate) fn named(why: Why, name: Name) -> Cause {
+        Cause {
+            why,
+            by: Some(By::Named(name)),
+        }
+    }
+
+    /// The public form; reads the name of the process it names, so call
+    /// it with no lock held. `signal` is the name kept for `Why::Signal`.
+    pub(crate) fn resolve(&self, signal: Option<&Cow<'static, str>>) -> Option<CloseCause> {
+        let by = || {
+            ProcessRef(match &self.by {
+                Some(By::Named(name)) => name.clone(),
+                Some(By::Process(weak)) => match weak.upgrade() {
+                    Some(inner) => Process::from_inner(inner).name_ref(),
+                    None => Name::new(0, Some(Cow::Borrowed("a process since dropped"))),
+                },
+                None => Name::new(0, Some(Cow::Borrowed("an unknown process"))),
+            })
+        };
+        Some(match self.why {
+            Why::Running => return None,
+            Why::Asked => CloseCause::Asked,
+            Why::Parent => CloseCause::Parent(by()),
+            Why::Returned => CloseCause::Returned,
+            Why::Failed => CloseCause::Failed,
+            Why::ChildFailed => CloseCause::ChildFailed(by()),
+            Why::Signal => CloseCause::Signal(signal.cloned().unwrap_or(Cow::Borrowed("a signal"))),
+            Why::Token => CloseCause::Token,
+            Why::Budget => CloseCause::Budget,
+            Why::Restart => CloseCause::Restart(by()),
+            Why::RestartLimit => CloseCause::RestartLimit,
+            Why::StartFailed => CloseCause::StartFailed,
+        })
+    }
 }
