@@ -136,13 +136,20 @@ pub(crate) enum Why {
     StartFailed,
 }
 
-/// The process a cause names, as the close machinery carries it: the
-/// process itself, weakly (a parent closing its children: no allocation
-/// per child; its name is read when the cause is shown, as long as it is
-/// alive), or its name cell (the rare causes: a failed child, a
-/// supervisor, which must still be named once they are gone).
+/// The process a cause names, as the close machinery carries it and a
+/// process stores it:
+///
+/// - `Parent(id)`: the parent that closed it, by id (no reference count
+///   per child closed). A process with one parent stores nothing more: its
+///   back-link (kept after it closed) is that parent; one with several
+///   keeps the right one's `Weak` in its cold part.
+/// - `Process`: a process weakly, once stored; its name is read when the
+///   cause is shown, as long as it is alive.
+/// - `Named`: a name cell, for the rare causes that must still be named
+///   once their process is gone (a failed child, a supervisor).
 #[derive(Clone)]
 pub(crate) enum By {
+    Parent(u64),
     Process(Weak<Inner>),
     Named(Name),
 }
@@ -161,11 +168,11 @@ impl Cause {
         Cause { why, by: None }
     }
 
-    /// A cause naming `process` (weakly).
-    pub(crate) fn by(why: Why, process: &Process) -> Cause {
+    /// Closed by its parent `parent`.
+    pub(crate) fn parent(parent: &Process) -> Cause {
         Cause {
-            why,
-            by: Some(By::Process(process.downgrade())),
+            why: Why::Parent,
+            by: Some(By::Parent(parent.id())),
         }
     }
 
@@ -183,11 +190,13 @@ impl Cause {
         let by = || {
             ProcessRef(match &self.by {
                 Some(By::Named(name)) => name.clone(),
+                Some(By::Parent(_)) | None => {
+                    Name::new(0, Some(Cow::Borrowed("an unknown process")))
+                }
                 Some(By::Process(weak)) => match weak.upgrade() {
                     Some(inner) => Process::from_inner(inner).name_ref(),
                     None => Name::new(0, Some(Cow::Borrowed("a process since dropped"))),
                 },
-                None => Name::new(0, Some(Cow::Borrowed("an unknown process"))),
             })
         };
         Some(match self.why {

@@ -164,9 +164,19 @@ pub(crate) fn close_locked(
     let traced = (!inner.span().is_disabled()).then(|| cause.clone());
     st.cause = cause.why;
     match cause.by {
-        Some(By::Process(weak)) => st.cause_by = Some(weak),
+        // The only parent is its back-link; among several, keep which.
+        Some(By::Parent(id)) if !st.cold().more_parents.is_empty() => {
+            let by = st.parent_links().find_map(|(parent, _)| {
+                parent
+                    .upgrade()
+                    .filter(|p| p.id() == id)
+                    .map(|p| Arc::downgrade(&p))
+            });
+            st.cold_alloc().cause_by = by;
+        }
+        Some(By::Parent(_)) | None => {}
+        Some(By::Process(weak)) => st.cold_alloc().cause_by = Some(weak),
         Some(By::Named(name)) => st.cold_alloc().cause_name = Some(name),
-        None => {}
     }
     st.record(inner.id(), TimelineEventKind::Closing);
     let subscribers = st.subscribers();
@@ -176,10 +186,8 @@ pub(crate) fn close_locked(
     inner.set_phase(CLOSING);
     let closes = |e: &Edge| e.kind.closes() && !e.deferred;
     let closes_children = st.edges.iter().any(closes) && {
-        d.close.extend(
-            st.targets(closes)
-                .map(|child| (child, Cause::by(Why::Parent, p))),
-        );
+        d.close
+            .extend(st.targets(closes).map(|child| (child, Cause::parent(p))));
         true
     };
     let extras = st.cold_mut().and_then(ClosingExtras::take);

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, PoisonError};
 
 use super::state::{Edge, EdgeKind, Link, State, Step};
-use super::{Cause, Driver, Why};
+use super::{Cause, Driver};
 use crate::Process;
 use crate::error::{Error, ErrorKind};
 use crate::events::Observers;
@@ -72,7 +72,7 @@ pub(super) fn link_fresh_as(
         st.step != Step::Running && !supervised
     };
     if closing {
-        Driver::close(child, Cause::by(Why::Parent, parent));
+        Driver::close(child, Cause::parent(parent));
     }
     Ok(())
 }
@@ -150,14 +150,14 @@ pub(super) fn link_with(
                 st.pending += 1;
             }
             let closing = st.step != Step::Running;
-            let cause = closing.then(|| Cause::by(Why::Parent, parent));
+            let cause = closing.then(|| Cause::parent(parent));
             Some((key, cause, st.cold().observers.clone()))
         }
     };
     let Some((key, parent_closing, observers)) = inserted else {
         drop(graph);
         if kind == EdgeKind::ChildNoWait {
-            Driver::close(child, Cause::by(Why::Parent, parent));
+            Driver::close(child, Cause::parent(parent));
         }
         return Err(parent.refused(
             ErrorKind::Closed,

@@ -995,10 +995,6 @@ impl Process {
         Process { inner }
     }
 
-    pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {
-        Arc::downgrade(&self.inner)
-    }
-
     /// Calls `f` with the lifecycle [`Event`](crate::events::Event)s of this
     /// process and of every process it reaches now or is linked under it
     /// later (see [`events`](crate::events)): closing, failed, closed,
@@ -1244,14 +1240,13 @@ impl Process {
         // One count per event still awaited: self closing, and each of
         // `after` gone. The last one starts the child's close.
         let remaining = Arc::new(std::sync::atomic::AtomicUsize::new(after.len() + 1));
-        let me = self.downgrade();
         let arm = |remaining: &Arc<std::sync::atomic::AtomicUsize>| {
-            let (remaining, child, me) = (Arc::clone(remaining), child.clone(), me.clone());
+            let (remaining, child, me) = (Arc::clone(remaining), child.clone(), self.id());
             move || {
                 if remaining.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
                     let cause = Cause {
                         why: Why::Parent,
-                        by: Some(cause::By::Process(me)),
+                        by: Some(cause::By::Parent(me)),
                     };
                     Driver::close(&child, cause);
                 }

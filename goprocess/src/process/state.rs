@@ -268,7 +268,9 @@ pub(crate) struct State {
     pub(crate) pending: u32,
     /// The back-link to its first parent (the `Weak` here, the key in
     /// `parent_key`, to spare the padding of a `Link`); the others are in
-    /// the cold part: almost every process has one parent.
+    /// the cold part: almost every process has one parent. The `Weak` is
+    /// kept once it has closed (`parent_key` is then `UNLINKED`): it names
+    /// the parent that closed it.
     parent: Option<Weak<Inner>>,
     parent_key: u32,
     /// Boxed whole: 8 bytes in every process, for the few that have one.
@@ -283,8 +285,6 @@ pub(crate) struct State {
     pub(crate) cause: Why,
     /// The process its cause names (the parent that closed it, the child
     /// that failed, the supervisor that restarted it).
-    /// (Weakly: see `cause::By`; a named one is in the cold part.)
-    pub(crate) cause_by: Option<Weak<Inner>>,
     /// The `go` function has not returned yet (it counts in `pending`).
     pub(crate) function_running: bool,
     /// The task of the process function, for deadline escalation.
@@ -345,6 +345,9 @@ pub(crate) struct Cold {
     /// The process its cause names, when that one is kept by name (see
     /// `cause::By`).
     pub(crate) cause_name: Option<Name>,
+    /// The parent that closed it, when it has several parents and that one
+    /// is not the first.
+    pub(crate) cause_by: Option<Weak<Inner>>,
     /// For `CloseCause::Signal`: the signal's name.
     pub(crate) signal: Option<Cow<'static, str>>,
     /// A child's failure propagated to it (`OnFailure::Propagate`): it has
@@ -385,6 +388,7 @@ impl Cold {
         hooks: Hooks(Vec::new()),
         observers: None,
         cause_name: None,
+        cause_by: None,
         signal: None,
         failed_by_child: false,
         propagated: false,
@@ -434,7 +438,6 @@ impl State {
             teardown_set: false,
             idle_close: Why::Running,
             cause: Why::Running,
-            cause_by: None,
             function_running: false,
             task: None,
             closing_since: Stamp::NEVER,
@@ -464,7 +467,7 @@ impl State {
 
     /// Adds a back-link to a parent.
     pub(crate) fn add_parent(&mut self, link: Link) {
-        if self.parent.is_none() {
+        if self.parent.is_none() || self.parent_key == UNLINKED {
             self.parent = Some(link.parent);
             self.parent_key = link.key;
         } else {
@@ -472,14 +475,18 @@ impl State {
         }
     }
 
-    /// Removes and returns every back-link (when it closes).
+    /// Removes and returns every back-link (when it closes). The first
+    /// parent's `Weak` stays, for the close cause.
     pub(crate) fn take_parents(&mut self) -> Links {
-        let Some(parent) = self.parent.take() else {
+        if self.parent_key == UNLINKED {
+            return Links::None;
+        }
+        let Some(parent) = self.parent.clone() else {
             return Links::None;
         };
         let first = Link {
             parent,
-            key: self.parent_key,
+            key: std::mem::replace(&mut self.parent_key, UNLINKED),
         };
         match self.cold_mut() {
             Some(cold) if !cold.more_parents.is_empty() => {
@@ -493,7 +500,10 @@ impl State {
 
     /// Its back-links: each parent, and the key of its edge there.
     pub(crate) fn parent_links(&self) -> impl Iterator<Item = (&Weak<Inner>, u32)> {
-        let first = self.parent.as_ref().map(|p| (p, self.parent_key));
+        let first = (self.parent_key != UNLINKED)
+            .then_some(self.parent.as_ref())
+            .flatten()
+            .map(|p| (p, self.parent_key));
         let more = self.cold().more_parents.iter().map(|l| (&l.parent, l.key));
         first.into_iter().chain(more)
     }
@@ -547,9 +557,14 @@ impl State {
         StoredCause {
             cause: super::cause::Cause {
                 why: self.cause,
-                by: match (&self.cause_by, &self.cold().cause_name) {
+                by: match (&self.cold().cause_by, &self.cold().cause_name) {
                     (_, Some(name)) => Some(super::cause::By::Named(name.clone())),
                     (Some(weak), None) => Some(super::cause::By::Process(weak.clone())),
+                    // A parent that is not named in the cold part is the
+                    // first (or only) parent: its back-link is kept.
+                    (None, None) if self.cause == Why::Parent => {
+                        self.parent.clone().map(super::cause::By::Process)
+                    }
                     (None, None) => None,
                 },
             },
@@ -673,6 +688,9 @@ impl EdgeKind {
         matches!(self, EdgeKind::Child | EdgeKind::WaitFor)
     }
 }
+
+/// `State::parent_key` of a process that has left its parents.
+const UNLINKED: u32 = u32::MAX;
 
 /// A back-link: `parent.edges[key]` points at this process.
 pub(crate) struct Link {
@@ -948,7 +966,7 @@ mod size {
     fn a_process_stays_small() {
         let size = std::mem::size_of::<super::Inner>();
         assert!(
-            size <= 120,
+            size <= 112,
             "Inner grew to {size} bytes; move rarely used fields to `Cold`"
         );
     }
