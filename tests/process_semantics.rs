@@ -563,3 +563,25 @@ async fn background_never_closes_and_relations_on_it_are_no_ops() {
         "a child of background is a root"
     );
 }
+
+/// The close cause names the parent that closed a process, among several,
+/// and still names it once the process is Closed.
+#[tokio::test]
+async fn the_close_cause_names_which_parent_closed_a_shared_child() {
+    use goprocess::CloseCause;
+    let (a, b) = (Process::new().named("a"), Process::new().named("b"));
+    let shared = Process::new().named("shared");
+    a.add_child(&shared).unwrap();
+    b.add_child(&shared).unwrap();
+    within(b.close()).await.unwrap();
+    match shared.close_cause() {
+        Some(CloseCause::Parent(p)) => assert_eq!((p.id(), &*p.name()), (b.id(), "b")),
+        other => panic!("{other:?}"),
+    }
+    let only = Process::with_parent(&a).named("only");
+    within(a.close()).await.unwrap();
+    assert_eq!(
+        only.close_cause().unwrap().to_string(),
+        "its parent `a` closed"
+    );
+}

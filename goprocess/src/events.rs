@@ -148,6 +148,11 @@ impl Observers {
         })
     }
 
+    /// Whether any timeline records this process.
+    pub(crate) fn has_timelines(&self) -> bool {
+        self.0.iter().any(|o| matches!(o, Observer::Timeline(_)))
+    }
+
     /// Whether any subscriber wants events (timelines record on their own).
     pub(crate) fn has_hooks(&self) -> bool {
         self.0.iter().any(|o| matches!(o, Observer::Hook(_)))

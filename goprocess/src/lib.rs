@@ -242,6 +242,7 @@
 //! `trace` (teardown started). Nothing is printed unless a subscriber is
 //! installed.
 #![deny(missing_docs, unreachable_pub)]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::process::graph::{Below, walk};
-use crate::process::state::{Edge, Inner, Stamp, State, Step};
+use crate::process::state::{Edge, Inner, Stamp, State, Step, StoredCause};
 use crate::{CloseCause, EdgeKind, Process};
 
 /// The three public states of a process.
@@ -187,12 +187,11 @@ pub(super) fn read(
     keep: impl Fn(&State) -> bool,
 ) -> Vec<ProcessInfo> {
     let now = Stamp::now();
-    let now_instant = tokio::time::Instant::now();
     let mut processes = Vec::new();
     // Read under each process's lock; resolved once the walk is over, so
     // that no other process's lock is taken under it, and dropping the last
     // handle of a parent never runs under a lock.
-    let mut later: Vec<(Vec<Weak<Inner>>, Vec<Process>)> = Vec::new();
+    let mut later: Vec<(Vec<Weak<Inner>>, Vec<Process>, StoredCause)> = Vec::new();
     let root_path: Vec<Cow<'static, str>> = Vec::new();
     walk(root, root_path, |p, st, path| {
         if !keep(st) {
@@ -216,9 +215,9 @@ pub(super) fn read(
             } else {
                 st.step.name()
             },
-            age: now_instant.saturating_duration_since(st.created),
+            age: st.created.elapsed_at(now).unwrap_or_default(),
             closing_for: st.closing_since.elapsed_at(now),
-            cause: st.close_cause(),
+            cause: None,
             function_running: st.function_running,
             restarts: st.cold().restarts,
             edges: st.edges.iter().map(|e| (e.kind, e.target.id())).collect(),
@@ -226,17 +225,21 @@ pub(super) fn read(
             waiting_for: Vec::new(),
         };
         later.push((
-            st.parents.iter().map(|l| l.parent.clone()).collect(),
+            st.parent_links()
+                .map(|(parent, _)| parent.clone())
+                .collect(),
             st.targets(|e| e.waiting).collect(),
+            st.cause_stored(),
         ));
         processes.push(info);
         Below::Into(path, st.targets(&follow).collect())
     });
-    for (info, (incoming, waiting)) in processes.iter_mut().zip(later) {
+    for (info, (incoming, waiting, cause)) in processes.iter_mut().zip(later) {
+        info.cause = cause.resolve();
         info.incoming = incoming
             .iter()
             .filter_map(Weak::upgrade)
-            .map(|parent: Arc<Inner>| parent.id)
+            .map(|parent: Arc<Inner>| parent.id())
             .collect();
         info.waiting_for = waiting
             .iter()

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 
 use crate::events::Observer;
 use crate::name::Name;
+use crate::process::state::StoredCause;
 use crate::{CloseCause, Process};
 
 /// What happened to a process, as recorded by a [`Timeline`].
@@ -114,12 +115,14 @@ struct Inner {
 /// An event as recorded: the process's name is read when the timeline is
 /// read, so a name given after the event (`p.go(f).named("x")`, with `f`
 /// already done) still shows.
+#[derive(Clone)]
 struct Recorded {
     at: Duration,
     id: u64,
     name: Name,
     kind: TimelineEventKind,
-    cause: Option<CloseCause>,
+    /// Resolved (names read) when the timeline is read.
+    cause: Option<StoredCause>,
 }
 
 impl Default for Timeline {
@@ -155,7 +158,7 @@ impl Timeline {
         id: u64,
         name: Name,
         kind: TimelineEventKind,
-        cause: Option<CloseCause>,
+        cause: Option<StoredCause>,
     ) {
         let at = Instant::now().saturating_duration_since(self.inner.start);
         self.inner
@@ -173,11 +176,14 @@ impl Timeline {
 
     /// Every event so far, in the order they happened.
     pub fn events(&self) -> Vec<TimelineEvent> {
+        // Copied out: reading names takes process locks, never under this
+        // one (nothing is locked under a timeline's lock).
         let recorded = self
             .inner
             .events
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         // One name read per process, not per event.
         let mut names: HashMap<u64, Cow<'static, str>> = HashMap::new();
         recorded
@@ -190,7 +196,7 @@ impl Timeline {
                     .or_insert_with(|| e.name.display())
                     .clone(),
                 kind: e.kind,
-                cause: e.cause.clone(),
+                cause: e.cause.as_ref().and_then(StoredCause::resolve),
             })
             .collect()
     }

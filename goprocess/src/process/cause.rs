@@ -2,7 +2,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Weak;
 
+use super::Process;
+use super::state::Inner;
 use crate::name::Name;
 
 /// Why a process started closing, as [`Process::close_cause`](crate::Process::close_cause),
@@ -133,11 +136,29 @@ pub(crate) enum Why {
     StartFailed,
 }
 
+/// The process a cause names, as the close machinery carries it and a
+/// process stores it:
+///
+/// - `Parent(id)`: the parent that closed it, by id (no reference count
+///   per child closed). A process with one parent stores nothing more: its
+///   back-link (kept after it closed) is that parent; one with several
+///   keeps the right one's `Weak` in its cold part.
+/// - `Process`: a process weakly, once stored; its name is read when the
+///   cause is shown, as long as it is alive.
+/// - `Named`: a name cell, for the rare causes that must still be named
+///   once their process is gone (a failed child, a supervisor).
+#[derive(Clone)]
+pub(crate) enum By {
+    Parent(u64),
+    Process(Weak<Inner>),
+    Named(Name),
+}
+
 /// A cause on its way into a process: its kind and the process it names.
 #[derive(Clone)]
 pub(crate) struct Cause {
     pub(crate) why: Why,
-    pub(crate) by: Option<Name>,
+    pub(crate) by: Option<By>,
 }
 
 impl Cause {
@@ -147,34 +168,50 @@ impl Cause {
         Cause { why, by: None }
     }
 
-    pub(crate) fn by(why: Why, name: Name) -> Cause {
+    /// Closed by its parent `parent`.
+    pub(crate) fn parent(parent: &Process) -> Cause {
         Cause {
-            why,
-            by: Some(name),
+            why: Why::Parent,
+            by: Some(By::Parent(parent.id())),
         }
     }
-}
 
-/// The public form of a stored cause; `signal` is the name kept for
-/// [`Why::Signal`].
-pub(crate) fn public(
-    why: Why,
-    by: Option<&Name>,
-    signal: Option<&Cow<'static, str>>,
-) -> Option<CloseCause> {
-    let by = || ProcessRef(by.cloned().expect("this cause names a process"));
-    Some(match why {
-        Why::Running => return None,
-        Why::Asked => CloseCause::Asked,
-        Why::Parent => CloseCause::Parent(by()),
-        Why::Returned => CloseCause::Returned,
-        Why::Failed => CloseCause::Failed,
-        Why::ChildFailed => CloseCause::ChildFailed(by()),
-        Why::Signal => CloseCause::Signal(signal.cloned().unwrap_or(Cow::Borrowed("a signal"))),
-        Why::Token => CloseCause::Token,
-        Why::Budget => CloseCause::Budget,
-        Why::Restart => CloseCause::Restart(by()),
-        Why::RestartLimit => CloseCause::RestartLimit,
-        Why::StartFailed => CloseCause::StartFailed,
-    })
+    /// A cause naming the process of `name`, kept named.
+    pub(crate) fn named(why: Why, name: Name) -> Cause {
+        Cause {
+            why,
+            by: Some(By::Named(name)),
+        }
+    }
+
+    /// The public form; reads the name of the process it names, so call
+    /// it with no lock held. `signal` is the name kept for `Why::Signal`.
+    pub(crate) fn resolve(&self, signal: Option<&Cow<'static, str>>) -> Option<CloseCause> {
+        let by = || {
+            ProcessRef(match &self.by {
+                Some(By::Named(name)) => name.clone(),
+                Some(By::Parent(_)) | None => {
+                    Name::new(0, Some(Cow::Borrowed("an unknown process")))
+                }
+                Some(By::Process(weak)) => match weak.upgrade() {
+                    Some(inner) => Process::from_inner(inner).name_ref(),
+                    None => Name::new(0, Some(Cow::Borrowed("a process since dropped"))),
+                },
+            })
+        };
+        Some(match self.why {
+            Why::Running => return None,
+            Why::Asked => CloseCause::Asked,
+            Why::Parent => CloseCause::Parent(by()),
+            Why::Returned => CloseCause::Returned,
+            Why::Failed => CloseCause::Failed,
+            Why::ChildFailed => CloseCause::ChildFailed(by()),
+            Why::Signal => CloseCause::Signal(signal.cloned().unwrap_or(Cow::Borrowed("a signal"))),
+            Why::Token => CloseCause::Token,
+            Why::Budget => CloseCause::Budget,
+            Why::Restart => CloseCause::Restart(by()),
+            Why::RestartLimit => CloseCause::RestartLimit,
+            Why::StartFailed => CloseCause::StartFailed,
+        })
+    }
 }

@@ -25,11 +25,10 @@
 //! through steps 1 to 5 in one critical section.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use tracing::{debug, trace};
 
-use super::cause::{Cause, Why};
+use super::cause::{By, Cause, Why};
 use super::state::{
     CLOSED, CLOSING, Cold, Edge, EdgeKind, Few, Hook, HookAt, Inner, Link, Links, Stamp, State,
     Step,
@@ -157,27 +156,38 @@ pub(crate) fn close_locked(
     d: &mut Driver,
 ) {
     let inner = &p.inner;
-    if st.step != Step::Running || inner.background {
+    if st.step != Step::Running || inner.is_background() {
         return;
     }
     st.step = Step::Closing;
     // Tracing and subscribers read the cause only when someone listens.
     let traced = (!inner.span().is_disabled()).then(|| cause.clone());
     st.cause = cause.why;
-    st.cause_by = cause.by;
-    st.record(inner.id, TimelineEventKind::Closing);
+    match cause.by {
+        // The only parent is its back-link; among several, keep which.
+        Some(By::Parent(id)) if !st.cold().more_parents.is_empty() => {
+            let by = st.parent_links().find_map(|(parent, _)| {
+                parent
+                    .upgrade()
+                    .filter(|p| p.id() == id)
+                    .map(|p| Arc::downgrade(&p))
+            });
+            st.cold_alloc().cause_by = by;
+        }
+        Some(By::Parent(_)) | None => {}
+        Some(By::Process(weak)) => st.cold_alloc().cause_by = Some(weak),
+        Some(By::Named(name)) => st.cold_alloc().cause_name = Some(name),
+    }
+    st.record(inner.id(), TimelineEventKind::Closing);
     let subscribers = st.subscribers();
     let event = subscribers
         .as_ref()
-        .map(|_| (st.name_ref(inner.id), st.close_cause()));
-    inner.phase.store(CLOSING, Ordering::Release);
+        .map(|_| (st.name_ref(inner.id()), st.cause_stored()));
+    inner.set_phase(CLOSING);
     let closes = |e: &Edge| e.kind.closes() && !e.deferred;
     let closes_children = st.edges.iter().any(closes) && {
-        let me = st.name_ref(inner.id);
-        d.close.extend(
-            st.targets(closes)
-                .map(|child| (child, Cause::by(Why::Parent, me.clone()))),
-        );
+        d.close
+            .extend(st.targets(closes).map(|child| (child, Cause::parent(p))));
         true
     };
     let extras = st.cold_mut().and_then(ClosingExtras::take);
@@ -186,7 +196,7 @@ pub(crate) fn close_locked(
         Some(cold) if !cold.after.is_empty() => std::mem::take(&mut cold.after),
         _ => Vec::new(),
     };
-    let woken = st.waiters.drain(CLOSING);
+    let woken = st.drain_waiters(CLOSING);
     let quiet = !closes_children && extras.is_none();
     let next = if quiet {
         ready_locked(p, &mut st)
@@ -200,10 +210,12 @@ pub(crate) fn close_locked(
     drop(st);
     drop(after);
     if let Some(cause) = traced {
-        let cause = super::cause::public(cause.why, cause.by.as_ref(), None);
+        let cause = cause.resolve(None);
         debug!(parent: inner.span(), cause = %DisplayOption(cause.as_ref()), "closing");
     }
-    if let (Some(subscribers), Some((name, Some(cause)))) = (subscribers, event) {
+    if let (Some(subscribers), Some((name, stored))) = (subscribers, event)
+        && let Some(cause) = stored.resolve()
+    {
         subscribers.emit(&Event::Closing {
             process: ProcessRef(name),
             cause,
@@ -291,11 +303,11 @@ fn ready_locked(p: &Process, st: &mut State) -> Option<Next> {
         return None;
     }
     match st.step {
-        Step::Closing => match st.teardown.take() {
+        Step::Closing => match st.teardown.take().map(|tf| *tf) {
             None => Some(Next::Finish(finish_locked(p, st))),
             Some(tf) => {
                 st.step = Step::TearingDown;
-                st.record(p.inner.id, TimelineEventKind::TeardownStarted);
+                st.record(p.inner.id(), TimelineEventKind::TeardownStarted);
                 Some(Next::Teardown(tf))
             }
         },
@@ -310,7 +322,7 @@ fn run_next(p: &Process, next: Next, d: &mut Driver) {
         Next::Teardown(Teardown::Sync(tf)) => {
             trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
-            let result = teardown::run_sync(p.inner.id, tf);
+            let result = teardown::run_sync(p.inner.id(), tf);
             trace_teardown_end(p, started, &result);
             teardown_done(p, result, d);
         }
@@ -319,7 +331,7 @@ fn run_next(p: &Process, next: Next, d: &mut Driver) {
             trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
             let q = p.clone();
-            let task = teardown::spawn_async(p.inner.id, make, home, move |result| {
+            let task = teardown::spawn_async(p.inner.id(), make, home, move |result| {
                 trace_teardown_end(&q, started, &result);
                 let mut d = Driver::default();
                 teardown_done(&q, result, &mut d);
@@ -357,7 +369,7 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
         if let Some(cold) = st.cold_mut() {
             cold.teardown_task = None;
         }
-        st.record(p.inner.id, TimelineEventKind::TeardownFinished);
+        st.record(p.inner.id(), TimelineEventKind::TeardownFinished);
         (st.pending == 0).then(|| finish_locked(p, &mut st))
     };
     if let Some(finished) = finished {
@@ -424,7 +436,7 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
             propagate = own_failure && c.on_failure == OnFailure::Propagate && !c.propagated;
             c.propagated |= propagate;
         }
-        let (result, name) = failure(st, inner.id);
+        let (result, name) = failure(st, inner.id());
         (result, Some(name))
     } else {
         (Ok(()), None)
@@ -432,7 +444,7 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
     let subscribers = st.subscribers();
     let observed = subscribers.as_ref().map(|_| match &name {
         Some(name) => name.clone(),
-        None => st.name_ref(inner.id),
+        None => st.name_ref(inner.id()),
     });
     if let Err(e) = &result {
         st.cold_alloc().error = Some(e.clone());
@@ -441,19 +453,19 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
     // wait: nothing to drop here.
     debug_assert!(st.task.is_none() && !st.function_running);
     st.record(
-        inner.id,
+        inner.id(),
         TimelineEventKind::Closed {
             failed: result.is_err(),
         },
     );
     Finished {
-        links: std::mem::take(&mut st.parents),
+        links: st.take_parents(),
         result,
         name,
         // Only Closed hooks can be left: Closing ones ran at step 1, and
         // one added later runs at once.
         hooks: st.cold_mut().map(|c| c.hooks.take()).unwrap_or_default(),
-        woken: st.waiters.drain(CLOSED),
+        woken: st.drain_waiters(CLOSED),
         propagate,
         events: subscribers
             .zip(observed)
@@ -529,7 +541,7 @@ impl Finished {
                 propagated_to.push(Arc::clone(&parent));
             }
             if last {
-                inner.phase.store(CLOSED, Ordering::Release);
+                inner.set_phase(CLOSED);
                 let wake = waiting && release_wait(&mut st, failed(is_child));
                 drop(st);
                 if wake {
@@ -557,7 +569,7 @@ impl Finished {
             }
         }
         // Stored again if the last parent was gone: a no-op otherwise.
-        inner.phase.store(CLOSED, Ordering::Release);
+        inner.set_phase(CLOSED);
         match &result {
             Ok(()) => debug!(parent: inner.span(), "closed"),
             Err(e) => debug!(parent: inner.span(), error = %e, "closed with an error"),
@@ -588,7 +600,7 @@ impl Finished {
         }
         if let Some(name) = name.filter(|_| !propagated_to.is_empty()) {
             for parent in propagated_to {
-                let cause = Cause::by(Why::ChildFailed, name.clone());
+                let cause = Cause::named(Why::ChildFailed, name.clone());
                 d.close.push((Process { inner: parent }, cause));
             }
         }

@@ -87,7 +87,7 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)
         return None;
     }
     tracing::warn!(parent: p.inner.span(), ?budget, "close budget ran out; still open:\n{report}");
-    let name = p.inner.lock().name_ref(p.inner.id);
+    let name = p.inner.lock().name_ref(p.inner.id());
     let error = Error::timeout(Shown::live(name.clone()), budget, report.clone());
     {
         // Stored before the escalation, which may let it finish at once.
@@ -115,7 +115,7 @@ fn escalate(report: &ShutdownReport, root: &Process) {
     let open: HashSet<u64> = report.open().iter().map(|o| o.id()).collect();
     let mut aborted = Vec::new();
     walk(root, (), |p, st, _| {
-        if !open.contains(&p.inner.id) {
+        if !open.contains(&p.inner.id()) {
             return Below::Skip;
         }
         if st.cold().escalation == Escalation::Abort {
@@ -167,9 +167,8 @@ fn detach(p: &Process, error: &Error) -> Released {
     let (links, name, hooks, propagate) = {
         let mut st = p.inner.lock();
         let links: Vec<_> = st
-            .parents
-            .iter()
-            .map(|l| (l.parent.clone(), l.key))
+            .parent_links()
+            .map(|(parent, key)| (parent.clone(), key))
             .collect();
         // An overrun is a failure: with `OnFailure::Propagate` the parents
         // are asked to close now, not once it is Closed (it may never be).
@@ -182,7 +181,7 @@ fn detach(p: &Process, error: &Error) -> Released {
             }
             None => Vec::new(),
         };
-        let name = st.name_ref(p.inner.id);
+        let name = st.name_ref(p.inner.id());
         (links, name, hooks, propagate)
     };
     #[cfg(test)]
@@ -206,7 +205,7 @@ fn detach(p: &Process, error: &Error) -> Released {
             let closes_parent =
                 propagate && super::close::propagate_to(&mut st, edge, &name, error);
             if closes_parent {
-                let cause = Cause::by(Why::ChildFailed, name.clone());
+                let cause = Cause::named(Why::ChildFailed, name.clone());
                 d.push_close(
                     Process {
                         inner: parent.clone(),

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, PoisonError};
 
 use super::state::{Edge, EdgeKind, Link, State, Step};
-use super::{Cause, Driver, Why};
+use super::{Cause, Driver};
 use crate::Process;
 use crate::error::{Error, ErrorKind};
 use crate::events::Observers;
@@ -44,19 +44,19 @@ pub(super) fn link_fresh_as(
     child: &mut Process,
     supervised: bool,
 ) -> Result<(), std::borrow::Cow<'static, str>> {
-    if parent.inner.background {
+    if parent.inner.is_background() {
         return Ok(());
     }
     let closing = {
         let mut st = parent.inner.lock();
         if st.step == Step::Closed {
-            return Err(st.display_name(parent.inner.id));
+            return Err(st.display_name(parent.inner.id()));
         }
         let key = st.edges.next_key();
         let fresh = Arc::get_mut(&mut child.inner)
             .expect("a fresh process has a single handle")
             .state_mut();
-        fresh.parents.push(Link {
+        fresh.add_parent(Link {
             parent: Arc::downgrade(&parent.inner),
             key,
         });
@@ -69,10 +69,10 @@ pub(super) fn link_fresh_as(
         let inserted = st.edges.insert(edge);
         debug_assert_eq!(inserted, key);
         st.pending += 1;
-        (st.step != Step::Running && !supervised).then(|| st.name_ref(parent.inner.id))
+        st.step != Step::Running && !supervised
     };
-    if let Some(parent_name) = closing {
-        Driver::close(child, Cause::by(Why::Parent, parent_name));
+    if closing {
+        Driver::close(child, Cause::parent(parent));
     }
     Ok(())
 }
@@ -93,10 +93,10 @@ pub(super) fn link_with(
     after: &[Process],
 ) -> Result<(), Error> {
     let deferred = !after.is_empty();
-    if parent.inner.background {
+    if parent.inner.is_background() {
         return Ok(());
     }
-    if child.inner.background {
+    if child.inner.is_background() {
         if kind == EdgeKind::ChildNoWait {
             return Ok(());
         }
@@ -150,15 +150,14 @@ pub(super) fn link_with(
                 st.pending += 1;
             }
             let closing = st.step != Step::Running;
-            let cause = closing.then(|| Cause::by(Why::Parent, st.name_ref(parent.inner.id)));
+            let cause = closing.then(|| Cause::parent(parent));
             Some((key, cause, st.cold().observers.clone()))
         }
     };
     let Some((key, parent_closing, observers)) = inserted else {
         drop(graph);
         if kind == EdgeKind::ChildNoWait {
-            let parent_name = parent.inner.lock().name_ref(parent.inner.id);
-            Driver::close(child, Cause::by(Why::Parent, parent_name));
+            Driver::close(child, Cause::parent(parent));
         }
         return Err(parent.refused(
             ErrorKind::Closed,
@@ -172,12 +171,12 @@ pub(super) fn link_with(
         let mut st = child.inner.lock();
         if st.step == Step::Closed {
             let failure = match st.cold().error.clone() {
-                Some(e) if kind == EdgeKind::Child => Some((st.name_ref(child.inner.id), e)),
+                Some(e) if kind == EdgeKind::Child => Some((st.name_ref(child.inner.id()), e)),
                 _ => None,
             };
             Some(failure)
         } else {
-            st.parents.push(Link {
+            st.add_parent(Link {
                 parent: Arc::downgrade(&parent.inner),
                 key,
             });
@@ -244,7 +243,7 @@ pub(crate) fn walk<C: Clone>(
     let mut seen = HashSet::new();
     let mut stack = vec![(root.clone(), ctx)];
     while let Some((p, ctx)) = stack.pop() {
-        if !seen.insert(p.inner.id) {
+        if !seen.insert(p.inner.id()) {
             continue;
         }
         let below = visit(&p, &mut p.inner.lock(), &ctx);
@@ -268,7 +267,7 @@ pub(crate) fn waits_for_caller(p: &Process) -> bool {
     }
     let mut found = false;
     walk(p, (), |q, st, _| {
-        if super::current::contains(q.inner.id) {
+        if super::current::contains(q.inner.id()) {
             found = true;
             return Below::Stop;
         }

@@ -78,7 +78,7 @@ impl Process {
     fn from_parts(
         parent_span: Option<&tracing::Span>,
         background: bool,
-        state: impl FnOnce(tokio::time::Instant) -> State,
+        state: impl FnOnce(state::Stamp) -> State,
     ) -> Process {
         let id = state::next_id();
         let span = match parent_span {
@@ -89,7 +89,7 @@ impl Process {
                 target: "goprocess", parent: None, "process", id, name = tracing::field::Empty
             ),
         };
-        let created = tokio::time::Instant::now();
+        let created = state::Stamp::now();
         Process {
             inner: Arc::new(Inner::new(id, background, span, state(created))),
         }
@@ -97,14 +97,14 @@ impl Process {
 
     #[inline(always)]
     fn fresh(parent: Option<&Process>, pending: u32, teardown: Option<Teardown>) -> Process {
-        let parent = parent.filter(|p| !p.inner.background);
+        let parent = parent.filter(|p| !p.inner.is_background());
         Process::from_parts(parent.map(|p| p.inner.span()), false, |created| {
             let mut st = State::new(Step::Running, created);
             // Only `go` makes a process with something pending: its function.
             st.pending = pending;
             st.function_running = pending > 0;
             st.teardown_set = teardown.is_some();
-            st.teardown = teardown;
+            st.teardown = teardown.map(Box::new);
             st
         })
     }
@@ -116,13 +116,11 @@ impl Process {
             State::new(Step::Closed, created)
         });
         let inner = Arc::get_mut(&mut p.inner).expect("a fresh process has a single handle");
-        let id = inner.id;
+        let id = inner.id();
         let st = inner.state_mut();
         let name = st.name_ref(id);
         st.cold_alloc().error = Some(Error::not_started(Shown::live(name), why));
-        p.inner
-            .phase
-            .store(CLOSED, std::sync::atomic::Ordering::Release);
+        p.inner.set_phase(CLOSED);
         p
     }
 
@@ -160,7 +158,7 @@ impl Process {
                     Process::from_parts(None, true, |created| State::new(Step::Running, created));
                 p.inner
                     .lock()
-                    .set_name(p.inner.id, Cow::Borrowed("background"));
+                    .set_name(p.inner.id(), Cow::Borrowed("background"));
                 p
             })
             .clone()
@@ -285,7 +283,7 @@ impl Process {
     }
 
     pub(crate) fn install_teardown(&self, tf: Teardown) -> Result<(), Error> {
-        if self.inner.background {
+        if self.inner.is_background() {
             return Err(self.refused(ErrorKind::NeverCloses, "its teardown would never run"));
         }
         let run_now = {
@@ -299,14 +297,14 @@ impl Process {
             }
             match st.step {
                 Step::Running | Step::Closing => {
-                    st.teardown = Some(tf);
+                    st.teardown = Some(Box::new(tf));
                     st.teardown_set = true;
                     return Ok(());
                 }
                 _ => tf,
             }
         };
-        let id = self.inner.id;
+        let id = self.inner.id();
         let name = self.display_name();
         match run_now {
             Teardown::Sync(f) => {
@@ -533,7 +531,7 @@ impl Process {
     /// assert!(app.is_closed());
     /// ```
     pub fn request_close(&self) {
-        if !self.inner.background {
+        if !self.inner.is_background() {
             Driver::close(self, Cause::ASKED);
         }
     }
@@ -691,7 +689,7 @@ impl Process {
     /// # }
     /// ```
     pub fn set_close_timeout(&self, budget: Duration) {
-        if !self.inner.background {
+        if !self.inner.is_background() {
             self.inner.lock().cold_alloc().budget = Some(budget);
         }
     }
@@ -711,7 +709,7 @@ impl Process {
     /// Chooses what happens to this process's tasks when a close budget
     /// runs out. The default is [`Escalation::Abort`].
     pub fn set_escalation(&self, escalation: Escalation) {
-        if !self.inner.background {
+        if !self.inner.is_background() {
             self.inner.lock().cold_alloc().escalation = escalation;
         }
     }
@@ -899,10 +897,10 @@ impl Process {
     }
 
     fn set_name(&self, name: Cow<'static, str>) {
-        if !self.inner.background {
+        if !self.inner.is_background() {
             self.inner.span().record("name", &*name);
             let mut st = self.inner.lock();
-            st.set_name(self.inner.id, name);
+            st.set_name(self.inner.id(), name);
             st.cold_alloc().name_given = true;
         }
     }
@@ -925,13 +923,13 @@ impl Process {
     /// Names the process after the type of the `#[process]` struct it runs,
     /// unless it has a name already.
     pub(crate) fn name_by_default(&self, name: &'static str) {
-        if self.inner.background {
+        if self.inner.is_background() {
             return;
         }
         let mut st = self.inner.lock();
         if st.name().is_none() {
             self.inner.span().record("name", name);
-            st.set_name(self.inner.id, Cow::Borrowed(name));
+            st.set_name(self.inner.id(), Cow::Borrowed(name));
         }
     }
 
@@ -939,13 +937,13 @@ impl Process {
     /// user gave it a name with [`named`](Self::named).
     #[allow(dead_code)] // for `#[child]` fields, wired by the macros next
     pub(crate) fn name_as_field(&self, name: Cow<'static, str>) {
-        if self.inner.background {
+        if self.inner.is_background() {
             return;
         }
         let mut st = self.inner.lock();
         if !st.cold().name_given {
             self.inner.span().record("name", &*name);
-            st.set_name(self.inner.id, name);
+            st.set_name(self.inner.id(), name);
         }
     }
 
@@ -966,7 +964,7 @@ impl Process {
     /// Sets what this process's failure does to the processes it is a
     /// child of ([`OnFailure`]; the default is [`OnFailure::Isolate`]).
     pub fn set_on_failure(&self, policy: OnFailure) {
-        if self.inner.background {
+        if self.inner.is_background() {
             return;
         }
         let mut st = self.inner.lock();
@@ -989,7 +987,12 @@ impl Process {
     /// # }
     /// ```
     pub fn close_cause(&self) -> Option<CloseCause> {
-        self.inner.lock().close_cause()
+        let stored = self.inner.lock().cause_stored();
+        stored.resolve()
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Process {
+        Process { inner }
     }
 
     /// Calls `f` with the lifecycle [`Event`](crate::events::Event)s of this
@@ -1028,7 +1031,7 @@ impl Process {
         let mut stack = vec![self.clone()];
         let added = [observer];
         while let Some(p) = stack.pop() {
-            if !seen.insert(p.inner.id) || p.inner.background {
+            if !seen.insert(p.inner.id()) || p.inner.is_background() {
                 continue;
             }
             let mut st = p.inner.lock();
@@ -1045,7 +1048,7 @@ impl Process {
 
     /// A number unique to this process for the life of the program.
     pub fn id(&self) -> u64 {
-        self.inner.id
+        self.inner.id()
     }
 
     /// The token cancelled when this process starts closing (shared, made
@@ -1057,7 +1060,7 @@ impl Process {
             return token.clone();
         }
         let token = CancellationToken::new();
-        if st.step != Step::Running && !self.inner.background {
+        if st.step != Step::Running && !self.inner.is_background() {
             token.cancel();
         }
         st.cold_alloc().closing_token = Some(token.clone());
@@ -1101,7 +1104,7 @@ impl Process {
         let mut run = Process::fresh(Some(self), 1, None);
         {
             let inner = Arc::get_mut(&mut run.inner).expect("a fresh process has a single handle");
-            let id = inner.id;
+            let id = inner.id();
             inner.span().record("name", &*name);
             let st = inner.state_mut();
             st.set_name(id, name);
@@ -1123,9 +1126,12 @@ impl Process {
     /// for a restart or because the supervisor is closing, waits until it
     /// is Closed, and returns its result.
     pub(crate) async fn close_run(&self, supervisor: &Process, restart: bool) -> Result<(), Error> {
-        let by = supervisor.inner.lock().name_ref(supervisor.inner.id);
-        let why = if restart { Why::Restart } else { Why::Parent };
-        Driver::close(self, Cause::by(why, by));
+        let cause = if restart {
+            Cause::named(Why::Restart, supervisor.name_ref())
+        } else {
+            Cause::parent(supervisor)
+        };
+        Driver::close(self, cause);
         self.wait_phase(CLOSED).await;
         self.stored_result()
     }
@@ -1133,7 +1139,7 @@ impl Process {
     /// Records the failure `error` of `run` among this process's failed
     /// children (a supervised child's failure that no restart handled).
     pub(crate) fn record_failure(&self, run: &Process, error: Error) {
-        let name = run.inner.lock().name_ref(run.inner.id);
+        let name = run.inner.lock().name_ref(run.inner.id());
         close::record_failed_child(&mut self.inner.lock(), name, error);
     }
 
@@ -1149,7 +1155,7 @@ impl Process {
             let Some(subscribers) = st.subscribers() else {
                 return;
             };
-            (subscribers, st.name_ref(self.inner.id))
+            (subscribers, st.name_ref(self.inner.id()))
         };
         subscribers.emit(&event(ProcessRef(name)));
     }
@@ -1190,7 +1196,7 @@ impl Process {
     }
 
     fn hook(&self, at: HookAt, f: state::Hook) {
-        if self.inner.background {
+        if self.inner.is_background() {
             return;
         }
         {
@@ -1241,12 +1247,15 @@ impl Process {
         // One count per event still awaited: self closing, and each of
         // `after` gone. The last one starts the child's close.
         let remaining = Arc::new(std::sync::atomic::AtomicUsize::new(after.len() + 1));
-        let me = self.inner.lock().name_ref(self.inner.id);
         let arm = |remaining: &Arc<std::sync::atomic::AtomicUsize>| {
-            let (remaining, child, me) = (Arc::clone(remaining), child.clone(), me.clone());
+            let (remaining, child, me) = (Arc::clone(remaining), child.clone(), self.id());
             move || {
                 if remaining.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
-                    Driver::close(&child, Cause::by(Why::Parent, me));
+                    let cause = Cause {
+                        why: Why::Parent,
+                        by: Some(cause::By::Parent(me)),
+                    };
+                    Driver::close(&child, cause);
                 }
             }
         };
@@ -1259,12 +1268,12 @@ impl Process {
 
     /// The process's name cell, for what shows its name later.
     pub(crate) fn name_ref(&self) -> crate::name::Name {
-        self.inner.lock().name_ref(self.inner.id)
+        self.inner.lock().name_ref(self.inner.id())
     }
 
     /// Whether this is the background process.
     pub(crate) fn is_background(&self) -> bool {
-        self.inner.background
+        self.inner.is_background()
     }
 
     /// The process's tracing span (a disabled one when tracing is off).
@@ -1274,7 +1283,7 @@ impl Process {
 
     /// The name shown for this process: its name, or `#id`.
     pub(crate) fn display_name(&self) -> Cow<'static, str> {
-        self.inner.lock().display_name(self.inner.id)
+        self.inner.lock().display_name(self.inner.id())
     }
 
     fn refused(&self, kind: ErrorKind, detail: &'static str) -> Error {
@@ -1282,12 +1291,12 @@ impl Process {
     }
 
     fn refused_locked(&self, st: &State, kind: ErrorKind, detail: &'static str) -> Error {
-        Error::refused(kind, st.display_name(self.inner.id), detail)
+        Error::refused(kind, st.display_name(self.inner.id()), detail)
     }
 
     /// Refuses to wait for the background process, which never closes.
     fn closes(&self) -> Result<(), Error> {
-        if self.inner.background {
+        if self.inner.is_background() {
             return Err(self.refused(
                 ErrorKind::NeverCloses,
                 "it cannot be closed or waited for; use a process made with Process::new()",
@@ -1343,7 +1352,7 @@ impl Eq for Process {}
 
 impl Hash for Process {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.inner.id.hash(state);
+        self.inner.id().hash(state);
     }
 }
 
@@ -1351,11 +1360,11 @@ impl fmt::Debug for Process {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = self.inner.lock();
         let mut d = f.debug_struct("Process");
-        d.field("id", &self.inner.id);
+        d.field("id", &self.inner.id());
         if let Some(name) = st.name() {
             d.field("name", &name);
         }
-        let state = if self.inner.background {
+        let state = if self.inner.is_background() {
             "background"
         } else {
             st.step.name()

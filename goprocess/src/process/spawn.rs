@@ -38,7 +38,7 @@ where
     let handle = runtime::require(what);
     {
         let mut st = process.inner.lock();
-        if st.step == Step::Closed || st.function_running || process.inner.background {
+        if st.step == Step::Closed || st.function_running || process.inner.is_background() {
             return false;
         }
         st.pending += 1;
@@ -138,7 +138,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let Some(id) = this.end.to().map(|end| end.process.inner.id) else {
+        let Some(id) = this.end.to().map(|end| end.process.inner.id()) else {
             return Poll::Ready(()); // reported already
         };
         // While the function runs, waits for its own process (or one that

@@ -47,11 +47,15 @@ use crate::Process;
 use crate::error::{ChildError, Error};
 use crate::events::Observers;
 use crate::name::Name;
-use crate::sync::{AtomicU8, Mutex, MutexGuard};
+#[cfg(goprocess_loom)]
+use crate::sync::AtomicU8;
+use crate::sync::{Mutex, MutexGuard};
 
+#[cfg(goprocess_loom)]
 pub(crate) const RUNNING: u8 = 0;
 pub(crate) const CLOSING: u8 = 1;
-pub(crate) const CLOSED: u8 = 2;
+/// Both bits: the phase only moves forward, so it is stored with an `or`.
+pub(crate) const CLOSED: u8 = 3;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -61,27 +65,105 @@ pub(crate) fn next_id() -> u64 {
 
 /// The shared part of a [`Process`].
 pub(crate) struct Inner {
-    pub(crate) id: u64,
-    /// `RUNNING`, `CLOSING` or `CLOSED`, readable without the lock.
-    pub(crate) phase: AtomicU8,
-    /// The background process: never closes, relations on it are no-ops.
-    pub(crate) background: bool,
+    /// The id, whether it is the background process, and the phase.
+    word: Word,
     /// Boxed, and only when a subscriber wants it: most programs run with
     /// tracing off at debug level, and the span is 40 bytes.
     span: Option<Box<tracing::Span>>,
     state: Mutex<State>,
 }
 
+/// A process's id, its background flag and its phase (`RUNNING`,
+/// `CLOSING` or `CLOSED`, readable without the lock) in one word: the id
+/// shifted left by 3, the flag in bit 2, the phase in bits 0 and 1. Eight
+/// bytes where three fields took sixteen.
+#[cfg(not(goprocess_loom))]
+struct Word(std::sync::atomic::AtomicU64);
+
+#[cfg(not(goprocess_loom))]
+impl Word {
+    const BACKGROUND: u64 = 0b100;
+
+    fn new(id: u64, background: bool) -> Word {
+        let flag = if background { Word::BACKGROUND } else { 0 };
+        Word(std::sync::atomic::AtomicU64::new(id << 3 | flag))
+    }
+
+    fn id(&self) -> u64 {
+        self.0.load(Ordering::Relaxed) >> 3
+    }
+
+    fn background(&self) -> bool {
+        self.0.load(Ordering::Relaxed) & Word::BACKGROUND != 0
+    }
+
+    fn phase(&self) -> u8 {
+        (self.0.load(Ordering::Acquire) & 0b11) as u8
+    }
+
+    fn set_phase(&self, phase: u8) {
+        self.0.fetch_or(u64::from(phase), Ordering::Release);
+    }
+}
+
+/// Under loom, separate fields: only the phase is shared state worth
+/// exploring.
+#[cfg(goprocess_loom)]
+struct Word {
+    id: u64,
+    background: bool,
+    phase: AtomicU8,
+}
+
+#[cfg(goprocess_loom)]
+impl Word {
+    fn new(id: u64, background: bool) -> Word {
+        Word {
+            id,
+            background,
+            phase: AtomicU8::new(RUNNING),
+        }
+    }
+
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn background(&self) -> bool {
+        self.background
+    }
+
+    fn phase(&self) -> u8 {
+        self.phase.load(Ordering::Acquire)
+    }
+
+    fn set_phase(&self, phase: u8) {
+        self.phase.fetch_or(phase, Ordering::Release);
+    }
+}
+
 impl Inner {
     #[inline(always)]
     pub(crate) fn new(id: u64, background: bool, span: tracing::Span, state: State) -> Inner {
         Inner {
-            id,
-            phase: AtomicU8::new(RUNNING),
-            background,
+            word: Word::new(id, background),
             span: (!span.is_none()).then(|| Box::new(span)),
             state: Mutex::new(state),
         }
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.word.id()
+    }
+
+    /// The background process: never closes, relations on it are no-ops.
+    pub(crate) fn is_background(&self) -> bool {
+        self.word.background()
+    }
+
+    /// Moves the phase forward to `phase` (never back).
+    pub(crate) fn set_phase(&self, phase: u8) {
+        self.word.set_phase(phase);
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -103,7 +185,7 @@ impl Inner {
     }
 
     pub(crate) fn phase(&self) -> u8 {
-        self.phase.load(Ordering::Acquire)
+        self.word.phase()
     }
 }
 
@@ -182,10 +264,17 @@ impl Step {
 
 pub(crate) struct State {
     pub(crate) step: Step,
-    pub(crate) edges: Slab<Edge>,
+    pub(crate) edges: Edges,
     pub(crate) pending: u32,
-    pub(crate) parents: Links,
-    pub(crate) teardown: Option<Teardown>,
+    /// The back-link to its first parent (the `Weak` here, the key in
+    /// `parent_key`, to spare the padding of a `Link`); the others are in
+    /// the cold part: almost every process has one parent. The `Weak` is
+    /// kept once it has closed (`parent_key` is then `UNLINKED`): it names
+    /// the parent that closed it.
+    parent: Option<Weak<Inner>>,
+    parent_key: u32,
+    /// Boxed whole: 8 bytes in every process, for the few that have one.
+    pub(crate) teardown: Option<Box<Teardown>>,
     /// A teardown was ever installed (it may have run since).
     pub(crate) teardown_set: bool,
     /// Set by `close_after_children` (and when a `go` function returns):
@@ -196,7 +285,6 @@ pub(crate) struct State {
     pub(crate) cause: Why,
     /// The process its cause names (the parent that closed it, the child
     /// that failed, the supervisor that restarted it).
-    pub(crate) cause_by: Option<Name>,
     /// The `go` function has not returned yet (it counts in `pending`).
     pub(crate) function_running: bool,
     /// The task of the process function, for deadline escalation.
@@ -205,13 +293,14 @@ pub(crate) struct State {
     pub(crate) task: Option<tokio::task::JoinHandle<()>>,
     /// When it started closing ([`Stamp`]), or 0.
     pub(crate) closing_since: Stamp,
-    /// When it was made, on tokio's clock. An `Instant` rather than a
-    /// [`Stamp`]: turning a reading into a stamp costs a checked
-    /// subtraction, once per process, where the age is read only by
-    /// snapshots.
-    pub(crate) created: tokio::time::Instant,
-    /// Who awaits `closing()` or `closed()`.
-    pub(crate) waiters: super::waiters::Waiters,
+    /// When it was made, on tokio's clock (8 bytes where an `Instant`
+    /// takes 16; every process has one).
+    pub(crate) created: Stamp,
+    /// The first who awaits `closing()` or `closed()` (see `waiters`);
+    /// more wait in the cold part.
+    pub(crate) waiter: Option<std::task::Waker>,
+    /// The phase `waiter` waits for.
+    pub(crate) waiter_target: u8,
     /// The fields most processes never set, allocated on first write.
     cold: Option<Box<Cold>>,
 }
@@ -253,6 +342,12 @@ pub(crate) struct Cold {
     pub(crate) hooks: Hooks,
     /// The timelines and event subscribers it reports to, if any.
     pub(crate) observers: Option<Observers>,
+    /// The process its cause names, when that one is kept by name (see
+    /// `cause::By`).
+    pub(crate) cause_name: Option<Name>,
+    /// The parent that closed it, when it has several parents and that one
+    /// is not the first.
+    pub(crate) cause_by: Option<Weak<Inner>>,
     /// For `CloseCause::Signal`: the signal's name.
     pub(crate) signal: Option<Cow<'static, str>>,
     /// A child's failure propagated to it (`OnFailure::Propagate`): it has
@@ -264,6 +359,10 @@ pub(crate) struct Cold {
     /// For a supervisor: its restarts so far; for a run of a supervised
     /// child: the restarts of that child before this run.
     pub(crate) restarts: u64,
+    /// The back-links to its parents after the first.
+    pub(crate) more_parents: Vec<Link>,
+    /// The waiters after the first (see `waiters`).
+    pub(crate) more_waiters: Slab<super::waiters::Waiter>,
     /// The siblings it closes after, as a deferred child
     /// (`Process::add_child_after`), until its close starts: it waits for
     /// them as far as cycles are concerned.
@@ -288,15 +387,33 @@ impl Cold {
         escalation: super::deadline::Escalation::Abort,
         hooks: Hooks(Vec::new()),
         observers: None,
+        cause_name: None,
+        cause_by: None,
         signal: None,
         failed_by_child: false,
         propagated: false,
         restarts: 0,
         after: Vec::new(),
+        more_waiters: Slab::new(),
+        more_parents: Vec::new(),
     };
 }
 
 static EMPTY_COLD: Cold = Cold::EMPTY;
+
+/// A process's close cause read under its lock, to be shown once the lock
+/// is released (showing it reads the name of the process it names).
+#[derive(Clone)]
+pub(crate) struct StoredCause {
+    cause: super::cause::Cause,
+    signal: Option<Cow<'static, str>>,
+}
+
+impl StoredCause {
+    pub(crate) fn resolve(&self) -> Option<super::cause::CloseCause> {
+        self.cause.resolve(self.signal.as_ref())
+    }
+}
 
 /// Why a task of a process ended with `Aborted`: a budget's escalation,
 /// or else the reason it gave (its runtime shut down).
@@ -310,22 +427,23 @@ pub(crate) fn aborted_why(st: &State, error: Error) -> Error {
 
 impl State {
     #[inline(always)]
-    pub(crate) fn new(step: Step, created: tokio::time::Instant) -> State {
+    pub(crate) fn new(step: Step, created: Stamp) -> State {
         State {
             step,
-            edges: Slab::new(),
+            edges: Edges(None),
             pending: 0,
-            parents: Links::None,
+            parent: None,
+            parent_key: 0,
             teardown: None,
             teardown_set: false,
             idle_close: Why::Running,
             cause: Why::Running,
-            cause_by: None,
             function_running: false,
             task: None,
             closing_since: Stamp::NEVER,
             created,
-            waiters: super::waiters::Waiters::default(),
+            waiter: None,
+            waiter_target: 0,
             cold: None,
         }
     }
@@ -345,6 +463,49 @@ impl State {
     /// The cold part, to write: allocated on first use.
     pub(crate) fn cold_alloc(&mut self) -> &mut Cold {
         self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
+    }
+
+    /// Adds a back-link to a parent.
+    pub(crate) fn add_parent(&mut self, link: Link) {
+        if self.parent.is_none() || self.parent_key == UNLINKED {
+            self.parent = Some(link.parent);
+            self.parent_key = link.key;
+        } else {
+            self.cold_alloc().more_parents.push(link);
+        }
+    }
+
+    /// Removes and returns every back-link (when it closes). The first
+    /// parent's `Weak` stays, for the close cause.
+    pub(crate) fn take_parents(&mut self) -> Links {
+        if self.parent_key == UNLINKED {
+            return Links::None;
+        }
+        let Some(parent) = self.parent.clone() else {
+            return Links::None;
+        };
+        let first = Link {
+            parent,
+            key: std::mem::replace(&mut self.parent_key, UNLINKED),
+        };
+        match self.cold_mut() {
+            Some(cold) if !cold.more_parents.is_empty() => {
+                let mut all = std::mem::take(&mut cold.more_parents);
+                all.insert(0, first);
+                Links::Many(all)
+            }
+            _ => Links::One(first),
+        }
+    }
+
+    /// Its back-links: each parent, and the key of its edge there.
+    pub(crate) fn parent_links(&self) -> impl Iterator<Item = (&Weak<Inner>, u32)> {
+        let first = (self.parent_key != UNLINKED)
+            .then_some(self.parent.as_ref())
+            .flatten()
+            .map(|p| (p, self.parent_key));
+        let more = self.cold().more_parents.iter().map(|l| (&l.parent, l.key));
+        first.into_iter().chain(more)
     }
 
     /// The processes it waits for, as far as cycles are concerned: the
@@ -369,23 +530,18 @@ impl State {
     /// Reports `kind` to this process's timelines, if it has any.
     #[inline]
     pub(crate) fn record(&mut self, id: u64, kind: crate::introspect::TimelineEventKind) {
-        if let Some(cold) = &mut self.cold
-            && let Some(observers) = &cold.observers
-        {
-            let mut timelines = observers.timelines().peekable();
-            if timelines.peek().is_none() {
-                return;
-            }
-            let name = cold.name.get_or_insert_with(|| Name::new(id, None));
-            let cause = match kind {
-                crate::introspect::TimelineEventKind::Closing => {
-                    super::cause::public(self.cause, self.cause_by.as_ref(), cold.signal.as_ref())
-                }
-                _ => None,
-            };
-            for t in timelines {
-                t.record(id, name.clone(), kind, cause.clone());
-            }
+        let Some(cold) = &self.cold else { return };
+        let Some(observers) = cold.observers.as_ref().filter(|o| o.has_timelines()) else {
+            return;
+        };
+        let observers = observers.clone();
+        let cause = match kind {
+            crate::introspect::TimelineEventKind::Closing => Some(self.cause_stored()),
+            _ => None,
+        };
+        let name = self.name_ref(id);
+        for t in observers.timelines() {
+            t.record(id, name.clone(), kind, cause.clone());
         }
     }
 
@@ -395,10 +551,25 @@ impl State {
         observers.has_hooks().then(|| observers.clone())
     }
 
-    /// Why it closed, once it started closing.
-    pub(crate) fn close_cause(&self) -> Option<super::cause::CloseCause> {
-        let signal = self.cold.as_ref().and_then(|c| c.signal.as_ref());
-        super::cause::public(self.cause, self.cause_by.as_ref(), signal)
+    /// Why it closed, as stored: resolve it with
+    /// [`StoredCause::resolve`] once the lock is released.
+    pub(crate) fn cause_stored(&self) -> StoredCause {
+        StoredCause {
+            cause: super::cause::Cause {
+                why: self.cause,
+                by: match (&self.cold().cause_by, &self.cold().cause_name) {
+                    (_, Some(name)) => Some(super::cause::By::Named(name.clone())),
+                    (Some(weak), None) => Some(super::cause::By::Process(weak.clone())),
+                    // A parent that is not named in the cold part is the
+                    // first (or only) parent: its back-link is kept.
+                    (None, None) if self.cause == Why::Parent => {
+                        self.parent.clone().map(super::cause::By::Process)
+                    }
+                    (None, None) => None,
+                },
+            },
+            signal: self.cold().signal.clone(),
+        }
     }
 
     /// The name given to the process, if any.
@@ -518,6 +689,9 @@ impl EdgeKind {
     }
 }
 
+/// `State::parent_key` of a process that has left its parents.
+const UNLINKED: u32 = u32::MAX;
+
 /// A back-link: `parent.edges[key]` points at this process.
 pub(crate) struct Link {
     pub(crate) parent: Weak<Inner>,
@@ -557,15 +731,6 @@ impl<T> Few<T> {
             Few::Many(v) => v.len(),
         }
     }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        let (one, many): (Option<&T>, &[T]) = match self {
-            Few::None => (None, &[]),
-            Few::One(l) => (Some(l), &[]),
-            Few::Many(v) => (None, v),
-        };
-        one.into_iter().chain(many)
-    }
 }
 
 impl<T> IntoIterator for Few<T> {
@@ -580,6 +745,45 @@ impl<T> IntoIterator for Few<T> {
             Few::Many(v) => (None, v),
         };
         one.into_iter().chain(many)
+    }
+}
+
+/// The outgoing edges of a process: a slab, boxed so that the processes
+/// with none (the leaves: most of a tree) pay one word for it. Allocated
+/// on the first edge and kept (a parent that runs one child at a time does
+/// not allocate per child).
+pub(crate) struct Edges(Option<Box<Slab<Edge>>>);
+
+impl Edges {
+    pub(crate) fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |s| s.len())
+    }
+
+    pub(crate) fn next_key(&self) -> u32 {
+        self.0.as_ref().map_or(0, |s| s.next_key())
+    }
+
+    pub(crate) fn insert(&mut self, edge: Edge) -> u32 {
+        self.0.get_or_insert_default().insert(edge)
+    }
+
+    pub(crate) fn remove(&mut self, key: u32) -> Option<Edge> {
+        self.0.as_mut()?.remove(key)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: u32) -> Option<&mut Edge> {
+        self.0.as_mut()?.get_mut(key)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Edge> {
+        self.0.iter().flat_map(|s| s.iter())
+    }
+
+    pub(crate) fn take_all(&mut self) -> impl Iterator<Item = Edge> + use<> {
+        self.0
+            .take()
+            .into_iter()
+            .flat_map(|mut s| s.take_all().collect::<Vec<_>>())
     }
 }
 
@@ -762,7 +966,7 @@ mod size {
     fn a_process_stays_small() {
         let size = std::mem::size_of::<super::Inner>();
         assert!(
-            size <= 208,
+            size <= 112,
             "Inner grew to {size} bytes; move rarely used fields to `Cold`"
         );
     }
