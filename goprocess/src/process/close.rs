@@ -161,7 +161,7 @@ pub(crate) fn close_locked(
     }
     st.step = Step::Closing;
     // Tracing and subscribers read the cause only when someone listens.
-    let traced = (!inner.span().is_disabled()).then(|| cause.clone());
+    let traced = !inner.span().is_disabled();
     st.cause = cause.why;
     match cause.by {
         // The only parent is its back-link; among several, keep which.
@@ -179,6 +179,8 @@ pub(crate) fn close_locked(
         Some(By::Named(name)) => st.cold_alloc().cause_name = Some(name),
     }
     st.record(inner.id(), TimelineEventKind::Closing);
+    // As stored: a parent is named through the back-link kept for it.
+    let traced = traced.then(|| st.cause_stored());
     let subscribers = st.subscribers();
     let event = subscribers
         .as_ref()
@@ -209,8 +211,8 @@ pub(crate) fn close_locked(
     }
     drop(st);
     drop(after);
-    if let Some(cause) = traced {
-        let cause = cause.resolve(None);
+    if let Some(stored) = traced {
+        let cause = stored.resolve();
         debug!(parent: inner.span(), cause = %DisplayOption(cause.as_ref()), "closing");
     }
     if let (Some(subscribers), Some((name, stored))) = (subscribers, event)
