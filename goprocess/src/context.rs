@@ -267,7 +267,7 @@ fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken)
 ///
 /// Needs no runtime and spawns no task: it is a
 /// [child](CancellationToken::child_token) of the process's own
-/// [`closing_token`](Process::closing_token). Cancelling the returned token
+/// closing token (one per process, made on first use). Cancelling the returned token
 /// yourself does not close `p`, nor cancel other tokens handed out for it.
 ///
 /// ```
