@@ -580,5 +580,8 @@ async fn the_close_cause_names_which_parent_closed_a_shared_child() {
     }
     let only = Process::with_parent(&a).named("only");
     within(a.close()).await.unwrap();
-    assert_eq!(only.close_cause().unwrap().to_string(), "its parent `a` closed");
+    assert_eq!(
+        only.close_cause().unwrap().to_string(),
+        "its parent `a` closed"
+    );
 }

@@ -1228,7 +1228,7 @@ impl Process {
             let st = self.inner.lock();
             after
                 .into_iter()
-                .filter(|a| st.edges.iter().any(|e| e.waiting && e.target == *a))
+                .filter(|a| st.edges().any(|e| e.waiting() && e.target == a))
                 .collect()
         };
         if let Err(refused) = graph::link_with(self, child, EdgeKind::Child, &after) {
