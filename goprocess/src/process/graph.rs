@@ -112,27 +112,24 @@ pub(super) fn link_with(
         .waits()
         .then(|| GRAPH.lock().unwrap_or_else(PoisonError::into_inner));
     if graph.is_some() && reaches(child, parent) {
-        let detail = format!(
-            "`{}` already waits, directly or through others, for `{}`",
-            child.display_name(),
-            parent.display_name()
-        );
-        return Err(Error::refused(
+        return Err(parent.refused(
             ErrorKind::Cycle,
-            parent.display_name(),
-            detail,
+            format!(
+                "`{}` already waits, directly or through others, for `{}`",
+                child.display_name(),
+                parent.display_name()
+            ),
         ));
     }
     if let Some(sibling) = after.iter().find(|a| *a == child || reaches(a, child)) {
-        let detail = format!(
-            "`{}` is to close after `{}`, which already waits, directly or through others, for it",
-            child.display_name(),
-            sibling.display_name()
-        );
-        return Err(Error::refused(
+        return Err(parent.refused(
             ErrorKind::Cycle,
-            parent.display_name(),
-            detail,
+            format!(
+                "`{}` is to close after `{}`, which already waits, directly or through others, \
+                 for it",
+                child.display_name(),
+                sibling.display_name()
+            ),
         ));
     }
 

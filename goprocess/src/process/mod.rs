@@ -1279,7 +1279,7 @@ impl Process {
         self.inner.lock().display_name(self.inner.id())
     }
 
-    fn refused(&self, kind: ErrorKind, detail: &'static str) -> Error {
+    fn refused(&self, kind: ErrorKind, detail: impl Into<Cow<'static, str>>) -> Error {
         Error::refused(kind, self.display_name(), detail)
     }
 
