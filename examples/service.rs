@@ -297,11 +297,8 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
     println!("\n== the live process tree ==\n");
     print!("{}", service.process().snapshot());
 
-    println!("\n== the derived shutdown order (Service::SHUTDOWN_ORDER) ==\n");
-    for (i, stage) in Service::SHUTDOWN_ORDER.iter().enumerate() {
-        println!("{}. {}", i + 1, stage.join(", "));
-    }
-    println!("then Workers: {:?}", Workers::SHUTDOWN_ORDER);
+    println!("\n== the derived shutdown order (Service::shutdown_plan()) ==\n");
+    print!("{}", Service::shutdown_plan());
 
     if !until_signal {
         println!("\n== SIGTERM (simulated), with the load still running ==\n");

@@ -77,7 +77,7 @@ impl Chain {
 #[test]
 fn shutdown_order_lists_the_stages() {
     assert_eq!(
-        Chain::SHUTDOWN_ORDER,
+        Chain::shutdown_plan().stages(),
         &[&["http", "metrics"][..], &["db"], &["cache"]]
     );
 }

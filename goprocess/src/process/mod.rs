@@ -848,7 +848,6 @@ impl Process {
 
     /// Names the process after the struct field that holds it, unless a
     /// user gave it a name with [`named`](Self::named).
-    #[allow(dead_code)] // for `#[child]` fields, wired by the macros next
     pub(crate) fn name_as_field(&self, name: Cow<'static, str>) {
         if self.inner.background {
             return;

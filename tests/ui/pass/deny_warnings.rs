@@ -67,7 +67,7 @@ struct App {
 }
 
 fn main() {
-    let _ = App::SHUTDOWN_ORDER;
+    let _ = App::shutdown_plan().stages();
     let _ = |listener: Process, writer: Process, metrics: Process, journal: Process| {
         let http = Http { listener }.start();
         let db = Db { pool: std::vec::Vec::new(), writer: Some(writer) }.start();
