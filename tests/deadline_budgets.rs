@@ -42,7 +42,7 @@ async fn close_within_returns_timeout_at_the_deadline_with_a_report() {
     assert!(report.open()[2].function_running());
     assert_eq!(report.open()[2].closing_for(), Some(Duration::from_secs(5)));
     let text = err.to_string();
-    assert!(text.starts_with("process `app`: close budget ran out: the budget of 5s ran out; still open: `app` (closing: waiting for children for 5.0s; waits for `db`)"), "{text}");
+    assert!(text.starts_with("process `app`: close budget of 5s ran out; still open: `app` (closing for 5.0s; waits for `db`)"), "{text}");
     assert!(
         !text.contains("http"),
         "closed processes are not listed: {text}"
@@ -176,7 +176,7 @@ async fn shutdown_report_while_closing_says_who_blocks() {
     );
     assert_eq!(
         report.to_string(),
-        "`app` (closing: waiting for children for 0.0ns; waits for `journal`)"
+        "`app` (closing for 0.0ns; waits for `journal`)"
     );
     within(journal.close()).await.unwrap();
     within(app.closed()).await;

@@ -302,7 +302,7 @@ fn tree_prints_text_dot_and_mermaid() {
             "6 running, 0 closing, 0 closed",
             "```mermaid\nflowchart TD",
             "== waits for ==>",
-            "app [closing: waiting for children",
+            "app [closing for",
             "db [closing: running teardown",
             "== closed ==\napp [closed",
         ],

@@ -12,12 +12,10 @@
 //! 2. **An async teardown** running on the runtime when it is dropped ends
 //!    the same way: its process becomes Closed with `ErrorKind::Aborted`,
 //!    its teardown having run at most once (partly).
-//! 3. **An async teardown set while the runtime was current, but started
-//!    after it was dropped** runs on the small fallback runtime (as
-//!    `with_async_teardown` documents: a process closed from a plain thread
-//!    still tears down), to completion. (It used to be spawned on the dead
-//!    runtime's handle and dropped unpolled, closing with `Aborted`: core
-//!    request 6, fixed in the runtime.)
+//! 3. **An async teardown started while its runtime shuts down, or after
+//!    it was dropped** (never polled there) runs on the small fallback
+//!    runtime (as `with_async_teardown` documents: a process closed from a
+//!    plain thread still tears down), once, to completion.
 //! 4. **`close()` futures and `close_within` timers** that lived on the
 //!    dropped runtime are dropped with it; dropping a close does not stop
 //!    the shutdown, so the processes still close (through 1 and 2). A
@@ -166,6 +164,42 @@ fn an_async_teardown_whose_runtime_is_gone_runs_on_the_fallback() {
     let q = p.clone();
     within_blocking(move || q.close_blocking()).unwrap();
     assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+/// A `go` process with an async teardown whose runtime is dropped: the
+/// function is aborted with the runtime, which starts the close while the
+/// runtime shuts down; the teardown it starts must not be dropped with it
+/// (it used to be, unpolled, and never ran). It runs once, on the
+/// fallback runtime, before the process is Closed.
+#[test]
+fn an_async_teardown_started_while_its_runtime_shuts_down_runs_once() {
+    for threads in [None, Some(1), Some(2)] {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let rt = runtime(threads);
+        let r = runs.clone();
+        let p = rt.block_on(async move {
+            let p = goprocess::go(|me| async move { me.closing().await }).named("worker");
+            p.set_async_teardown(move || async move {
+                tokio::task::yield_now().await;
+                r.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+            .unwrap();
+            tokio::task::yield_now().await; // the function is running
+            p
+        });
+        drop(rt);
+        let q = p.clone();
+        let err = within_blocking(move || q.close_blocking()).unwrap_err();
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            1,
+            "{threads:?}: the teardown ran once"
+        );
+        // The function was aborted with its runtime; the teardown did not fail.
+        assert_eq!(err.kind(), ErrorKind::Aborted, "{err}");
+        assert!(err.also().is_none(), "{err}");
+    }
 }
 
 #[test]

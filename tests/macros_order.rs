@@ -239,3 +239,68 @@ async fn closing_a_child_alone_does_not_close_the_struct() {
     within(outer.process().close()).await.unwrap();
     assert_eq!(events(&log), ["leaf", "inner", "after_inner", "outer"]);
 }
+
+#[process]
+struct Ordered {
+    #[child]
+    #[wait_for(first)]
+    second: Process,
+    #[child]
+    first: Process,
+}
+
+/// A sibling whose link was refused (here: the background process, which
+/// never closes) never holds the field ordered after it open: the struct's
+/// close returns, and its error names the refused field and why. (It used
+/// to wait for that sibling for ever.)
+#[tokio::test]
+async fn a_refused_sibling_does_not_hold_the_field_ordered_after_it() {
+    let log = log();
+    let second = leaf(&log, "second");
+    let ordered = Ordered {
+        second: second.clone(),
+        first: Process::background(),
+    }
+    .start();
+    let err = within(ordered.process().close()).await.unwrap_err();
+    assert_eq!(err.kind(), goprocess::ErrorKind::NeverCloses, "{err}");
+    assert!(err.to_string().contains("first"), "{err}");
+    assert!(second.is_closed());
+    assert_eq!(events(&log), ["second"]);
+}
+
+/// The struct's order (`second` after `first`) combined with an existing
+/// `first.wait_for(&second)` is a waiting cycle: refused at start, with a
+/// `Cycle` error naming the field, instead of a close that never returns.
+#[tokio::test]
+async fn a_sibling_order_that_closes_a_waiting_cycle_is_refused() {
+    let log = log();
+    let (first, second) = (leaf(&log, "first"), leaf(&log, "second"));
+    first.wait_for(&second).unwrap();
+    let ordered = Ordered {
+        second: second.clone(),
+        first: first.clone(),
+    }
+    .start();
+    let err = within(ordered.process().close()).await.unwrap_err();
+    assert_eq!(err.kind(), goprocess::ErrorKind::Cycle, "{err}");
+    assert!(err.to_string().contains("second"), "{err}");
+    assert!(first.is_closed() && second.is_closed());
+}
+
+/// The same cycle closed after the struct started: the later relation is
+/// refused, so the struct still closes in its order.
+#[tokio::test]
+async fn a_relation_that_would_close_a_cycle_with_a_sibling_order_is_refused() {
+    let log = log();
+    let (first, second) = (leaf(&log, "first"), leaf(&log, "second"));
+    let ordered = Ordered {
+        second: second.clone(),
+        first: first.clone(),
+    }
+    .start();
+    let err = first.wait_for(&second).unwrap_err();
+    assert_eq!(err.kind(), goprocess::ErrorKind::Cycle, "{err}");
+    within(ordered.process().close()).await.unwrap();
+    assert_eq!(events(&log), ["first", "second"]);
+}

@@ -18,7 +18,8 @@
 //! 6. the errors say what happened: every `close()` result equals the
 //!    stored one; a panicking teardown or function gives `Panic`; a
 //!    process made on a closed parent gives `ParentClosed`; with no panic
-//!    injected, nothing else fails.
+//!    injected (and no such process added as a child later, which its new
+//!    parent lists), nothing else fails.
 //!
 //! `PROPTEST_CASES` sets the number of cases (default 512, about 3 s in
 //! debug); the test prints the cases, operations and processes it ran.
@@ -90,6 +91,8 @@ struct World {
     log: Arc<Mutex<Vec<usize>>>,
     closes: Vec<(usize, tokio::task::JoinHandle<Result<(), Error>>)>,
     any_panic: bool,
+    /// A process that had failed was added as a child after it closed.
+    late_failed_child: bool,
 }
 
 impl World {
@@ -239,6 +242,11 @@ impl World {
                     self.nodes[a].p.wait_for(&self.nodes[b].p)
                 };
                 let accepted = result.is_ok();
+                // A child that failed before it was linked is listed by its
+                // new parent, which then fails too.
+                self.late_failed_child |= accepted
+                    && matches!(op, Op::AddChild(..))
+                    && self.nodes[b].parent_closed;
                 self.relation(a, b, result, expected_cycle, was_closed, after_teardown)?;
                 if accepted && matches!(op, Op::AddChild(..)) && self.nodes[a].p.is_closing() {
                     prop_assert!(
@@ -393,7 +401,7 @@ fn run_case(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 _ if node.parent_closed => prop_assert!(false, "{} should be ParentClosed", i),
                 _ if node.panics && ran => prop_assert!(false, "{} should have panicked", i),
                 Err(e) => prop_assert!(
-                    world.any_panic,
+                    world.any_panic || world.late_failed_child,
                     "{} failed with no panic injected: {}",
                     i,
                     e

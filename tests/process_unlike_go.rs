@@ -400,7 +400,7 @@ async fn a_long_lived_parent_keeps_a_bounded_list_of_failed_children() {
     assert_eq!(err.kind(), ErrorKind::Children);
     assert_eq!(err.children().len() + err.omitted_children(), 100);
     assert_eq!(err.children().len(), 64);
-    assert!(err.to_string().ends_with("and 36 more"), "{err}");
+    assert!(err.to_string().ends_with("and 96 more"), "{err}");
 }
 
 #[tokio::test]
@@ -414,4 +414,24 @@ async fn a_function_error_and_a_teardown_error_are_both_kept() {
     assert_eq!(err.kind(), ErrorKind::Function);
     assert_eq!(err.also().unwrap().kind(), ErrorKind::Teardown);
     within(p.close()).await.unwrap_err();
+}
+
+/// Adding a child that has already closed after failing is `Ok` (there is
+/// nothing to wait for), and its failure is listed in the new parent's
+/// error, as if it had closed under it: nothing is lost by linking late. A
+/// wait target's failure stays its own, as when it closes later.
+#[tokio::test]
+async fn adding_a_child_that_already_failed_lists_its_failure() {
+    let journal = Process::with_teardown(|| Err("disk full".into())).named("journal");
+    assert!(journal.close().await.is_err());
+    let app = Process::new().named("app");
+    app.add_child(&journal).unwrap();
+    let err = app.close().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Children);
+    assert_eq!(err.children()[0].name(), "journal");
+    assert_eq!(err.children()[0].error().kind(), ErrorKind::Teardown);
+
+    let waiter = Process::new();
+    waiter.wait_for(&journal).unwrap();
+    assert!(waiter.close().await.is_ok());
 }

@@ -315,3 +315,18 @@ async fn no_task_is_left_behind() {
     .await;
     assert_eq!(limiter.available_slots(), 2);
 }
+
+/// The slot is free again by the time `closed()` resolves, on any thread:
+/// it is released before the process is marked Closed. (It used to be
+/// released just after, so a read right after `closed()` was one short in
+/// about a quarter of runs on two workers.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_slot_is_back_before_closed_resolves() {
+    let limiter = RateLimiter::new(&Process::new(), 1);
+    for i in 0..10_000 {
+        let job = within(limiter.limited_go(|_| async {})).await;
+        within(job.closed()).await;
+        assert_eq!(limiter.available_slots(), 1, "iteration {i}");
+    }
+    within(limiter.process().close()).await.unwrap();
+}

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::name::Shown;
 use crate::process::ShutdownReport;
 
 /// The error type teardowns and process functions may return: any error that
@@ -65,14 +66,14 @@ impl ErrorKind {
             ErrorKind::Teardown => "teardown failed",
             ErrorKind::Function => "process function failed",
             ErrorKind::Panic => "panicked",
-            ErrorKind::Aborted => "aborted before it finished",
+            ErrorKind::Aborted => "aborted",
             ErrorKind::Children => "children failed",
             ErrorKind::Closed => "already closed",
-            ErrorKind::ParentClosed => "not started: its parent had already closed",
+            ErrorKind::ParentClosed => "not started",
             ErrorKind::Cycle => "refused: the relation would make a waiting cycle",
             ErrorKind::NeverCloses => "refused: the background process never closes",
             ErrorKind::TeardownAlreadySet => "refused: a teardown is already set",
-            ErrorKind::BlockingInRuntime => "refused to block inside a current-thread runtime",
+            ErrorKind::BlockingInRuntime => "refused to block a current-thread runtime",
             ErrorKind::Timeout => "close budget ran out",
         }
     }
@@ -87,15 +88,16 @@ impl fmt::Display for ErrorKind {
 /// A failed child as listed by [`Error::children`].
 #[derive(Clone, Debug)]
 pub struct ChildError {
-    name: Cow<'static, str>,
+    name: Shown,
     error: Error,
 }
 
 impl ChildError {
     /// The child's display name (its [`name`](crate::Process::named), or
-    /// `#id` for an unnamed process).
+    /// `#id` for an unnamed process), as it was when first shown: a name
+    /// given just after the child failed is still the one shown.
     pub fn name(&self) -> &str {
-        &self.name
+        self.name.as_str()
     }
 
     /// The child's own error (which may list its own children in turn).
@@ -140,7 +142,7 @@ pub struct Error {
 #[derive(Clone)]
 struct ErrorInner {
     kind: ErrorKind,
-    process: Option<Cow<'static, str>>,
+    process: Option<Shown>,
     detail: Option<Cow<'static, str>>,
     /// Shared, so that an error can be copied when it must be completed
     /// after it was shared (e.g. a `Timeout` given to parents and kept).
@@ -148,25 +150,23 @@ struct ErrorInner {
     also: Option<Error>,
     children: Vec<ChildError>,
     omitted_children: usize,
+    /// For `Timeout`: whose budget (`"close"`, `"teardown"`), and how long.
+    budget: Option<(&'static str, std::time::Duration)>,
     report: Option<ShutdownReport>,
 }
 
 impl Error {
-    pub(crate) fn build(
-        kind: ErrorKind,
-        process: Option<Cow<'static, str>>,
-        detail: Option<Cow<'static, str>>,
-        source: Option<BoxError>,
-    ) -> Error {
+    fn new(kind: ErrorKind, detail: Option<Cow<'static, str>>, source: Option<BoxError>) -> Error {
         Error {
             inner: Arc::new(ErrorInner {
                 kind,
-                process,
+                process: None,
                 detail,
                 source: source.map(Arc::from),
                 also: None,
                 children: Vec::new(),
                 omitted_children: 0,
+                budget: None,
                 report: None,
             }),
         }
@@ -179,7 +179,54 @@ impl Error {
         process: Cow<'static, str>,
         detail: impl Into<Cow<'static, str>>,
     ) -> Error {
-        Error::build(kind, Some(process), Some(detail.into()), None)
+        Error::new(kind, Some(detail.into()), None).for_process(Shown::Fixed(process))
+    }
+
+    /// A function (`kind` [`ErrorKind::Function`]) or teardown
+    /// ([`ErrorKind::Teardown`]) that returned `Err(source)`.
+    pub(crate) fn returned(kind: ErrorKind, source: BoxError) -> Error {
+        Error::new(kind, None, Some(source))
+    }
+
+    /// A function or teardown that panicked with `message`.
+    pub(crate) fn panicked(message: Cow<'static, str>) -> Error {
+        Error::new(ErrorKind::Panic, Some(message), None)
+    }
+
+    /// A task dropped before it finished; `what` says which and how.
+    pub(crate) fn aborted(what: &'static str) -> Error {
+        Error::new(ErrorKind::Aborted, Some(Cow::Borrowed(what)), None)
+    }
+
+    /// A teardown's own budget (`#[teardown(timeout = ..)]`) ran out.
+    pub(crate) fn teardown_timed_out(budget: std::time::Duration) -> Error {
+        let mut error = Error::new(ErrorKind::Timeout, None, None);
+        Arc::make_mut(&mut error.inner).budget = Some(("teardown", budget));
+        error
+    }
+
+    /// A process's close budget ran out; `report` says what was still open.
+    pub(crate) fn timeout(
+        process: Shown,
+        budget: std::time::Duration,
+        report: ShutdownReport,
+    ) -> Error {
+        let mut error = Error::new(ErrorKind::Timeout, None, None).for_process(process);
+        let inner = Arc::make_mut(&mut error.inner);
+        inner.budget = Some(("close", budget));
+        inner.report = Some(report);
+        error
+    }
+
+    /// Work refused before it began ([`ErrorKind::ParentClosed`]); `why`
+    /// completes "not started: ".
+    pub(crate) fn not_started(process: Shown, why: String) -> Error {
+        Error::new(ErrorKind::ParentClosed, Some(why.into()), None).for_process(process)
+    }
+
+    /// A process that did not fail itself, but whose children did.
+    pub(crate) fn children_failed(process: Shown) -> Error {
+        Error::new(ErrorKind::Children, None, None).for_process(process)
     }
 
     /// Chains a further failure of the same process (see [`Error::also`]).
@@ -196,18 +243,13 @@ impl Error {
         self
     }
 
-    pub(crate) fn with_report(mut self, report: ShutdownReport) -> Error {
-        Arc::make_mut(&mut self.inner).report = Some(report);
-        self
-    }
-
     /// Names the process a freshly built error is about.
-    pub(crate) fn for_process(mut self, name: Cow<'static, str>) -> Error {
+    pub(crate) fn for_process(mut self, name: Shown) -> Error {
         Arc::make_mut(&mut self.inner).process = Some(name);
         self
     }
 
-    pub(crate) fn child_entry(name: Cow<'static, str>, error: Error) -> ChildError {
+    pub(crate) fn child_entry(name: Shown, error: Error) -> ChildError {
         ChildError { name, error }
     }
 
@@ -227,7 +269,7 @@ impl Error {
 
     /// The display name of the process this error is about, if any.
     pub fn process_name(&self) -> Option<&str> {
-        self.inner.process.as_deref()
+        self.inner.process.as_ref().map(Shown::as_str)
     }
 
     /// The panic message, for [`ErrorKind::Panic`].
@@ -340,7 +382,7 @@ impl Error {
                 go(also, path, visit);
             }
             for c in &e.inner.children {
-                path.push(&c.name);
+                path.push(c.name());
                 go(&c.error, path, visit);
                 path.pop();
             }
@@ -349,38 +391,106 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+/// How many open processes and failed children the one-line `Display`
+/// of an [`Error`] names before it only counts them (`{:#}` names all).
+const SHOWN_IN_LINE: usize = 4;
+
+impl Error {
+    /// The first line: the process, what went wrong, why.
+    fn headline(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
         if let Some(p) = &inner.process {
-            write!(f, "process `{p}`: ")?;
+            write!(f, "process `{}`: ", p.as_str())?;
         }
-        f.write_str(inner.kind.describe())?;
+        match inner.budget {
+            Some((whose, budget)) => write!(f, "{whose} budget of {budget:?} ran out")?,
+            None => f.write_str(inner.kind.describe())?,
+        }
         if let Some(detail) = &inner.detail {
             write!(f, ": {detail}")?;
         }
         if let Some(source) = &inner.source {
             write!(f, ": {source}")?;
         }
+        Ok(())
+    }
+
+    fn failed_children(&self) -> (usize, &'static str) {
+        let failed = self.inner.children.len() + self.inner.omitted_children;
+        (failed, if failed == 1 { "child" } else { "children" })
+    }
+
+    /// `{:#}`: the whole error as an indented tree, one thing per line.
+    fn tree(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+        let inner = &*self.inner;
+        let pad = "  ".repeat(depth + 1);
+        self.headline(f)?;
         if let Some(report) = &inner.report {
-            let open: Vec<String> = report.open().iter().map(|o| o.to_string()).collect();
-            write!(f, "; still open: {}", open.join(", "))?;
+            write!(f, "\n{pad}still open:")?;
+            for open in report.open() {
+                write!(f, "\n{pad}  {open}")?;
+            }
+        }
+        if let Some(also) = &inner.also {
+            write!(f, "\n{pad}then: ")?;
+            also.tree(f, depth + 1)?;
+        }
+        let (failed, noun) = self.failed_children();
+        if failed > 0 {
+            write!(f, "\n{pad}{failed} {noun} failed:")?;
+            for c in &inner.children {
+                write!(f, "\n{pad}- ")?;
+                c.error.tree(f, depth + 1)?;
+            }
+            if inner.omitted_children > 0 {
+                write!(f, "\n{pad}- and {} more", inner.omitted_children)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Error {
+    /// One line, naming at most four open processes and four failed
+    /// children (then counting them); `{:#}` prints everything, as an
+    /// indented tree.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return self.tree(f, 0);
+        }
+        let inner = &*self.inner;
+        self.headline(f)?;
+        if let Some(report) = &inner.report {
+            f.write_str("; still open: ")?;
+            let open = report.open();
+            for (i, o) in open.iter().take(SHOWN_IN_LINE).enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{o}")?;
+            }
+            if open.len() > SHOWN_IN_LINE {
+                write!(f, ", and {} more", open.len() - SHOWN_IN_LINE)?;
+            }
         }
         if let Some(also) = &inner.also {
             write!(f, "; then {also}")?;
         }
-        let failed = inner.children.len() + inner.omitted_children;
+        let (failed, noun) = self.failed_children();
         if failed > 0 {
-            let noun = if failed == 1 { "child" } else { "children" };
             write!(f, "; {failed} {noun} failed: ")?;
-            for (i, c) in inner.children.iter().enumerate() {
+            for (i, c) in inner.children.iter().take(SHOWN_IN_LINE).enumerate() {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
                 write!(f, "[{}]", c.error)?;
             }
-            if inner.omitted_children > 0 {
-                write!(f, ", and {} more", inner.omitted_children)?;
+            if failed > SHOWN_IN_LINE {
+                write!(
+                    f,
+                    ", and {} more",
+                    failed - SHOWN_IN_LINE.min(inner.children.len())
+                )?;
             }
         }
         Ok(())

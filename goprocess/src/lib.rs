@@ -182,6 +182,7 @@
 
 mod error;
 pub mod introspect;
+mod name;
 mod process;
 mod runtime;
 mod sync;
@@ -191,7 +192,8 @@ pub use introspect::{Snapshot, Timeline};
 pub use process::go as spawn;
 pub use process::go_child as spawn_child;
 pub use process::{
-    EdgeKind, Escalation, OnFailure, OpenProcess, Process, ShutdownReport, go, go_child,
+    ChildBuilder, EdgeKind, Escalation, OnFailure, OpenProcess, Process, ShutdownReport, go,
+    go_child,
 };
 mod structs;
 

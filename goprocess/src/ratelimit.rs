@@ -16,7 +16,7 @@
 //! 3. Unlike Go (which panics), once the limiter is closing,
 //!    `limited_go` starts nothing: a caller waiting for a slot returns at
 //!    once with a process already closed with
-//!    [`ErrorKind::ParentClosed`], and its
+//!    [`ErrorKind::ParentClosed`](crate::ErrorKind::ParentClosed), and its
 //!    function never runs.
 //! 4. Closing the limiter closes every child, limited or not, and waits for
 //!    them (it is an ordinary process otherwise).
@@ -49,7 +49,6 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::error::{Error, ErrorKind};
 use crate::{AsProcess, IntoProcessResult, Process};
 
 /// A process that runs at most `limit` limited children at once (Go:
@@ -82,7 +81,7 @@ impl RateLimiter {
     /// A new rate limiter allowing `limit` limited children at once, as a
     /// new child of `parent` (Go: `NewRateLimiter`). If `parent` has closed,
     /// the limiter is closed from the start (with
-    /// [`ErrorKind::ParentClosed`]), so `limited_go` refuses at once.
+    /// [`ErrorKind::ParentClosed`](crate::ErrorKind::ParentClosed)), so `limited_go` refuses at once.
     ///
     /// A `limit` above [`Semaphore::MAX_PERMITS`] (about 2⁶¹) is treated as
     /// that: in effect, no limit.
@@ -153,7 +152,7 @@ impl RateLimiter {
     ///
     /// Unlike Go, if the limiter is closing (or closes while this waits),
     /// returns at once a process that is already closed with
-    /// [`ErrorKind::ParentClosed`]; `f` is dropped without running.
+    /// [`ErrorKind::ParentClosed`](crate::ErrorKind::ParentClosed); `f` is dropped without running.
     ///
     /// # Panics
     ///
@@ -197,12 +196,11 @@ impl RateLimiter {
         };
         let Some(slot) = slot else {
             tracing::debug!(parent: self.process.inner.span(), "ratelimit: refused, the limiter is closing");
-            return Process::closed_with(
+            return Process::not_started(
                 &self.process,
-                Error::refused(
-                    ErrorKind::ParentClosed,
-                    self.process.display_name(),
-                    "the rate limiter closed before a slot was free; the function was not run",
+                format!(
+                    "the rate limiter `{}` closed before a slot was free",
+                    self.process.display_name()
                 ),
             );
         };
@@ -214,8 +212,9 @@ impl RateLimiter {
             "ratelimit: started a limited child"
         );
         // Give the slot back exactly when the child is Closed (its children
-        // have closed by then), with no task per child.
-        child.on_closed(move || drop(slot));
+        // have closed by then), before anyone can see it Closed, with no
+        // task per child.
+        child.on_release(move || drop(slot));
         child
     }
 

@@ -3,7 +3,7 @@
 //! is closed from a plain thread.
 
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -23,41 +23,102 @@ pub(crate) fn require(what: &str) -> Handle {
     }
 }
 
+type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A task started by [`spawn_anywhere`], for aborting it.
+#[derive(Clone)]
+pub(crate) struct Task(Arc<TaskShared>);
+
+struct TaskShared {
+    /// The future, until its first poll.
+    unpolled: Mutex<Option<BoxFuture>>,
+    /// The tokio task that runs it (another one once it was moved to the
+    /// fallback runtime).
+    abort: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Task {
+    /// Stops the task: it never starts if it has not yet, and is aborted
+    /// (dropped at its next await) if it has.
+    pub(crate) fn abort(&self) {
+        drop(lock(&self.0.unpolled).take());
+        if let Some(task) = &*lock(&self.0.abort) {
+            task.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Spawns `fut` on the current runtime, else on `home`, else on the
 /// fallback runtime. Never fails, needs no runtime on this thread.
 ///
-/// `home` may have been shut down since it was remembered: tokio then drops
-/// the task unpolled. The future waits in a slot that the task empties on
-/// its first poll, so a spawn that was dropped unpolled is detected and
-/// the future goes to the fallback runtime instead.
-pub(crate) fn spawn_anywhere<F>(home: Option<Handle>, fut: F) -> tokio::task::AbortHandle
+/// Either runtime may be shutting down, or shut down, by the time the task
+/// would first run: tokio then drops it unpolled. Work such as an async
+/// teardown must still run (exactly once), so a task dropped before its
+/// first poll hands its future to the fallback runtime instead. A task
+/// dropped after it started (its runtime shut down under it) is not moved:
+/// what it holds may belong to that runtime.
+pub(crate) fn spawn_anywhere<F>(home: Option<Handle>, fut: F) -> Task
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    if let Ok(current) = Handle::try_current() {
-        return current.spawn(fut).abort_handle();
-    }
-    if let Some(home) = home {
-        let slot = Arc::new(Mutex::new(Some(fut)));
-        let taken = Arc::clone(&slot);
-        let task = home.spawn(async move {
-            let fut = taken.lock().unwrap_or_else(PoisonError::into_inner).take();
+    let task = Task(Arc::new(TaskShared {
+        unpolled: Mutex::new(Some(Box::pin(fut))),
+        abort: Mutex::new(None),
+    }));
+    let handle = Handle::try_current()
+        .ok()
+        .or(home)
+        .unwrap_or_else(|| fallback().clone());
+    start(&handle, &task.0);
+    task
+}
+
+/// Runs the future of `shared` in a new task on `handle`.
+fn start(handle: &Handle, shared: &Arc<TaskShared>) {
+    let abort = spawn_task(handle, shared);
+    // Unless the task was dropped and moved already (inside `spawn`, by a
+    // runtime that is shut down), this is the task to abort.
+    lock(&shared.abort).get_or_insert(abort);
+}
+
+fn spawn_task(handle: &Handle, shared: &Arc<TaskShared>) -> tokio::task::AbortHandle {
+    let rescue = Rescue(Arc::clone(shared));
+    handle
+        .spawn(async move {
+            let fut = lock(&rescue.0.unpolled).take();
             if let Some(fut) = fut {
                 fut.await;
             }
-        });
-        if !task.is_finished() {
-            return task.abort_handle();
+        })
+        .abort_handle()
+}
+
+/// Owned by a task until it is dropped: if its future was never polled,
+/// it starts again on the fallback runtime.
+struct Rescue(Arc<TaskShared>);
+
+impl Drop for Rescue {
+    fn drop(&mut self) {
+        if lock(&self.0.unpolled).is_none() {
+            return; // it ran, or was aborted on purpose
         }
-        // Finished already: either it ran (the slot is empty), or the
-        // runtime is gone and dropped it unpolled (the future is still here).
-        let unpolled = slot.lock().unwrap_or_else(PoisonError::into_inner).take();
-        let Some(fut) = unpolled else {
-            return task.abort_handle();
-        };
-        return fallback().spawn(fut).abort_handle();
+        let abort = spawn_task(fallback(), &self.0);
+        *lock(&self.0.abort) = Some(abort);
     }
-    fallback().spawn(fut).abort_handle()
+}
+
+/// Runs `f` on a thread of a blocking pool: the current runtime's, else
+/// the fallback runtime's. For work that may block for long (sync
+/// teardowns) and must not hold up the caller.
+pub(crate) fn spawn_blocking(f: impl FnOnce() + Send + 'static) {
+    match Handle::try_current() {
+        Ok(current) => drop(current.spawn_blocking(f)),
+        Err(_) => drop(fallback().spawn_blocking(f)),
+    }
 }
 
 /// A current-thread runtime on its own thread, started the first time an

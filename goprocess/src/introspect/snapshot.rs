@@ -160,7 +160,7 @@ impl Snapshot {
                 let targets: Vec<Process> = st.targets(|_| true).collect();
                 let info = ProcessInfo {
                     id: p.inner.id,
-                    name: st.name.clone(),
+                    name: st.name(),
                     state,
                     detail: if p.inner.background {
                         "background"

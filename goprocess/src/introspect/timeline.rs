@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::Process;
+use crate::name::Name;
 
 /// What happened to a process, as recorded by a [`Timeline`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,7 +101,17 @@ pub struct Timeline {
 
 struct Inner {
     start: Instant,
-    events: Mutex<Vec<TimelineEvent>>,
+    events: Mutex<Vec<Recorded>>,
+}
+
+/// An event as recorded: the process's name is read when the timeline is
+/// read, so a name given after the event (`p.go(f).named("x")`, with `f`
+/// already done) still shows.
+struct Recorded {
+    at: Duration,
+    id: u64,
+    name: Name,
+    kind: TimelineEventKind,
 }
 
 impl Default for Timeline {
@@ -135,22 +146,36 @@ impl Timeline {
         }
     }
 
-    pub(crate) fn record(&self, id: u64, name: Cow<'static, str>, kind: TimelineEventKind) {
+    pub(crate) fn record(&self, id: u64, name: Name, kind: TimelineEventKind) {
         let at = Instant::now().saturating_duration_since(self.inner.start);
         self.inner
             .events
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(TimelineEvent { at, id, name, kind });
+            .push(Recorded { at, id, name, kind });
     }
 
     /// Every event so far, in the order they happened.
     pub fn events(&self) -> Vec<TimelineEvent> {
-        self.inner
+        let recorded = self
+            .inner
             .events
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .unwrap_or_else(PoisonError::into_inner);
+        // One name read per process, not per event.
+        let mut names: HashMap<u64, Cow<'static, str>> = HashMap::new();
+        recorded
+            .iter()
+            .map(|e| TimelineEvent {
+                at: e.at,
+                id: e.id,
+                name: names
+                    .entry(e.id)
+                    .or_insert_with(|| e.name.display())
+                    .clone(),
+                kind: e.kind,
+            })
+            .collect()
     }
 
     /// One row per process: when it started closing, how long its
@@ -174,8 +199,6 @@ impl Timeline {
                 rows.len() - 1
             });
             let row = &mut rows[i];
-            // A process may be named after its first event: keep the latest.
-            row.name.clone_from(&e.name);
             match e.kind {
                 TimelineEventKind::Closing => row.closing_at = Some(e.at),
                 TimelineEventKind::TeardownStarted => row.teardown = Some((e.at, None)),

@@ -24,7 +24,6 @@
 //! process whose close starts nothing else and waits for nothing goes
 //! through steps 1 to 5 in one critical section.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -38,6 +37,7 @@ use super::waiters::Wakers;
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
 use crate::introspect::TimelineEventKind;
+use crate::name::{Name, Shown};
 use crate::sync::MutexGuard;
 
 /// Pending work of one event: processes to start closing, and processes
@@ -106,6 +106,11 @@ impl Driver {
         self.advance.push(p);
     }
 
+    /// Whether there is work left to run.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.close.len() + self.advance.len() > 0
+    }
+
     pub(crate) fn run(&mut self) {
         loop {
             if let Some(p) = self.close.pop() {
@@ -144,6 +149,11 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
         d.close.len() > queued
     };
     let extras = st.cold_mut().and_then(ClosingExtras::take);
+    // A deferred child's order no longer matters once its close started.
+    let after = match st.cold_mut() {
+        Some(cold) if !cold.after.is_empty() => std::mem::take(&mut cold.after),
+        _ => Vec::new(),
+    };
     let woken = st.waiters.drain(CLOSING);
     let quiet = !closes_children && extras.is_none();
     let next = if quiet {
@@ -156,6 +166,7 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
         st.closing_since = *d.now.get_or_insert_with(Stamp::now);
     }
     drop(st);
+    drop(after);
     debug!(parent: inner.span(), "closing");
     woken.wake();
     if let Some(extras) = extras {
@@ -297,7 +308,7 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
     let finished = {
         let mut st = p.inner.lock();
         if let Err(e) = result {
-            st.teardown_error = Some(e);
+            st.teardown_error = Some(super::state::aborted_why(&st, e));
         }
         st.step = Step::TornDown;
         if let Some(cold) = st.cold_mut() {
@@ -315,8 +326,8 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
 /// recorded failures out of `st`.
 #[cold]
 #[inline(never)]
-fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Cow<'static, str>) {
-    let name = st.display_name(id);
+fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Name) {
+    let name = st.name_ref(id);
     let cold = &mut **st;
     // The process's own failures, most telling first: a budget overrun
     // explains the failures it caused (an aborted function), and a
@@ -331,12 +342,11 @@ fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Cow<'static, str>) {
     .into_iter()
     .flatten()
     {
-        own = Some(Error::for_process(e, name.clone()).with_also(own));
+        own = Some(e.for_process(Shown::live(name.clone())).with_also(own));
     }
     let children = std::mem::take(&mut cold.failed_children);
     let omitted = std::mem::replace(&mut cold.omitted_children, 0);
-    let own =
-        own.unwrap_or_else(|| Error::build(ErrorKind::Children, Some(name.clone()), None, None));
+    let own = own.unwrap_or_else(|| Error::children_failed(Shown::live(name.clone())));
     (Err(own.with_children(children, omitted)), name)
 }
 
@@ -358,9 +368,10 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
             || c.omitted_children > 0
     });
     let (result, name) = if failing {
-        failure(st, inner.id)
+        let (result, name) = failure(st, inner.id);
+        (result, Some(name))
     } else {
-        (Ok(()), Cow::Borrowed(""))
+        (Ok(()), None)
     };
     st.error = result.as_ref().err().cloned();
     // The function's end cleared its task handle before releasing its
@@ -387,7 +398,8 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
 struct Finished {
     links: Links,
     result: Result<(), Error>,
-    name: Cow<'static, str>,
+    /// For a failed process: its name, for its parents' lists.
+    name: Option<Name>,
     hooks: Vec<(HookAt, Hook)>,
     woken: Wakers,
 }
@@ -411,8 +423,18 @@ impl Finished {
             hooks,
             woken,
         } = self;
+        // What it held is released before anyone can see it Closed.
+        let hooks = if hooks.is_empty() {
+            hooks
+        } else {
+            let (release, rest): (Vec<_>, Vec<_>) = hooks
+                .into_iter()
+                .partition(|(at, _)| *at == HookAt::Release);
+            release.into_iter().for_each(|(_, hook)| hook());
+            rest
+        };
         let failed = |is_child: bool| match &result {
-            Err(e) if is_child => Some((&name, e)),
+            Err(e) if is_child => name.as_ref().map(|name| (name, e)),
             _ => None,
         };
         // Leaves one parent's edge set. Under the last parent's lock, marks
@@ -477,7 +499,7 @@ impl Finished {
 /// it as a failed child if it is one; true if the parent can take a step
 /// now (its last wait is released, and it is closing or set to close when
 /// idle: a running parent has nothing to do when a child leaves).
-fn release_wait(st: &mut State, failed_child: Option<(&Cow<'static, str>, &Error)>) -> bool {
+fn release_wait(st: &mut State, failed_child: Option<(&Name, &Error)>) -> bool {
     st.pending -= 1;
     if let Some((name, e)) = failed_child {
         record_failed_child(st, name.clone(), e.clone());
@@ -485,12 +507,13 @@ fn release_wait(st: &mut State, failed_child: Option<(&Cow<'static, str>, &Error
     st.pending == 0 && (st.step != Step::Running || st.close_when_idle)
 }
 
-pub(super) fn record_failed_child(st: &mut super::state::State, name: Cow<'static, str>, e: Error) {
+pub(super) fn record_failed_child(st: &mut State, name: Name, e: Error) {
     if st.step == Step::Closed {
         return;
     }
     if st.failed_children.len() < MAX_CHILD_ERRORS {
-        st.failed_children.push(Error::child_entry(name, e));
+        st.failed_children
+            .push(Error::child_entry(Shown::live(name), e));
     } else {
         st.omitted_children += 1;
     }

@@ -24,7 +24,8 @@ use std::time::Duration;
 
 use super::state::Step;
 use super::{Driver, Process};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
+use crate::name::Shown;
 use crate::runtime;
 
 /// What happens to the work of a process still open when a close budget
@@ -118,8 +119,8 @@ impl fmt::Display for OpenProcess {
 /// let report = app.shutdown_report();
 /// assert_eq!(report.open().len(), 2);
 /// println!("{report}");
-/// // `app` (closing: waiting for children for 0.0ns; waits for `db`)
-/// // `app/db` (closing: waiting for children for 0.0ns; waits for its function)
+/// // `app` (closing for 0.0ns; waits for `db`)
+/// // `app/db` (closing for 0.0ns; waits for its function)
 /// # }
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -204,20 +205,31 @@ pub(crate) fn start_timer(
 ) -> tokio::sync::oneshot::Receiver<Option<Error>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let p = p.clone();
-    runtime::spawn_anywhere(None, async move {
+    let _timer = runtime::spawn_anywhere(None, async move {
         let verdict = tokio::select! {
             biased;
             _ = p.wait_phase(super::state::CLOSED) => None,
             _ = tokio::time::sleep(budget) => overran(&p, budget),
         };
-        let _ = tx.send(verdict);
+        let Some((error, released)) = verdict else {
+            let _ = tx.send(None);
+            return;
+        };
+        let _ = tx.send(Some(error));
+        // The parents it was detached from may close now, sync teardowns
+        // included: off this task, which must not block the runtime thread
+        // that other budgets' timers run on.
+        if released.is_pending() {
+            runtime::spawn_blocking(move || released.run());
+        }
     });
     rx
 }
 
 /// The budget of `p` ran out: report, escalate, detach. `None` if `p`
-/// closed in the meantime.
-pub(crate) fn overran(p: &Process, budget: Duration) -> Option<Error> {
+/// closed in the meantime; else the `Timeout` error, and the work that
+/// the detach released, still to run.
+pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)> {
     if p.is_closed() {
         return None;
     }
@@ -226,7 +238,8 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<Error> {
         return None;
     }
     tracing::warn!(parent: p.inner.span(), ?budget, "close budget ran out; still open:\n{report}");
-    let error = Error::timeout(p.display_name(), budget, report.clone());
+    let name = p.inner.lock().name_ref(p.inner.id);
+    let error = Error::timeout(Shown::live(name), budget, report.clone());
     {
         // Stored before the escalation, which may let it finish at once.
         let mut st = p.inner.lock();
@@ -235,8 +248,8 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<Error> {
         }
     }
     escalate(&report, p);
-    detach(p, &error);
-    Some(error)
+    let released = detach(p, &error);
+    Some((error, released))
 }
 
 /// Applies each open process's escalation to its own tasks.
@@ -251,35 +264,66 @@ fn escalate(report: &ShutdownReport, root: &Process) {
         let (tasks, children) = {
             let mut st = p.inner.lock();
             let tasks = match st.escalation {
-                Escalation::Abort => [
-                    st.task.take().map(|t| t.abort_handle()),
-                    st.teardown_task.take(),
-                ],
-                Escalation::Detach => [None, None],
+                Escalation::Abort => (st.task.take(), st.teardown_task.take()),
+                Escalation::Detach => (None, None),
             };
+            if tasks.0.is_some() || tasks.1.is_some() {
+                st.escalated = true;
+            }
             let children: Vec<Process> = st.targets(|e| e.kind.closes()).collect();
             (tasks, children)
         };
-        for task in tasks.into_iter().flatten() {
-            tracing::debug!(parent: p.inner.span(), "aborting a task past the close budget");
+        let (function, teardown) = tasks;
+        if function.is_some() || teardown.is_some() {
+            tracing::debug!(parent: p.inner.span(), "aborting its tasks past the close budget");
+        }
+        if let Some(task) = function {
+            task.abort();
+        }
+        if let Some(task) = teardown {
             task.abort();
         }
         stack.extend(children);
     }
 }
 
+/// What a detach released: the parents to advance, and what waited for
+/// `p` to be gone (a deferred sibling's close).
+pub(crate) struct Released {
+    parents: Driver,
+    hooks: Vec<super::state::Hook>,
+}
+
+impl Released {
+    fn is_pending(&self) -> bool {
+        self.parents.is_pending() || !self.hooks.is_empty()
+    }
+
+    fn run(mut self) {
+        self.parents.run();
+        self.hooks.into_iter().for_each(|hook| hook());
+    }
+}
+
 /// Makes every parent stop waiting for `p`, recording `error` as a failed
 /// child. `p` stays linked (and closed with them); only the wait goes.
-fn detach(p: &Process, error: &Error) {
-    let (links, name) = {
-        let st = p.inner.lock();
+fn detach(p: &Process, error: &Error) -> Released {
+    let (links, name, hooks) = {
+        let mut st = p.inner.lock();
         let links: Vec<_> = st
             .parents
             .iter()
             .map(|l| (l.parent.clone(), l.key))
             .collect();
-        (links, st.display_name(p.inner.id))
+        let hooks = match st.cold_mut() {
+            Some(cold) => cold.hooks.take_at(super::state::HookAt::Left),
+            None => Vec::new(),
+        };
+        let name = st.name_ref(p.inner.id);
+        (links, name, hooks)
     };
+    #[cfg(test)]
+    tests::between_links_and_parents();
     let mut d = Driver::default();
     for (parent, key) in links {
         let Some(parent) = parent.upgrade() else {
@@ -287,7 +331,10 @@ fn detach(p: &Process, error: &Error) {
         };
         let wake = {
             let mut st = parent.lock();
-            let Some(edge) = st.edges.get_mut(key) else {
+            // The key was read under `p`'s lock, now released: if `p` has
+            // closed since, it left this edge set and the key may be
+            // another process's edge now.
+            let Some(edge) = st.edges.get_mut(key).filter(|e| e.target == *p) else {
                 continue;
             };
             if !edge.waiting {
@@ -305,24 +352,48 @@ fn detach(p: &Process, error: &Error) {
             d.push_advance(Process { inner: parent });
         }
     }
-    d.run();
-}
-
-impl Error {
-    fn timeout(process: Cow<'static, str>, budget: Duration, report: ShutdownReport) -> Error {
-        Error::build(
-            ErrorKind::Timeout,
-            Some(process),
-            Some(format!("the budget of {budget:?} ran out").into()),
-            None,
-        )
-        .with_report(report)
-    }
+    Released { parents: d, hooks }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::RefCell;
+
+    thread_local! {
+        /// Run by `detach` between reading `p`'s links and locking its
+        /// parents: where a racing close of `p` can free a key.
+        static BETWEEN: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn between_links_and_parents() {
+        if let Some(f) = BETWEEN.with(|b| b.borrow_mut().take()) {
+            f();
+        }
+    }
+
+    #[test]
+    fn a_detach_racing_the_close_of_its_process_leaves_a_sibling_that_reused_the_key_alone() {
+        let parent = Process::new().named("parent");
+        let child = Process::with_parent(&parent).named("child");
+        let sibling: std::sync::Arc<std::sync::Mutex<Option<Process>>> = Default::default();
+        let (c, pa, sib) = (child.clone(), parent.clone(), sibling.clone());
+        BETWEEN.with(|b| {
+            *b.borrow_mut() = Some(Box::new(move || {
+                // `child` closes (its edge leaves `parent`, freeing its key)
+                // and a new sibling takes that key.
+                c.close_blocking().unwrap();
+                *sib.lock().unwrap() = Some(Process::with_parent(&pa).named("sibling"));
+            }))
+        });
+        let error = Error::aborted("a test");
+        let released = detach(&child, &error);
+        assert!(!released.is_pending());
+        let st = parent.inner.lock();
+        assert_eq!(st.pending, 1, "the parent still waits for the sibling");
+        assert!(st.edges.iter().all(|e| e.waiting));
+        assert!(st.failed_children.is_empty(), "nothing failed");
+    }
 
     #[test]
     fn an_empty_report_says_so() {

@@ -22,22 +22,22 @@ loom::lazy_static! {
     static ref GRAPH: Mutex<()> = Mutex::new(());
 }
 
-/// Links a parent to a child that no one else can reach yet.
+/// Links a parent to a child that no one else can reach yet. Refused
+/// (with the parent's name) if the parent has closed.
 ///
 /// The child's side is written without its lock: until the edge is in the
 /// parent's set, `child` is the only handle to it.
-pub(super) fn link_fresh(parent: &Process, child: &mut Process) -> Result<(), Error> {
+pub(super) fn link_fresh(
+    parent: &Process,
+    child: &mut Process,
+) -> Result<(), std::borrow::Cow<'static, str>> {
     if parent.inner.background {
         return Ok(());
     }
     let closing = {
         let mut st = parent.inner.lock();
         if st.step == Step::Closed {
-            return Err(Error::refused(
-                ErrorKind::ParentClosed,
-                st.display_name(parent.inner.id),
-                "the parent had already closed; nothing was started",
-            ));
+            return Err(st.display_name(parent.inner.id));
         }
         let key = st.edges.next_key();
         let fresh = Arc::get_mut(&mut child.inner)
@@ -63,17 +63,20 @@ pub(super) fn link_fresh(parent: &Process, child: &mut Process) -> Result<(), Er
 
 /// Adds the edge `parent → child` of `kind` between existing processes.
 pub(super) fn link(parent: &Process, child: &Process, kind: EdgeKind) -> Result<(), Error> {
-    link_with(parent, child, kind, false)
+    link_with(parent, child, kind, &[])
 }
 
-/// [`link`], with the edge's `deferred` flag: a deferred child is not
-/// closed by its parent's close (someone else starts its close).
+/// [`link`]; with a non-empty `after`, a deferred child edge: the child is
+/// not closed by its parent's close (its close starts once the processes
+/// of `after` have closed, see `Process::add_child_after`), and it waits
+/// for them as far as cycles are concerned.
 pub(super) fn link_with(
     parent: &Process,
     child: &Process,
     kind: EdgeKind,
-    deferred: bool,
+    after: &[Process],
 ) -> Result<(), Error> {
+    let deferred = !after.is_empty();
     if parent.inner.background {
         return Ok(());
     }
@@ -83,8 +86,8 @@ pub(super) fn link_with(
         }
         return Err(parent.refused(
             ErrorKind::NeverCloses,
-            "the background process never closes, so waiting for it would hang; \
-             use add_child_no_wait, or a process made with Process::new()",
+            "waiting for it would hang; use add_child_no_wait, or a process made with \
+             Process::new()",
         ));
     }
     if kind.waits() && parent == child {
@@ -99,6 +102,18 @@ pub(super) fn link_with(
             "`{}` already waits, directly or through others, for `{}`",
             child.display_name(),
             parent.display_name()
+        );
+        return Err(Error::refused(
+            ErrorKind::Cycle,
+            parent.display_name(),
+            detail,
+        ));
+    }
+    if let Some(sibling) = after.iter().find(|a| *a == child || reaches(a, child)) {
+        let detail = format!(
+            "`{}` is to close after `{}`, which already waits, directly or through others, for it",
+            child.display_name(),
+            sibling.display_name()
         );
         return Err(Error::refused(
             ErrorKind::Cycle,
@@ -128,14 +143,20 @@ pub(super) fn link_with(
         }
         return Err(parent.refused(
             ErrorKind::Closed,
-            "the process has already closed; relations must be added before it closes",
+            "relations must be added before it closes",
         ));
     };
 
+    // `Some(failure)` if the child has closed already (`None` inside when
+    // it closed cleanly).
     let child_closed = {
         let mut st = child.inner.lock();
         if st.step == Step::Closed {
-            true
+            let failure = match st.error.clone() {
+                Some(e) if kind == EdgeKind::Child => Some((st.name_ref(child.inner.id), e)),
+                _ => None,
+            };
+            Some(failure)
         } else {
             st.parents.push(Link {
                 parent: Arc::downgrade(&parent.inner),
@@ -144,13 +165,18 @@ pub(super) fn link_with(
             if let (None, Some(timeline)) = (&st.timeline, timeline) {
                 st.timeline = Some(timeline);
             }
-            false
+            if deferred && st.step == Step::Running {
+                st.after.extend_from_slice(after);
+            }
+            None
         }
     };
     drop(graph);
 
-    if child_closed {
-        // Nothing to wait for or close: take the edge back.
+    if let Some(failure) = child_closed {
+        // Nothing to wait for or close: take the edge back. A child that
+        // failed is listed as if it had closed under this parent: nothing
+        // is lost by linking late.
         let wake = {
             let mut st = parent.inner.lock();
             let edge = st.edges.remove(key);
@@ -158,6 +184,9 @@ pub(super) fn link_with(
                 st.pending -= 1;
             }
             drop(edge);
+            if let Some((name, error)) = failure {
+                super::close::record_failed_child(&mut st, name, error);
+            }
             st.pending == 0
         };
         if wake {
@@ -167,6 +196,31 @@ pub(super) fn link_with(
         Driver::close(child);
     }
     Ok(())
+}
+
+/// Whether waiting for `p` to close would wait for the caller itself:
+/// `p` is, or waits (directly or not) for, a process whose function or
+/// teardown this thread is running. Such a wait can never end, so it is
+/// cut short. Only walks when the thread runs such code at all.
+pub(crate) fn waits_for_caller(p: &Process) -> bool {
+    if !super::current::any() {
+        return false;
+    }
+    let mut seen = HashSet::new();
+    let mut stack = vec![p.clone()];
+    while let Some(q) = stack.pop() {
+        if super::current::contains(q.inner.id) {
+            return true;
+        }
+        if !seen.insert(q.inner.id) {
+            continue;
+        }
+        let st = q.inner.lock();
+        if st.step != Step::Closed {
+            stack.extend(st.waits_on().filter(|r| !r.is_closed()));
+        }
+    }
+    false
 }
 
 /// Whether `to` is reachable from `from` along waiting edges (`from` waits,
@@ -182,7 +236,7 @@ fn reaches(from: &Process, to: &Process) -> bool {
             continue;
         }
         let st = p.inner.lock();
-        stack.extend(st.targets(|e| e.waiting));
+        stack.extend(st.waits_on().filter(|q| !q.is_closed()));
     }
     false
 }

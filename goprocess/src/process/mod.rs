@@ -1,9 +1,12 @@
 //! [`Process`]: one unit of work with a lifecycle, and its relations.
 
+mod builder;
 mod close;
+mod current;
 mod deadline;
 mod failure;
 mod graph;
+mod report;
 pub(crate) mod spawn;
 pub(crate) mod state;
 pub(crate) mod teardown;
@@ -18,6 +21,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+pub use self::builder::ChildBuilder;
 pub(crate) use self::close::Driver;
 pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
 pub use self::failure::OnFailure;
@@ -26,6 +30,7 @@ pub use self::state::EdgeKind;
 use self::state::{CLOSED, CLOSING, HookAt, Inner, State, Step};
 use self::teardown::Teardown;
 use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult};
+use crate::name::Shown;
 use crate::runtime;
 
 /// A handle to one process: a unit of work with a lifecycle
@@ -101,14 +106,17 @@ impl Process {
         })
     }
 
-    /// A process that is already closed with `error`, for work that was
-    /// refused before it began.
-    pub(crate) fn closed_with(parent: &Process, error: Error) -> Process {
-        let p = Process::from_parts(Some(parent.inner.span()), false, |created| {
-            let mut st = State::new(Step::Closed, created);
-            st.error = Some(error);
-            st
+    /// A process that is already closed with [`ErrorKind::ParentClosed`],
+    /// for work refused before it began; `why` completes "not started: ".
+    pub(crate) fn not_started(parent: &Process, why: String) -> Process {
+        let mut p = Process::from_parts(Some(parent.inner.span()), false, |created| {
+            State::new(Step::Closed, created)
         });
+        let inner = Arc::get_mut(&mut p.inner).expect("a fresh process has a single handle");
+        let id = inner.id;
+        let st = inner.state_mut();
+        let name = st.name_ref(id);
+        st.error = Some(Error::not_started(Shown::live(name), why));
         p.inner
             .phase
             .store(CLOSED, std::sync::atomic::Ordering::Release);
@@ -147,7 +155,9 @@ impl Process {
             .get_or_init(|| {
                 let p =
                     Process::from_parts(None, true, |created| State::new(Step::Running, created));
-                p.inner.lock().name = Some(Cow::Borrowed("background"));
+                p.inner
+                    .lock()
+                    .set_name(p.inner.id, Cow::Borrowed("background"));
                 p
             })
             .clone()
@@ -170,7 +180,7 @@ impl Process {
     /// assert!(child.is_closed());
     /// ```
     pub fn with_parent(parent: &Process) -> Process {
-        Process::child_of(parent, 0, None)
+        Process::child_of(parent, 0)
     }
 
     /// A new root process with a teardown (Go: `WithTeardown`). The teardown
@@ -215,11 +225,14 @@ impl Process {
         Process::fresh(None, 0, Some(Teardown::from_async(tf)))
     }
 
-    fn child_of(parent: &Process, pending: u32, teardown: Option<Teardown>) -> Process {
-        let mut child = Process::fresh(Some(parent), pending, teardown);
+    fn child_of(parent: &Process, pending: u32) -> Process {
+        let mut child = Process::fresh(Some(parent), pending, None);
         match graph::link_fresh(parent, &mut child) {
             Ok(()) => child,
-            Err(e) => Process::closed_with(parent, e),
+            Err(parent_name) => Process::not_started(
+                parent,
+                format!("its parent `{parent_name}` had already closed"),
+            ),
         }
     }
 
@@ -270,10 +283,7 @@ impl Process {
 
     pub(crate) fn install_teardown(&self, tf: Teardown) -> Result<(), Error> {
         if self.inner.background {
-            return Err(self.refused(
-                ErrorKind::NeverCloses,
-                "the background process never closes, so its teardown would never run",
-            ));
+            return Err(self.refused(ErrorKind::NeverCloses, "its teardown would never run"));
         }
         let run_now = {
             let mut st = self.inner.lock();
@@ -314,7 +324,7 @@ impl Process {
         Err(Error::refused(
             ErrorKind::Closed,
             name,
-            "the teardown was set after the process closed; it ran at once",
+            "the teardown was set too late, and ran at once",
         ))
     }
 
@@ -348,6 +358,10 @@ impl Process {
     ///
     /// A process may have several parents (a DAG): closing any of them
     /// closes it, and each waits for it.
+    ///
+    /// A `q` that has closed already is not waited for; if it failed, its
+    /// error is listed in `self`'s ([`Error::children`]) as if it had closed
+    /// under `self`, so a failure is never lost by linking late.
     ///
     /// # Errors
     ///
@@ -477,11 +491,39 @@ impl Process {
     pub fn close(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let p = self.clone();
         async move {
-            if let Some(answer) = p.shortcut() {
-                return answer;
-            }
+            p.closes()?;
             Driver::close(&p);
             p.result_when_closed().await
+        }
+    }
+
+    /// Starts the close and returns at once, without waiting for anything
+    /// the close waits for (like `CancellationToken::cancel`). Needs no
+    /// runtime. Read the result later with [`err`](Self::err) or
+    /// [`closed`](Self::closed).
+    ///
+    /// What can close at once closes inside this call, on this thread:
+    /// the process itself if it waits for nothing, and its children that
+    /// wait for nothing, with their sync teardowns (as
+    /// [`close`](Self::close) does in its first poll). A no-op on the
+    /// background process and on a process that is closing already.
+    ///
+    /// ```
+    /// use goprocess::Process;
+    ///
+    /// let app = Process::new();
+    /// let worker = Process::with_parent(&app);
+    /// let blocker = Process::new();
+    /// app.wait_for(&blocker).unwrap();
+    /// app.request_close();
+    /// assert!(worker.is_closed());          // closed at once: it waits for nothing
+    /// assert!(app.is_closing() && !app.is_closed()); // still waits for `blocker`
+    /// blocker.request_close();
+    /// assert!(app.is_closed());
+    /// ```
+    pub fn request_close(&self) {
+        if !self.inner.background {
+            Driver::close(self);
         }
     }
 
@@ -515,9 +557,7 @@ impl Process {
     pub fn close_after_children(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let p = self.clone();
         async move {
-            if let Some(answer) = p.shortcut() {
-                return answer;
-            }
+            p.closes()?;
             p.inner.lock().close_when_idle = true;
             Driver::advance(&p);
             p.result_when_closed().await
@@ -574,19 +614,20 @@ impl Process {
     ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let p = self.clone();
         async move {
-            if let Some(answer) = p.shortcut() {
-                return answer;
-            }
-            // The timer starts first: a sync teardown that blocks inside
-            // `Driver::close` must not keep the budget from running out.
+            p.closes()?;
             let verdict = deadline::start_timer(&p, budget);
-            Driver::close(&p);
-            if p.is_closed() {
-                return p.stored_result();
-            }
-            match verdict.await {
-                Ok(Some(timeout)) => Err(timeout),
-                _ => p.result_when_closed().await,
+            // The close runs on a blocking thread, not in this poll: a sync
+            // teardown that blocks there must not delay the return at the
+            // deadline (the thread it blocks stays blocked).
+            let closing = p.clone();
+            runtime::spawn_blocking(move || Driver::close(&closing));
+            tokio::select! {
+                biased;
+                result = p.result_when_closed() => result,
+                verdict = verdict => match verdict {
+                    Ok(Some(timeout)) => Err(timeout),
+                    _ => p.result_when_closed().await,
+                },
             }
         }
     }
@@ -746,9 +787,7 @@ impl Process {
     pub fn err(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         let p = self.clone();
         async move {
-            if let Some(answer) = p.shortcut() {
-                return answer;
-            }
+            p.closes()?;
             p.result_when_closed().await
         }
     }
@@ -773,8 +812,11 @@ impl Process {
     /// std::thread::spawn(move || p.close_blocking()).join().unwrap().unwrap();
     /// ```
     pub fn close_blocking(&self) -> Result<(), Error> {
-        if let Some(answer) = self.shortcut() {
-            return answer;
+        self.closes()?;
+        if graph::waits_for_caller(self) {
+            // The caller is what it waits for: see `close`.
+            Driver::close(self);
+            return Ok(());
         }
         match tokio::runtime::Handle::try_current() {
             Err(_) => runtime::block_on(self.close()),
@@ -784,9 +826,8 @@ impl Process {
                 }
                 _ => Err(self.refused(
                     ErrorKind::BlockingInRuntime,
-                    "close_blocking would block the only thread of this current-thread tokio \
-                     runtime, which its teardowns may need; use `process.close().await` instead \
-                     (or call close_blocking from a plain std::thread)",
+                    "its teardowns may need the only thread of this runtime; use \
+                     `process.close().await` instead (or close_blocking from a plain std::thread)",
                 )),
             },
         }
@@ -823,14 +864,32 @@ impl Process {
     /// assert_eq!(db.name().as_deref(), Some("db"));
     /// ```
     pub fn named(self, name: impl Into<Cow<'static, str>>) -> Process {
+        self.set_name(name.into());
+        self
+    }
+
+    fn set_name(&self, name: Cow<'static, str>) {
         if !self.inner.background {
-            let name = name.into();
             self.inner.span().record("name", &*name);
             let mut st = self.inner.lock();
-            st.name = Some(name);
+            st.set_name(self.inner.id, name);
             st.name_given = true;
         }
-        self
+    }
+
+    /// A child to be started with [`ChildBuilder::go`], configured (name,
+    /// failure policy, budget) before its function can start.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = goprocess::Process::new();
+    /// let job = app.child().named("job").go(|_| async {});
+    /// job.closed().await;
+    /// # }
+    /// ```
+    pub fn child(&self) -> ChildBuilder<'_> {
+        ChildBuilder::new(self)
     }
 
     /// Names the process after the type of the `#[process]` struct it runs,
@@ -840,9 +899,9 @@ impl Process {
             return;
         }
         let mut st = self.inner.lock();
-        if st.name.is_none() {
+        if st.name().is_none() {
             self.inner.span().record("name", name);
-            st.name = Some(Cow::Borrowed(name));
+            st.set_name(self.inner.id, Cow::Borrowed(name));
         }
     }
 
@@ -855,7 +914,7 @@ impl Process {
         let mut st = self.inner.lock();
         if !st.name_given {
             self.inner.span().record("name", &*name);
-            st.name = Some(name);
+            st.set_name(self.inner.id, name);
         }
     }
 
@@ -887,7 +946,7 @@ impl Process {
 
     /// The name given by [`named`](Self::named), if any.
     pub fn name(&self) -> Option<Cow<'static, str>> {
-        self.inner.lock().name.clone()
+        self.inner.lock().name()
     }
 
     /// A number unique to this process for the life of the program.
@@ -933,11 +992,20 @@ impl Process {
     }
 
     /// Runs `f` once the process is Closed: on the thread that finished
-    /// the close, outside every lock; at once if it is Closed already;
-    /// never for the background process. For crate-internal bookkeeping
-    /// that must not cost a task (rate-limit slots, closed tokens).
+    /// the close, outside every lock, after `closed()` waiters are woken;
+    /// at once if it is Closed already; never for the background process.
+    /// For crate-internal notifications that must not cost a task (closed
+    /// tokens, sibling order).
     pub(crate) fn on_closed(&self, f: impl FnOnce() + Send + Sync + 'static) {
         self.hook(HookAt::Closed, Box::new(f));
+    }
+
+    /// Runs `f` once the process is Closed, as [`on_closed`](Self::on_closed)
+    /// does, but *before* any thread can see it Closed: for releasing what
+    /// the process held (a rate limiter's slot is free again by the time
+    /// `closed()` resolves).
+    pub(crate) fn on_release(&self, f: impl FnOnce() + Send + Sync + 'static) {
+        self.hook(HookAt::Release, Box::new(f));
     }
 
     /// Runs `f` once the process starts closing (at once if it has), as
@@ -954,7 +1022,7 @@ impl Process {
             let mut st = self.inner.lock();
             let passed = match at {
                 HookAt::Closing => st.step != Step::Running,
-                HookAt::Closed => st.step == Step::Closed,
+                HookAt::Release | HookAt::Closed | HookAt::Left => st.step == Step::Closed,
             };
             if !passed {
                 st.hooks.push((at, f));
@@ -966,15 +1034,37 @@ impl Process {
 
     /// Adds `child` as a child that `self` waits for, but whose close
     /// starts only once `self` is closing *and* every process of `after`
-    /// has closed: sibling ordering for `#[child] #[wait_for(..)]` fields.
+    /// has closed (or been detached by its budget): sibling ordering for
+    /// `#[child] #[wait_for(..)]` fields.
+    ///
+    /// Only the processes of `after` that `self` waits for count: one whose
+    /// own link was refused (or that is no child of `self`) would never be
+    /// closed by `self`, and would hold `child` open for ever. The order is
+    /// a wait of `child` on each of `after` for the cycle check, so a
+    /// sibling that already waits for `child` is refused with
+    /// [`ErrorKind::Cycle`] (`child` is then linked as a plain child, so it
+    /// still closes with `self`), and so is any later relation that would
+    /// close such a cycle.
     pub(crate) fn add_child_after(
         &self,
         child: &Process,
         after: Vec<Process>,
     ) -> Result<(), Error> {
-        graph::link_with(self, child, EdgeKind::Child, true)?;
+        let after: Vec<Process> = {
+            let st = self.inner.lock();
+            after
+                .into_iter()
+                .filter(|a| st.edges.iter().any(|e| e.waiting && e.target == *a))
+                .collect()
+        };
+        if let Err(refused) = graph::link_with(self, child, EdgeKind::Child, &after) {
+            if refused.kind() == ErrorKind::Cycle && !after.is_empty() {
+                graph::link(self, child, EdgeKind::Child)?;
+            }
+            return Err(refused);
+        }
         // One count per event still awaited: self closing, and each of
-        // `after` closed. The last one starts the child's close.
+        // `after` gone. The last one starts the child's close.
         let remaining = Arc::new(std::sync::atomic::AtomicUsize::new(after.len() + 1));
         let arm = |remaining: &Arc<std::sync::atomic::AtomicUsize>| {
             let (remaining, child) = (Arc::clone(remaining), child.clone());
@@ -986,7 +1076,7 @@ impl Process {
         };
         self.on_closing(arm(&remaining));
         for sibling in &after {
-            sibling.on_closed(arm(&remaining));
+            sibling.hook(HookAt::Left, Box::new(arm(&remaining)));
         }
         Ok(())
     }
@@ -1013,32 +1103,36 @@ impl Process {
         Error::refused(kind, st.display_name(self.inner.id), detail)
     }
 
-    /// Answers that need no waiting: the background process never closes,
-    /// and a teardown asking about its own process is the close itself.
-    fn shortcut(&self) -> Option<Result<(), Error>> {
+    /// Refuses to wait for the background process, which never closes.
+    fn closes(&self) -> Result<(), Error> {
         if self.inner.background {
-            return Some(Err(self.refused(
+            return Err(self.refused(
                 ErrorKind::NeverCloses,
-                "the background process never closes; close a process made with Process::new()",
-            )));
+                "it cannot be closed or waited for; use a process made with Process::new()",
+            ));
         }
-        if teardown::in_own_teardown(self.inner.id) {
-            return Some(Ok(()));
-        }
-        None
+        Ok(())
     }
 
     /// Resolves once the phase is at least `target` (never for the
-    /// background process; at once for `CLOSED` inside the process's own
-    /// teardown, which *is* its close).
+    /// background process); for `CLOSED`, also once waiting longer would
+    /// wait for the caller itself (see [`close`](Self::close)).
     pub(crate) fn wait_phase(&self, target: u8) -> waiters::PhaseWait {
         waiters::PhaseWait::new(self.inner.clone(), target)
     }
 
-    /// Waits for Closed, then returns the stored result.
+    /// Waits for Closed, then returns the stored result; `Ok(())` when the
+    /// wait was cut short because it would have waited for the caller.
     async fn result_when_closed(&self) -> Result<(), Error> {
+        if !self.is_closed() && graph::waits_for_caller(self) {
+            return Ok(());
+        }
         self.wait_phase(CLOSED).await;
-        self.stored_result()
+        if self.is_closed() {
+            self.stored_result()
+        } else {
+            Ok(())
+        }
     }
 
     /// The result of a Closed process.
@@ -1076,8 +1170,8 @@ impl fmt::Debug for Process {
         let st = self.inner.lock();
         let mut d = f.debug_struct("Process");
         d.field("id", &self.inner.id);
-        if let Some(name) = &st.name {
-            d.field("name", name);
+        if let Some(name) = st.name() {
+            d.field("name", &name);
         }
         let state = if self.inner.background {
             "background"

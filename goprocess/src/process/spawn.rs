@@ -5,8 +5,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::state::Step;
-use super::{Driver, Process, close};
+use super::report::{Report, ReportOnce};
+use super::state::{self, Step};
+use super::{Driver, Process, close, current};
 use crate::error::{Error, ErrorKind, IntoProcessResult};
 use crate::runtime;
 
@@ -41,19 +42,7 @@ where
         st.pending += 1;
         st.function_running = true;
     }
-    let guard = FunctionGuard {
-        process: Some(process.clone()),
-        after,
-    };
-    let task = handle.spawn(FunctionTask {
-        start: Some((f, process.clone())),
-        running: None,
-        guard,
-    });
-    let mut st = process.inner.lock();
-    if st.function_running {
-        st.task = Some(task);
-    }
+    spawn_function(&handle, process, f, after);
     true
 }
 
@@ -66,28 +55,59 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: IntoProcessResult,
 {
+    go_configured(parent, f, after, what, |_| {})
+}
+
+/// [`go_in`], with `configure` applied to the child before its function
+/// can start.
+#[track_caller]
+pub(crate) fn go_configured<F, Fut>(
+    parent: &Process,
+    f: F,
+    after: AfterFunction,
+    what: &str,
+    configure: impl FnOnce(&Process),
+) -> Process
+where
+    F: FnOnce(Process) -> Fut + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoProcessResult,
+{
     let handle = runtime::require(what);
     // The running function counts as one pending wait of its process.
-    let child = Process::child_of(parent, 1, None);
+    let child = Process::child_of(parent, 1);
+    configure(&child);
     if child.is_closed() {
         return child; // the parent had closed: refused, `f` never runs
     }
-    let guard = FunctionGuard {
-        process: Some(child.clone()),
-        after,
-    };
-    let me = child.clone();
+    spawn_function(&handle, &child, f, after);
+    child
+}
+
+/// Spawns the task of `f`, the function of `process` (already counted in
+/// its `pending`), and keeps its handle for a budget's escalation.
+fn spawn_function<F, Fut>(
+    handle: &tokio::runtime::Handle,
+    process: &Process,
+    f: F,
+    after: AfterFunction,
+) where
+    F: FnOnce(Process) -> Fut + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoProcessResult,
+{
     let task = handle.spawn(FunctionTask {
-        start: Some((f, me)),
+        start: Some((f, process.clone())),
         running: None,
-        guard,
+        end: ReportOnce::new(FunctionEnd {
+            process: process.clone(),
+            after,
+        }),
     });
-    let mut st = child.inner.lock();
+    let mut st = process.inner.lock();
     if st.function_running {
         st.task = Some(task);
     }
-    drop(st);
-    child
 }
 
 pin_project_lite::pin_project! {
@@ -102,7 +122,7 @@ pin_project_lite::pin_project! {
         running: Option<Fut>,
         // Declared last, so dropped last: an aborted task drops the
         // function's future before reporting the process `Aborted`.
-        guard: FunctionGuard,
+        end: ReportOnce<FunctionEnd>,
     }
 }
 
@@ -116,55 +136,60 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
+        let Some(id) = this.end.to().map(|end| end.process.inner.id) else {
+            return Poll::Ready(()); // reported already
+        };
+        // While the function runs, waits for its own process (or one that
+        // waits for it) are cut short instead of deadlocking.
+        let running = current::Running::enter(id);
         if let Some((f, me)) = this.start.take() {
             match catch_unwind(AssertUnwindSafe(move || f(me))) {
                 Ok(fut) => this.running.set(Some(fut)),
                 Err(panic) => {
-                    this.guard.finish(Err(panicked(&*panic)));
+                    drop(running);
+                    this.end.finish(Err(panicked(&*panic)));
                     return Poll::Ready(());
                 }
             }
         }
         let Some(fut) = this.running.as_mut().as_pin_mut() else {
-            return Poll::Ready(()); // reported already
+            return Poll::Ready(());
         };
         let polled = catch_unwind(AssertUnwindSafe(|| {
             fut.poll(cx).map(IntoProcessResult::into_process_result)
         }));
+        drop(running);
         let result = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(Ok(()))) => Ok(()),
-            Ok(Poll::Ready(Err(e))) => Err(Error::build(ErrorKind::Function, None, None, Some(e))),
+            Ok(Poll::Ready(Err(e))) => Err(Error::returned(ErrorKind::Function, e)),
             Err(panic) => Err(panicked(&*panic)),
         };
         // What the function held is released before its process closes.
         this.running.set(None);
-        this.guard.finish(result);
+        this.end.finish(result);
         Poll::Ready(())
     }
 }
 
 /// The error of a process function that panicked.
 fn panicked(payload: &(dyn std::any::Any + Send)) -> Error {
-    Error::build(
-        ErrorKind::Panic,
-        None,
-        Some(crate::error::panic_message(payload)),
-        None,
-    )
+    Error::panicked(crate::error::panic_message(payload))
 }
 
-/// Reports the end of a process function exactly once: with its result,
-/// or with `Aborted` if its task is dropped first (aborted, or the runtime
-/// shut down), so its process never waits for a function that is gone.
-struct FunctionGuard {
-    process: Option<Process>,
+/// Where a process function's end is reported: its process, which then
+/// closes as `after` says.
+struct FunctionEnd {
+    process: Process,
     after: AfterFunction,
 }
 
-impl FunctionGuard {
-    fn finish(&mut self, result: Result<(), Error>) {
-        let Some(p) = self.process.take() else { return };
+impl Report for FunctionEnd {
+    const DROPPED: &'static str =
+        "its task was dropped before the function returned (aborted, or its runtime shut down)";
+
+    fn report(self, result: Result<(), Error>) {
+        let p = self.process;
         let force = result
             .as_ref()
             .is_err_and(|e| matches!(e.kind(), ErrorKind::Panic | ErrorKind::Aborted));
@@ -182,7 +207,7 @@ impl FunctionGuard {
         st.task = None;
         st.function_running = false;
         if let Err(e) = result {
-            st.function_error = Some(e);
+            st.function_error = Some(state::aborted_why(&st, e));
         }
         // Under the same lock: a function that returned in a process
         // with nothing else pending closes it in this critical section.
@@ -195,19 +220,6 @@ impl FunctionGuard {
             _ => close::advance_locked(&p, st, &mut d),
         }
         d.run();
-    }
-}
-
-impl Drop for FunctionGuard {
-    fn drop(&mut self) {
-        if self.process.is_some() {
-            self.finish(Err(Error::build(
-                ErrorKind::Aborted,
-                None,
-                Some("its task was dropped before the function returned (aborted, or its runtime shut down)".into()),
-                None,
-            )));
-        }
     }
 }
 

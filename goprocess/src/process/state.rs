@@ -44,6 +44,7 @@ use tokio_util::sync::CancellationToken;
 use super::teardown::Teardown;
 use crate::Process;
 use crate::error::{ChildError, Error};
+use crate::name::Name;
 use crate::sync::{AtomicU8, Mutex, MutexGuard};
 
 pub(crate) const RUNNING: u8 = 0;
@@ -173,7 +174,8 @@ impl Step {
     pub(crate) fn name(self) -> &'static str {
         match self {
             Step::Running => "running",
-            Step::Closing => "closing: waiting for children",
+            // What it waits for is listed beside (reports, trees).
+            Step::Closing => "closing",
             Step::TearingDown => "closing: running teardown",
             Step::TornDown => "closing: waiting for late relations",
             Step::Closed => "closed",
@@ -220,7 +222,8 @@ pub(crate) struct State {
 /// without allocating); written through `DerefMut`, which allocates it.
 /// Code on hot paths that only *may* write uses [`State::cold_mut`].
 pub(crate) struct Cold {
-    pub(crate) name: Option<Cow<'static, str>>,
+    /// Shared with the errors and timelines that show it.
+    pub(crate) name: Option<Name>,
     /// The name was given with `named` (not a struct's type or field name).
     pub(crate) name_given: bool,
     /// What its failure does to its parents.
@@ -235,7 +238,9 @@ pub(crate) struct Cold {
     /// Handed out by `closing_token()`; cancelled when closing starts.
     pub(crate) closing_token: Option<CancellationToken>,
     /// The task of an async teardown while it runs, for deadline escalation.
-    pub(crate) teardown_task: Option<tokio::task::AbortHandle>,
+    pub(crate) teardown_task: Option<crate::runtime::Task>,
+    /// A close budget aborted its tasks: an `Aborted` end says so.
+    pub(crate) escalated: bool,
     /// This process's own close budget, enforced from its first close.
     pub(crate) budget: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
@@ -244,6 +249,10 @@ pub(crate) struct Cold {
     pub(crate) hooks: Hooks,
     /// The shutdown recorder this process reports to, if any.
     pub(crate) timeline: Option<crate::introspect::Timeline>,
+    /// The siblings it closes after, as a deferred child
+    /// (`Process::add_child_after`), until its close starts: it waits for
+    /// them as far as cycles are concerned.
+    pub(crate) after: Vec<Process>,
 }
 
 impl Cold {
@@ -258,10 +267,12 @@ impl Cold {
         omitted_children: 0,
         closing_token: None,
         teardown_task: None,
+        escalated: false,
         budget: None,
         escalation: super::deadline::Escalation::Abort,
         hooks: Hooks(Vec::new()),
         timeline: None,
+        after: Vec::new(),
     };
 }
 
@@ -277,6 +288,16 @@ impl std::ops::Deref for State {
 impl std::ops::DerefMut for State {
     fn deref_mut(&mut self) -> &mut Cold {
         self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
+    }
+}
+
+/// Why a task of a process ended with `Aborted`: a budget's escalation,
+/// or else the reason it gave (its runtime shut down).
+pub(crate) fn aborted_why(st: &State, error: Error) -> Error {
+    if error.kind() == crate::ErrorKind::Aborted && st.escalated {
+        Error::aborted("a close budget ran out")
+    } else {
+        error
     }
 }
 
@@ -307,6 +328,14 @@ impl State {
         self.cold.as_deref_mut()
     }
 
+    /// The processes it waits for, as far as cycles are concerned: the
+    /// targets of its waiting edges, and the siblings a deferred child
+    /// closes after.
+    pub(crate) fn waits_on(&self) -> impl Iterator<Item = Process> + '_ {
+        self.targets(|e| e.waiting)
+            .chain(self.cold.iter().flat_map(|c| c.after.iter().cloned()))
+    }
+
     /// The targets of the edges that `keep` selects.
     pub(crate) fn targets<'a>(
         &'a self,
@@ -320,19 +349,35 @@ impl State {
 
     /// Reports `kind` to this process's timeline, if it has one.
     #[inline]
-    pub(crate) fn record(&self, id: u64, kind: crate::introspect::TimelineEventKind) {
-        if let Some(cold) = &self.cold
+    pub(crate) fn record(&mut self, id: u64, kind: crate::introspect::TimelineEventKind) {
+        if let Some(cold) = &mut self.cold
             && let Some(t) = &cold.timeline
         {
-            t.record(id, self.display_name(id), kind);
+            let name = cold.name.get_or_insert_with(|| Name::new(id, None));
+            t.record(id, name.clone(), kind);
         }
     }
 
-    pub(crate) fn display_name(&self, id: u64) -> Cow<'static, str> {
+    /// The name given to the process, if any.
+    pub(crate) fn name(&self) -> Option<Cow<'static, str>> {
+        self.cold.as_ref()?.name.as_ref()?.get()
+    }
+
+    pub(crate) fn set_name(&mut self, id: u64, text: Cow<'static, str>) {
         match &self.name {
-            Some(n) => n.clone(),
-            None => Cow::Owned(format!("#{id}")),
+            Some(name) => name.set(text),
+            None => self.name = Some(Name::new(id, Some(text))),
         }
+    }
+
+    /// The process's name as something that shows it later: read when
+    /// shown, so a name given after this call still shows.
+    pub(crate) fn name_ref(&mut self, id: u64) -> Name {
+        self.name.get_or_insert_with(|| Name::new(id, None)).clone()
+    }
+
+    pub(crate) fn display_name(&self, id: u64) -> Cow<'static, str> {
+        self.name().unwrap_or_else(|| Cow::Owned(format!("#{id}")))
     }
 }
 
@@ -393,7 +438,13 @@ impl Hooks {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum HookAt {
     Closing,
+    /// Closed, before the phase says so: releases what the process held.
+    Release,
+    /// Closed, after `closed()` waiters are woken: notifications.
     Closed,
+    /// Closed, or detached from its parents by its budget, whichever
+    /// comes first: nobody waits for it any more.
+    Left,
 }
 
 /// The three relations of the semantics.

@@ -1,12 +1,12 @@
 //! Teardowns: how they are stored, where they run, and how panics and
 //! re-entrant calls are handled.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::report::{Report, ReportOnce};
 use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult, panic_message};
 use crate::runtime;
 
@@ -48,64 +48,24 @@ impl Teardown {
     }
 }
 
-#[cfg(not(goprocess_loom))]
-thread_local! {
-    /// The process whose teardown this thread is running (sync teardowns,
-    /// and each poll of an async one), so calls a teardown makes on its own
-    /// process can answer at once instead of waiting for themselves.
-    static CURRENT_TEARDOWN: Cell<u64> = const { Cell::new(0) };
-}
-#[cfg(goprocess_loom)]
-loom::thread_local! {
-    static CURRENT_TEARDOWN: Cell<u64> = Cell::new(0);
-}
-
-pub(crate) fn in_own_teardown(id: u64) -> bool {
-    CURRENT_TEARDOWN.with(|c| c.get() == id)
-}
-
-struct TeardownScope(u64);
-
-impl TeardownScope {
-    fn enter(id: u64) -> TeardownScope {
-        TeardownScope(CURRENT_TEARDOWN.with(|c| c.replace(id)))
-    }
-}
-
-impl Drop for TeardownScope {
-    fn drop(&mut self) {
-        CURRENT_TEARDOWN.with(|c| c.set(self.0));
-    }
-}
-
 /// Runs a sync teardown here and now, catching a panic.
 pub(crate) fn run_sync(
     id: u64,
     tf: Box<dyn FnOnce() -> Result<(), BoxError> + Send>,
 ) -> Result<(), Error> {
-    let _scope = TeardownScope::enter(id);
+    let _running = super::current::Running::enter(id);
     match catch_unwind(AssertUnwindSafe(tf)) {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(Error::build(ErrorKind::Teardown, None, None, Some(e))),
-        Err(payload) => Err(Error::build(
-            ErrorKind::Panic,
-            None,
-            Some(panic_message(&*payload)),
-            None,
-        )),
+        Ok(Err(e)) => Err(Error::returned(ErrorKind::Teardown, e)),
+        Err(payload) => Err(Error::panicked(panic_message(&*payload))),
     }
 }
 
 /// The error a teardown returned, as the process's error.
 fn teardown_error(e: BoxError) -> Error {
     match e.downcast::<TeardownTimedOut>() {
-        Ok(t) => Error::build(
-            ErrorKind::Timeout,
-            None,
-            Some(format!("the teardown did not finish within its budget of {:?}", t.0).into()),
-            None,
-        ),
-        Err(e) => Error::build(ErrorKind::Teardown, None, None, Some(e)),
+        Ok(t) => Error::teardown_timed_out(t.0),
+        Err(e) => Error::returned(ErrorKind::Teardown, e),
     }
 }
 
@@ -129,60 +89,39 @@ pub(crate) fn spawn_async(
     make: Box<dyn FnOnce() -> BoxFuture + Send>,
     home: Option<tokio::runtime::Handle>,
     done: impl FnOnce(Result<(), Error>) + Send + 'static,
-) -> tokio::task::AbortHandle {
-    let guard = DoneGuard(Some(Box::new(done)));
+) -> runtime::Task {
+    let end = ReportOnce::new(TeardownEnd(Box::new(done)));
     let task = async move {
-        let mut guard = guard;
+        let mut end = end;
         let result = {
-            let _scope = TeardownScope::enter(id);
+            let _running = super::current::Running::enter(id);
             catch_unwind(AssertUnwindSafe(make))
         };
         let result = match result {
             Ok(fut) => catch_unwind_future(InTeardown { id, fut })
                 .await
-                .map_err(|panic| Error::build(ErrorKind::Panic, None, Some(panic), None))
+                .map_err(Error::panicked)
                 .and_then(|r| r.map_err(teardown_error)),
-            Err(payload) => Err(Error::build(
-                ErrorKind::Panic,
-                None,
-                Some(panic_message(&*payload)),
-                None,
-            )),
+            Err(payload) => Err(Error::panicked(panic_message(&*payload))),
         };
-        guard.finish(result);
+        end.finish(result);
     };
     runtime::spawn_anywhere(home, task)
 }
 
-type DoneFn = Box<dyn FnOnce(Result<(), Error>) + Send>;
+/// Where an async teardown's end is reported.
+struct TeardownEnd(Box<dyn FnOnce(Result<(), Error>) + Send>);
 
-/// Reports the end of a task exactly once: with its result, or with
-/// `Aborted` when the task is dropped before it finishes.
-pub(crate) struct DoneGuard(Option<DoneFn>);
+impl Report for TeardownEnd {
+    const DROPPED: &'static str =
+        "its task was dropped before it finished (aborted, or its runtime shut down)";
 
-impl DoneGuard {
-    pub(crate) fn finish(&mut self, result: Result<(), Error>) {
-        if let Some(done) = self.0.take() {
-            done(result);
-        }
+    fn report(self, result: Result<(), Error>) {
+        (self.0)(result);
     }
 }
 
-impl Drop for DoneGuard {
-    fn drop(&mut self) {
-        self.finish(Err(Error::build(
-            ErrorKind::Aborted,
-            None,
-            Some(
-                "its task was dropped before it finished (aborted, or its runtime shut down)"
-                    .into(),
-            ),
-            None,
-        )));
-    }
-}
-
-/// Marks each poll of an async teardown as "inside the teardown of `id`".
+/// Marks each poll of an async teardown as running the process `id`.
 struct InTeardown<F> {
     id: u64,
     fut: F,
@@ -191,7 +130,7 @@ struct InTeardown<F> {
 impl<F: Future + Unpin> Future for InTeardown<F> {
     type Output = F::Output;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let _scope = TeardownScope::enter(self.id);
+        let _running = super::current::Running::enter(self.id);
         Pin::new(&mut self.fut).poll(cx)
     }
 }

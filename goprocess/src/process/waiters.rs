@@ -18,6 +18,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
+use super::current;
 use super::state::{CLOSED, CLOSING, Inner, Slab, State, Step};
 
 /// One registered waiter: the phase it waits for and whom to wake.
@@ -135,10 +136,22 @@ fn reached(step: Step, target: u8) -> bool {
     }
 }
 
-/// Resolves once the process's phase is at least `target`.
+/// Resolves once the process's phase is at least `target`, or, for
+/// `CLOSED`, once waiting longer would wait for the caller itself.
+///
+/// A wait for `CLOSED` polled while this thread runs a process function or
+/// teardown is first registered for `CLOSING`: once the process is closing,
+/// whether it waits for the caller is checked (one walk of what it waits
+/// for); if it does, the wait ends there, since the process cannot be
+/// Closed before the caller returns. Otherwise it waits for `CLOSED`.
 pub(crate) struct PhaseWait {
     inner: Arc<Inner>,
     target: u8,
+    /// The phase the registration (if any) waits for: `target`, or
+    /// `CLOSING` while a self-wait is still to be checked.
+    registered_for: u8,
+    /// The self-wait check was made, and found none.
+    checked: bool,
     /// Where this waiter is registered, once it is.
     key: Option<u32>,
 }
@@ -148,7 +161,18 @@ impl PhaseWait {
         PhaseWait {
             inner,
             target,
+            registered_for: target,
+            checked: false,
             key: None,
+        }
+    }
+
+    /// Removes the registration, if it was not drained already.
+    fn forget(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let mut st = self.inner.lock();
+        if !reached(st.step, self.registered_for) {
+            st.waiters.remove(key);
         }
     }
 }
@@ -158,27 +182,50 @@ impl Future for PhaseWait {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        if this.inner.phase() >= this.target {
+        let phase = this.inner.phase();
+        if phase >= this.target {
             this.key = None; // drained: the target was reached under the lock first
             return Poll::Ready(());
         }
         if this.inner.background {
             return Poll::Pending; // never closes: nothing will ever wake it
         }
-        if this.target == CLOSED && super::teardown::in_own_teardown(this.inner.id) {
-            return Poll::Ready(()); // waiting would wait for itself
+        let self_wait_unchecked = this.target == CLOSED && !this.checked && current::any();
+        if self_wait_unchecked && phase >= CLOSING {
+            this.checked = true;
+            let process = crate::Process {
+                inner: this.inner.clone(),
+            };
+            if super::graph::waits_for_caller(&process) {
+                this.forget();
+                return Poll::Ready(());
+            }
         }
+        let want = if this.target == CLOSED && !this.checked && current::any() {
+            CLOSING
+        } else {
+            this.target
+        };
         let mut st = this.inner.lock();
-        if reached(st.step, this.target) {
-            // Closed under the lock, but the phase is stored only once the
-            // process has left its parents' edge sets, a few locks later.
-            // Our registration (if any) is drained: come back at once.
+        if this.key.is_some() && reached(st.step, this.registered_for) {
+            this.key = None; // drained by the step change it waited for
+        }
+        if reached(st.step, want) {
+            // Reached under the lock, but the phase is stored a little
+            // later (Closed: once the process has left its parents' edge
+            // sets). Our registration (if any) is drained: come back at once.
             drop(st);
             this.key = None;
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        register(&mut st, &mut this.key, this.target, cx.waker());
+        if this.key.is_some() && this.registered_for != want {
+            if let Some(key) = this.key.take() {
+                st.waiters.remove(key);
+            }
+        }
+        this.registered_for = want;
+        register(&mut st, &mut this.key, want, cx.waker());
         Poll::Pending
     }
 }
@@ -201,10 +248,6 @@ fn register(st: &mut State, key: &mut Option<u32>, target: u8, waker: &Waker) {
 
 impl Drop for PhaseWait {
     fn drop(&mut self) {
-        let Some(key) = self.key else { return };
-        let mut st = self.inner.lock();
-        if !reached(st.step, self.target) {
-            st.waiters.remove(key);
-        }
+        self.forget();
     }
 }
