@@ -304,3 +304,30 @@ async fn a_relation_that_would_close_a_cycle_with_a_sibling_order_is_refused() {
     within(ordered.process().close()).await.unwrap();
     assert_eq!(events(&log), ["first", "second"]);
 }
+
+#[process]
+struct Backwards {
+    #[child]
+    #[wait_for(db)]
+    cache: Process,
+    #[child]
+    #[wait_for(http)]
+    db: Process,
+    #[child]
+    http: Process,
+}
+
+/// Fields declared before the siblings they wait for are linked after
+/// them, so a chain holds whatever the declaration order.
+#[tokio::test]
+async fn a_chain_declared_backwards_still_closes_in_order() {
+    let log = log();
+    let backwards = Backwards {
+        cache: leaf(&log, "cache"),
+        db: leaf(&log, "db"),
+        http: leaf(&log, "http"),
+    }
+    .start();
+    within(backwards.process().close()).await.unwrap();
+    assert_eq!(events(&log), ["http", "db", "cache"]);
+}
