@@ -1,6 +1,6 @@
-//! Scenario (b), and issue 2's (b): close a parent with N idle children
-//! (tasks parked on their close signal). Only the close is timed: from the
-//! request until every child task has returned.
+//! Scenario (b): close a parent with N idle children (tasks parked on
+//! their close signal). Only the close is timed: from the request until
+//! every child task has returned.
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! callgrind (wall-clock numbers on a shared machine are noisy):
 //!
 //! ```text
-//! cargo bench --bench instructions --no-run
+//! cargo bench -p goprocess-benches --bench instructions --no-run
 //! valgrind --tool=callgrind target/release/deps/instructions-<hash> <scenario> <n>
 //! valgrind --tool=callgrind target/release/deps/instructions-<hash> <scenario> <n> setup
 //! ```

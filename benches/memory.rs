@@ -1,7 +1,7 @@
 //! Memory, measured with a counting global allocator (heap bytes still
 //! allocated, not RSS, so the numbers are exact and repeatable):
 //!
-//! - bytes and allocations per idle task-less process (issue 2's (d)) vs a
+//! - bytes and allocations per idle task-less process vs a
 //!   `CancellationToken::child_token` and a hand-written signal node;
 //! - bytes and allocations per idle child *task* for every peer;
 //! - allocations per spawn-and-wait (scenario (a)), the first thing to
@@ -9,9 +9,10 @@
 //! - heap and RSS of a long-lived parent after 1,000,000 short-lived
 //!   children (scenario (c)).
 //!
-//! Prints Markdown tables. Not a criterion bench: `cargo bench --bench
-//! memory`. Under `cargo test --benches` (no `--bench` argument) or with
-//! `GOPROCESS_BENCH_QUICK=1` it runs with small counts.
+//! Prints Markdown tables. Not a criterion bench: `cargo bench -p
+//! goprocess-benches --bench memory`. Under `cargo test --benches` (no
+//! `--bench` argument) or with `GOPROCESS_BENCH_QUICK=1` it runs with
+//! small counts.
 
 mod common;
 
@@ -296,7 +297,15 @@ fn million(total: usize) {
                 tenth = (mark().live - m.live, rss_kib());
             }
         }
-        assert_eq!(parent.__edge_counts(), (0, 0), "edge sets stay empty");
+        let snapshot = parent.snapshot();
+        let info = snapshot
+            .get(parent.id())
+            .expect("a snapshot holds its root");
+        assert!(
+            info.edges().is_empty() && info.incoming().is_empty(),
+            "edge sets stay empty"
+        );
+        drop(snapshot);
         let grown = mark().live - m.live;
         println!(
             "| goprocess `go` + `closed()` | {} | {grown} | {} | {} |",

@@ -1,5 +1,5 @@
-//! Scenario (a), and issue 2's (a): spawn one child and wait for it, from a
-//! long-lived parent, on a current-thread runtime.
+//! Scenario (a): spawn one child and wait for it, from a long-lived parent,
+//! on a current-thread runtime.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Task-less structures, built, closed and freed (all three timed):
-//! scenario (d) and issue 2's (c), a tree of fan-out 10 and depth 3/4/5
+//! scenario (d), a tree of fan-out 10 and depth 3/4/5
 //! (1,111 / 11,111 / 111,111 nodes); scenario (e), a chain 1k/10k/100k
 //! deep. goprocess processes vs `CancellationToken::child_token`s vs a
 //! hand-written tree of `Notify` signals (the raw floor).

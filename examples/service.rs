@@ -32,7 +32,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use goprocess::introspect::{Timeline, TimelineRow};
+use goprocess::introspect::Timeline;
 use goprocess::prelude::*;
 use goprocess::ratelimit::RateLimiter;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -311,7 +311,9 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
     let load = load.await.expect("the load generator");
 
     println!("\n== the shutdown timeline ==\n");
-    print_timeline(&timeline);
+    // One row per process, in the order they closed, with a bar from
+    // closing to closed; the many short jobs are folded into one row.
+    print!("{}", timeline.chart().fold("job "));
     println!("\nclosed in {took:.1?}");
 
     let mut ok = true;
@@ -367,81 +369,6 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    }
-}
-
-/// The timeline as a table with a bar per process; the many short job
-/// processes are folded into one row.
-fn print_timeline(timeline: &Timeline) {
-    struct Row {
-        name: String,
-        closing: Duration,
-        teardown: Option<Duration>,
-        closed: Duration,
-    }
-    let rows = timeline.rows();
-    let mut out: Vec<Row> = Vec::new();
-    let (mut jobs, mut job_rows): (usize, Option<Row>) = (0, None);
-    let times = |r: &TimelineRow| Some((r.closing_at()?, r.closed_at()?));
-    for r in &rows {
-        let Some((closing, closed)) = times(r) else {
-            continue;
-        };
-        let name = r.name();
-        if name.starts_with("job ") {
-            jobs += 1;
-            let row = job_rows.get_or_insert(Row {
-                name: String::new(),
-                closing,
-                teardown: None,
-                closed,
-            });
-            row.closing = row.closing.min(closing);
-            row.closed = row.closed.max(closed);
-            continue;
-        }
-        out.push(Row {
-            name: name.to_string(),
-            closing,
-            teardown: r.teardown_took(),
-            closed,
-        });
-    }
-    if let Some(mut row) = job_rows {
-        row.name = format!("job ×{jobs} (drained)");
-        out.push(row);
-    }
-    let Some(first) = out.iter().map(|r| r.closing).min() else {
-        println!("(nothing recorded)");
-        return;
-    };
-    out.sort_by_key(|r| r.closed);
-    let end = out.iter().map(|r| r.closed).max().unwrap_or(first);
-    let span = (end - first).as_secs_f64().max(1e-6);
-    let width = out
-        .iter()
-        .map(|r| r.name.chars().count())
-        .max()
-        .unwrap_or(7);
-    let ms = |d: Duration| format!("{:.1}ms", d.as_secs_f64() * 1e3);
-    println!(
-        "{:<width$}  {:>10}  {:>9}  {:>10}  {:>9}",
-        "process", "closing at", "teardown", "closed at", "took"
-    );
-    const BAR: f64 = 30.0;
-    for r in &out {
-        let from = ((r.closing - first).as_secs_f64() / span * BAR).round() as usize;
-        let to = (((r.closed - first).as_secs_f64() / span * BAR).round() as usize).max(from + 1);
-        println!(
-            "{:<width$}  {:>10}  {:>9}  {:>10}  {:>9}  {}{}",
-            r.name,
-            format!("+{}", ms(r.closing - first)),
-            r.teardown.map(ms).unwrap_or_else(|| "-".into()),
-            format!("+{}", ms(r.closed - first)),
-            ms(r.closed - r.closing),
-            " ".repeat(from),
-            "█".repeat(to - from),
-        );
     }
 }
 

@@ -10,11 +10,11 @@ cd "$(dirname "$0")/.."
 bench=$1 a=$2 b=$3 n=${4:-10}
 crit=${CARGO_TARGET_DIR:-target}/criterion
 median() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['median']['point_estimate'])" "$1"; }
-cargo bench --bench "$bench" --no-run >/dev/null 2>&1
+cargo bench -p goprocess-benches --bench "$bench" --no-run >/dev/null 2>&1
 ratios=()
 for _ in $(seq "$n"); do
     for id in "$a" "$b"; do
-        cargo bench --bench "$bench" -- "^${id}\$" >/dev/null 2>&1
+        cargo bench -p goprocess-benches --bench "$bench" -- "^${id}\$" >/dev/null 2>&1
     done
     ratios+=("$(python3 -c "print($(median "$crit/$a/new/estimates.json") / $(median "$crit/$b/new/estimates.json"))")")
 done

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
-cargo bench --bench instructions --no-run >/dev/null 2>&1
+cargo bench -p goprocess-benches --bench instructions --no-run >/dev/null 2>&1
 bin=$(ls -t "$target"/release/deps/instructions-* | grep -v '\.d$' | head -1)
 if [ $# -eq 0 ]; then
     set -- go_wait 20000 tokio_spawn_wait 20000 close_idle 20000 tokio_util_close_idle 20000 \

@@ -240,7 +240,7 @@ def main():
     roots = [Path(a) for a in args] or [default]
     data, runs = load_all(roots)
     if not data:
-        sys.exit(f"no criterion results under {roots}; run `cargo bench` first")
+        sys.exit(f"no criterion results under {roots}; run `cargo bench -p goprocess-benches` first")
     print(table(data, runs))
     svg(data, out)
     print(f"\nwrote {out}", file=sys.stderr)

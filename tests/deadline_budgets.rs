@@ -120,7 +120,7 @@ async fn detach_leaves_the_task_running_but_frees_the_parent() {
     assert!(!slow.is_closed(), "detached, not aborted");
     within(slow.closed()).await;
     assert!(finished.load(Ordering::SeqCst), "the task ran to its end");
-    assert_eq!(app.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&app), (0, 0));
 }
 
 #[tokio::test(start_paused = true)]

@@ -2,13 +2,14 @@
 //! prints the live tree, the shutdown timeline and the nothing-lost line;
 //! every other example exits 0 with its key lines.
 //!
-//! The examples are built once, by `cargo build --examples` into the target
-//! directory of this test (a no-op when `cargo test` has just built them).
+//! The examples are built once, by `cargo build --workspace --examples` into
+//! the target directory of this test (a no-op when `cargo test --workspace`
+//! has just built them).
 //! Each run has a timeout; a hung example is killed and its output shown.
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -16,6 +17,13 @@ use std::time::Duration;
 
 /// Generous: the slowest example (`signals` without a signal) ends in 7 s.
 const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The repository root (the workspace).
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests package is a folder of the workspace")
+}
 
 /// `target/<profile>/examples`, built once for all tests.
 fn examples_dir() -> &'static PathBuf {
@@ -30,15 +38,24 @@ fn examples_dir() -> &'static PathBuf {
         let target_dir = profile_dir.parent().expect("the target directory");
         let mut cargo = Command::new(env!("CARGO"));
         cargo
-            .args(["build", "--quiet", "--examples", "--manifest-path"])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .args([
+                "build",
+                "--quiet",
+                "--workspace",
+                "--examples",
+                "--manifest-path",
+            ])
+            .arg(root().join("Cargo.toml"))
             .arg("--target-dir")
             .arg(target_dir);
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             cargo.arg("--release");
         }
         let status = cargo.status().expect("cargo runs");
-        assert!(status.success(), "cargo build --examples failed");
+        assert!(
+            status.success(),
+            "cargo build --workspace --examples failed"
+        );
         profile_dir.join("examples")
     })
 }
@@ -419,8 +436,7 @@ fn signals_closes_on_sigint_after_draining() {
 /// page shows compiled code.
 #[test]
 fn comparison_excerpts_are_the_compiled_examples() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let page = std::fs::read_to_string(format!("{root}/docs/comparison.md")).unwrap();
+    let page = std::fs::read_to_string(root().join("docs/comparison.md")).unwrap();
     let normalize = |text: &str| -> String {
         text.lines()
             .map(str::trim)
@@ -433,7 +449,7 @@ fn comparison_excerpts_are_the_compiled_examples() {
     let mut rest = page.as_str();
     while let Some(start) = rest.find("```rust,ignore\n") {
         let before = &rest[..start];
-        if let Some(at) = before.rfind("examples/compare_") {
+        if let Some(at) = before.rfind("examples/compare/") {
             let name = &before[at..];
             let end = name.find(".rs").expect("an example path ends in .rs") + 3;
             source = Some(name[..end].to_string());
@@ -444,7 +460,7 @@ fn comparison_excerpts_are_the_compiled_examples() {
         let file = source
             .as_deref()
             .expect("an example named before the excerpt");
-        let code = std::fs::read_to_string(format!("{root}/{file}")).unwrap();
+        let code = std::fs::read_to_string(root().join(file)).unwrap();
         assert!(
             normalize(&code).contains(&normalize(body)),
             "docs/comparison.md quotes code that is not in {file}:\n{body}"

@@ -95,7 +95,7 @@ async fn assert_finished_once(tree: &Tree) {
     events.sort();
     assert_eq!(events, ["child", "grandchild", "root", "worker"]);
     for p in &tree.all {
-        assert_eq!(p.__edge_counts(), (0, 0));
+        assert_eq!(common::edge_counts(p), (0, 0));
         assert!(within(p.err()).await.is_ok());
     }
 }
@@ -150,7 +150,7 @@ async fn close_after_children_dropped_at_every_await_point() {
         within(root.closed()).await;
         assert_eq!(log.events(), ["job", "root"], "n = {n}");
         assert!(job.is_closed());
-        assert_eq!(root.__edge_counts(), (0, 0));
+        assert_eq!(common::edge_counts(&root), (0, 0));
     }
 }
 
@@ -167,7 +167,7 @@ async fn close_within_dropped_at_every_await_point_still_escalates() {
             ErrorKind::Aborted,
             "n = {n}"
         );
-        assert_eq!(root.__edge_counts(), (0, 0));
+        assert_eq!(common::edge_counts(&root), (0, 0));
     }
 }
 

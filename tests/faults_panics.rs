@@ -77,7 +77,7 @@ async fn a_panicking_process_function_fails_only_its_process() {
     assert!(err.to_string().contains("injected: function"), "{err}");
     assert!(good.err().await.is_ok());
     assert_eq!(runs.get(), 1);
-    assert_eq!(parent.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&parent), (0, 0));
 }
 
 #[tokio::test]
@@ -92,7 +92,7 @@ async fn a_closure_that_panics_before_returning_its_future_fails_its_process() {
     assert_eq!(err.panic_message(), Some("injected: closure"));
     assert!(!parent.is_closing(), "its parent goes on");
     within(parent.close()).await.unwrap_err();
-    assert_eq!(parent.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&parent), (0, 0));
 }
 
 #[tokio::test]
@@ -231,8 +231,8 @@ async fn a_child_teardown_that_panics_while_its_parent_is_closing() {
         "the failed child is named with its path: {found:?}"
     );
     within(grandchild.closed()).await;
-    assert_eq!(child.__edge_counts(), (0, 0));
-    assert_eq!(parent.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&child), (0, 0));
+    assert_eq!(common::edge_counts(&parent), (0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,5 +265,5 @@ async fn many_panicking_children_across_threads_never_hang_the_parent() {
         within(c.closed()).await;
     }
     assert_eq!(runs.get(), 1);
-    assert_eq!(parent.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&parent), (0, 0));
 }

@@ -152,7 +152,7 @@ async fn assert_honoured_while_closing(p: &Process, added: &Added) {
         &added.no_wait,
         &added.worker,
     ] {
-        assert_eq!(q.__edge_counts(), (0, 0));
+        assert_eq!(common::edge_counts(q), (0, 0));
     }
 }
 
@@ -303,7 +303,7 @@ async fn relations_after_closed() {
         ErrorKind::ParentClosed
     );
     assert!(!added.worker_ran.load(Ordering::SeqCst), "f never runs");
-    assert_eq!(p.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&p), (0, 0));
     within(added.child.close()).await.unwrap();
     within(added.target.close()).await.unwrap();
 }
@@ -353,7 +353,7 @@ async fn relations_racing_closes_from_many_threads() {
                 "round {round}: a linked child outlived its parent"
             );
         }
-        assert_eq!(p.__edge_counts(), (0, 0));
+        assert_eq!(common::edge_counts(&p), (0, 0));
         assert_eq!(count(&log, &format!("p{round}")), 1);
     }
 }

@@ -110,15 +110,26 @@ fn a_sync_teardown_calling_close_blocking_on_its_parent_returns_at_once() {
     });
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_function_calling_close_blocking_on_its_parent_returns_at_once() {
-    let parent = Process::new();
-    let p = parent.clone();
-    let child = parent.go(move |_| async move {
-        tokio::task::block_in_place(|| p.close_blocking()).unwrap();
+#[test]
+fn a_function_calling_close_blocking_on_its_parent_returns_at_once() {
+    // On a runtime of its own, in a bounded thread: a regression blocks a
+    // worker for ever, which would also hang the runtime's drop.
+    within_blocking(|| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let parent = Process::new();
+            let p = parent.clone();
+            let child = parent.go(move |_| async move {
+                tokio::task::block_in_place(|| p.close_blocking()).unwrap();
+            });
+            parent.closed().await;
+            assert!(child.is_closed());
+        });
     });
-    within(parent.closed()).await;
-    assert!(child.is_closed());
 }
 
 #[tokio::test]

@@ -104,7 +104,7 @@ fn go_functions_of_a_dropped_runtime_close_with_aborted() {
             assert_eq!(err.kind(), ErrorKind::Aborted, "{err}");
             assert!(err.to_string().contains("runtime shut down"), "{err}");
         }
-        assert_eq!(parent.__edge_counts(), (0, 0));
+        assert_eq!(common::edge_counts(&parent), (0, 0));
         assert!(
             !parent.is_closing(),
             "the parent itself is not closed by it"
@@ -230,7 +230,7 @@ fn a_close_within_on_a_dropped_runtime_still_lets_everything_close() {
     closed_blocking(&app);
     assert_eq!(closed_err(&worker).kind(), ErrorKind::Aborted);
     assert_eq!(closed_err(&app).kind(), ErrorKind::Children);
-    assert_eq!(app.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&app), (0, 0));
 }
 
 #[test]

@@ -71,7 +71,7 @@ async fn a_signal_arriving_mid_close_changes_nothing() {
     assert_eq!(runs.load(Ordering::SeqCst), 1);
     assert_eq!(log.events(), ["db"]);
     assert!(within(app.err()).await.is_ok());
-    assert_eq!(app.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&app), (0, 0));
 }
 
 #[tokio::test]

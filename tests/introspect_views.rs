@@ -206,3 +206,76 @@ async fn a_timeline_row_takes_the_latest_name() {
     within(closing).await.unwrap().unwrap();
     assert_eq!(timeline.rows()[0].name(), "renamed");
 }
+
+/// The chart is the table with a bar per process on one time scale: a
+/// failed process keeps its mark (app: its child failed), one still closing
+/// gets a light bar to the end; without bars it is the table.
+#[tokio::test(start_paused = true)]
+async fn the_timeline_chart_draws_a_bar_per_process() {
+    let app = Process::new().named("app");
+    let slow = Process::with_parent(&app).named("slow");
+    slow.set_async_teardown(|| async {
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        Ok(())
+    })
+    .unwrap();
+    let failing = Process::with_parent(&app).named("failing");
+    failing
+        .set_async_teardown(|| async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Err("disk full".into())
+        })
+        .unwrap();
+    let stuck = Process::new().named("stuck");
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    stuck
+        .set_async_teardown(move || async move {
+            let _ = released.await;
+            Ok(())
+        })
+        .unwrap();
+    app.add_child_no_wait(&stuck);
+    let timeline = Timeline::new();
+    timeline.attach(&app);
+    within(app.close()).await.unwrap_err();
+
+    assert_eq!(
+        timeline.chart().width(4).to_string(),
+        "process  closing at   teardown   closed at       took\n\
+         failing      +0.0ms     20.0ms     +20.0ms     20.0ms  ██  (failed)\n\
+         slow         +0.0ms     40.0ms     +40.0ms     40.0ms  ████\n\
+         app          +0.0ms          -     +40.0ms     40.0ms  ████  (failed)\n\
+         stuck        +0.0ms          -           -          -  ░░░░\n"
+    );
+    assert_eq!(timeline.chart().width(0).to_string(), timeline.to_string());
+    release.send(()).unwrap();
+    within(stuck.closed()).await;
+}
+
+/// Folded rows become one row, drawn where the last of them closed.
+#[tokio::test(start_paused = true)]
+async fn the_timeline_chart_folds_rows_by_prefix() {
+    let app = Process::new().named("app");
+    for (i, ms) in [(1, 10), (2, 30)] {
+        app.go(move |_| tokio::time::sleep(Duration::from_millis(ms)))
+            .named(format!("job {i}"));
+    }
+    let db = Process::with_parent(&app).named("db");
+    db.set_async_teardown(|| async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Ok(())
+    })
+    .unwrap();
+    let timeline = Timeline::new();
+    timeline.attach(&app);
+    within(app.close()).await.unwrap();
+
+    let chart = timeline.chart().fold("job ").width(3).to_string();
+    assert_eq!(
+        chart,
+        "process  closing at   teardown   closed at       took\n\
+         db           +0.0ms     20.0ms     +20.0ms     20.0ms  ██\n\
+         job ×2       +0.0ms          -     +30.0ms     30.0ms  ███\n\
+         app          +0.0ms          -     +30.0ms     30.0ms  ███\n",
+    );
+}

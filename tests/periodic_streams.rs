@@ -199,7 +199,7 @@ async fn a_builder_parent_closes_stream_processes() {
     let (_tx2, rx2) = mpsc::channel::<()>(1);
     let a = Builder::new()
         .parent(&parent)
-        .on_signal(Rx(rx), |_me: Process| async {});
+        .ticker(Rx(rx), |_me: Process| async {});
     let b = Builder::new()
         .parent(&parent)
         .ticker_go(Rx(rx2), |_me: Process| async {});

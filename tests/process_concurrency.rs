@@ -73,7 +73,7 @@ async fn relations_racing_close_never_panic_hang_or_leak_a_child() {
             let r = within(s.err()).await;
             assert!(r.is_ok() || r.unwrap_err().kind() == ErrorKind::ParentClosed);
         }
-        assert_eq!(parent.__edge_counts(), (0, 0));
+        assert_eq!(common::edge_counts(&parent), (0, 0));
     }
 }
 
@@ -98,7 +98,7 @@ async fn go_from_two_threads_into_one_parent() {
     }
     within(parent.close()).await.unwrap();
     assert_eq!(done.load(Ordering::Relaxed), 10_000);
-    assert_eq!(parent.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&parent), (0, 0));
 }
 
 const DEPTH: usize = 100_000;
@@ -121,7 +121,7 @@ fn closing_a_chain_100_000_deep_does_not_overflow_the_stack() {
             let (root, leaf) = chain(DEPTH);
             root.close_blocking().unwrap();
             assert!(leaf.is_closed());
-            assert_eq!(root.__edge_counts(), (0, 0));
+            assert_eq!(common::edge_counts(&root), (0, 0));
 
             // Leaf first: each close finishes and lets its parent go on.
             let (root, leaf) = chain(DEPTH);

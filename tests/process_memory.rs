@@ -28,7 +28,7 @@ async fn a_million_short_lived_children_leave_no_trace() {
             within(c.closed()).await;
         }
         assert_eq!(
-            parent.__edge_counts(),
+            common::edge_counts(&parent),
             (0, 0),
             "after {} children",
             (i + 1) * BATCH

@@ -1,5 +1,5 @@
-//! The rules where goprocess deliberately differs from Go (API.md,
-//! "unlike Go"): no panics on lifecycle races, cycle refusal, background
+//! The rules where goprocess deliberately differs from Go
+//! (docs/migrating-from-go.md, "unlike Go"): no panics on lifecycle races, cycle refusal, background
 //! refusal, flat memory, `go_child`'s return value, panic capture,
 //! re-entrant teardowns, cancel-safe close, children's errors kept.
 
@@ -33,7 +33,7 @@ async fn relations_on_a_closed_process_are_errors_with_kinds() {
     // Go semantics: no-wait on a closed parent closes the child.
     p.add_child_no_wait(&q);
     assert!(q.is_closed());
-    assert_eq!(p.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&p), (0, 0));
 }
 
 #[tokio::test]
@@ -123,7 +123,7 @@ async fn background_as_child_or_target_is_refused() {
     assert_eq!(p.add_child(&bg).unwrap_err().kind(), ErrorKind::NeverCloses);
     assert_eq!(p.wait_for(&bg).unwrap_err().kind(), ErrorKind::NeverCloses);
     p.add_child_no_wait(&bg); // a no-op
-    assert_eq!(p.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&p), (0, 0));
     within(p.close()).await.unwrap(); // and close does not hang
     assert_eq!(
         bg.set_teardown(|| Ok(())).unwrap_err().kind(),
@@ -141,16 +141,16 @@ async fn links_are_removed_when_children_close() {
     for w in &waited {
         parent.wait_for(w).unwrap();
     }
-    assert_eq!(parent.__edge_counts(), (200, 0));
+    assert_eq!(common::edge_counts(&parent), (200, 0));
     for c in children.iter().chain(&waited) {
         within(c.close()).await.unwrap();
         assert_eq!(
-            c.__edge_counts(),
+            common::edge_counts(c),
             (0, 0),
             "a closed process keeps no back-link"
         );
     }
-    assert_eq!(parent.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&parent), (0, 0));
 }
 
 #[tokio::test]
@@ -160,7 +160,7 @@ async fn finished_go_children_leave_the_parent_at_once() {
         let c = parent.go(|_| async {});
         within(c.closed()).await;
     }
-    assert_eq!(parent.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&parent), (0, 0));
 }
 
 // ---- go_child ---------------------------------------------------------------------
@@ -170,7 +170,7 @@ async fn go_child_process_closes_by_itself() {
     let parent = Process::new();
     let child = goprocess::go_child(&parent, |_| async {});
     within(child.closed()).await;
-    assert_eq!(parent.__edge_counts(), (0, 0));
+    assert_eq!(common::edge_counts(&parent), (0, 0));
 }
 
 // ---- panics ------------------------------------------------------------------------

@@ -52,7 +52,9 @@ async fn at_most_limit_children_are_alive_at_once() {
     for s in submitters {
         within(s).await.unwrap();
     }
-    within(limiter.close_after_children()).await.unwrap();
+    within(limiter.process().close_after_children())
+        .await
+        .unwrap();
     assert_eq!(done.load(Ordering::SeqCst), JOBS);
     let max = max_alive.load(Ordering::SeqCst);
     assert!(
@@ -91,7 +93,7 @@ async fn a_slot_is_returned_when_the_child_closes() {
     let second = within(second).await.unwrap();
     within(second.closed()).await;
     assert_eq!(log.events(), ["second ran"]);
-    within(limiter.close()).await.unwrap();
+    within(limiter.process().close()).await.unwrap();
 }
 
 #[tokio::test]
@@ -123,7 +125,7 @@ async fn a_slot_is_held_until_the_childs_descendants_have_closed() {
     within(grandchild.closed()).await;
     within(child.closed()).await;
     within(within(waiter).await.unwrap().closed()).await;
-    within(limiter.close()).await.unwrap();
+    within(limiter.process().close()).await.unwrap();
 }
 
 #[tokio::test]
@@ -144,7 +146,7 @@ async fn go_is_not_limited_and_takes_no_slot() {
     // All five run although the only slot is taken.
     within(started.acquire_many(5)).await.unwrap().forget();
     assert_eq!(limiter.available_slots(), 0);
-    within(limiter.close()).await.unwrap();
+    within(limiter.process().close()).await.unwrap();
     assert!(unlimited.iter().all(Process::is_closed));
 }
 
@@ -166,7 +168,7 @@ async fn closing_the_limiter_refuses_waiting_callers_promptly() {
     }
     tokio::task::yield_now().await;
 
-    within(limiter.close()).await.unwrap();
+    within(limiter.process().close()).await.unwrap();
     for w in waiters {
         let refused = within(w).await.unwrap();
         assert!(refused.is_closed());
@@ -201,7 +203,7 @@ async fn dropping_a_waiting_limited_go_takes_no_slot() {
         }
     })
     .await;
-    within(limiter.close()).await.unwrap();
+    within(limiter.process().close()).await.unwrap();
 }
 
 #[test]
@@ -233,7 +235,7 @@ async fn a_limiter_of_a_closed_parent_refuses_at_once() {
     let parent = Process::new();
     within(parent.close()).await.unwrap();
     let limiter = RateLimiter::new(&parent, 2);
-    assert!(limiter.is_closed());
+    assert!(limiter.process().is_closed());
     let p = within(limiter.limited_go(|_| async { unreachable!() })).await;
     assert_eq!(
         within(p.err()).await.unwrap_err().kind(),
@@ -252,10 +254,10 @@ async fn the_limiter_is_a_child_of_its_parent_and_a_process() {
         .limited_go(|me| async move { me.closing().await })
         .await;
     // Deref to Process.
-    assert!(!limiter.is_closing());
+    assert!(!limiter.process().is_closing());
     assert_eq!(limiter.process(), limiter.as_process());
     within(parent.close()).await.unwrap();
-    assert!(limiter.is_closed() && job.is_closed());
+    assert!(limiter.process().is_closed() && job.is_closed());
     within(close_it(&limiter)).await.unwrap();
 }
 
@@ -281,7 +283,7 @@ async fn waiters_get_slots_in_the_order_they_came() {
         within(within(w).await.unwrap().closed()).await;
     }
     assert_eq!(log.events(), ["job 0", "job 1", "job 2"]);
-    within(limiter.close()).await.unwrap();
+    within(limiter.process().close()).await.unwrap();
 }
 
 #[tokio::test]
@@ -304,7 +306,7 @@ async fn no_task_is_left_behind() {
         tokio::spawn(async move { limiter.limited_go(|_| async {}).await })
     };
     tokio::task::yield_now().await;
-    within(limiter.close()).await.unwrap();
+    within(limiter.process().close()).await.unwrap();
     within(waiter).await.unwrap();
     // The jobs, the tasks that give their slots back, and the waiter end.
     within(async {

@@ -10,6 +10,8 @@
 //! cores); `GOPROCESS_SOAK_SECS=300` churns for that many
 //! seconds instead. The test prints how many processes it churned.
 
+mod common;
+
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -182,7 +184,7 @@ async fn close_somehow(top: &Process, all: &[Process], rng: &mut Rng) {
     // edge to a no-wait child until that child has closed too.
     for (i, p) in all.iter().enumerate() {
         assert_eq!(
-            p.__edge_counts(),
+            common::edge_counts(p),
             (0, 0),
             "process {i} of its subtree holds edges once all are closed: {p:?}"
         );
@@ -276,7 +278,11 @@ async fn churn_processes_across_threads_without_leak_or_hang() {
 
     // Nothing left: every edge of the long-lived root is gone, every
     // teardown ran exactly once, memory stayed flat.
-    assert_eq!(root.__edge_counts(), (0, 0), "the root's edge set grew");
+    assert_eq!(
+        common::edge_counts(&root),
+        (0, 0),
+        "the root's edge set grew"
+    );
     let (set, run) = (
         c.teardowns_set.load(Ordering::Relaxed),
         c.teardowns_run.load(Ordering::Relaxed),

@@ -3,8 +3,9 @@
 //!
 //! One small file per mistake under `tests/ui/<category>/`, each with the
 //! `.stderr` the compiler must print. Regenerate snapshots with
-//! `TRYBUILD=overwrite cargo test --test ui_macros`, then read every changed
-//! `.stderr`: each message must point at the user's tokens and name the fix.
+//! `TRYBUILD=overwrite cargo test -p goprocess-tests --test ui_macros`, then
+//! read every changed `.stderr`: each message must point at the user's
+//! tokens and name the fix.
 //!
 //! The ```` ```rust ```` blocks of `docs/macros.md` are compiled and run here
 //! too, so the user docs cannot drift from the macros.
@@ -14,19 +15,19 @@ use std::path::PathBuf;
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    t.pass("tests/ui/pass/*.rs");
+    t.pass("ui/pass/*.rs");
     for block in doc_blocks() {
         t.pass(block);
     }
     for category in ["args", "fields", "order", "teardown", "run", "shape"] {
-        t.compile_fail(format!("tests/ui/{category}/*.rs"));
+        t.compile_fail(format!("ui/{category}/*.rs"));
     }
 }
 
 /// Writes each ```` ```rust ```` block of `docs/macros.md` to a file of its
 /// own and returns their paths.
 fn doc_blocks() -> Vec<PathBuf> {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/macros.md"))
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/macros.md"))
         .expect("docs/macros.md exists");
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("macros_md");
     std::fs::create_dir_all(&dir).expect("writable target dir");

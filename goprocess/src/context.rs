@@ -81,6 +81,7 @@ use crate::{BoxError, Process};
 /// assert!(goprocess::context::with_token(cancelled).is_closed());
 /// # }
 /// ```
+#[doc(alias = "WithContext")]
 #[track_caller]
 pub fn with_token(token: CancellationToken) -> Process {
     let handle = crate::runtime::require("goprocess::context::with_token");
@@ -113,6 +114,7 @@ pub fn with_token(token: CancellationToken) -> Process {
 /// assert_eq!(p.err().await.unwrap_err().kind(), goprocess::ErrorKind::Teardown);
 /// # }
 /// ```
+#[doc(alias = "WithContextAndTeardown")]
 #[track_caller]
 pub fn with_token_and_teardown<F>(token: CancellationToken, tf: F) -> Process
 where
@@ -187,6 +189,7 @@ where
 /// close.await.unwrap().unwrap();
 /// # }
 /// ```
+#[doc(alias = "WaitForContext")]
 #[track_caller]
 pub fn wait_for_token(token: CancellationToken, p: &Process) {
     let handle = crate::runtime::require("goprocess::context::wait_for_token");
@@ -227,6 +230,7 @@ pub fn wait_for_token(token: CancellationToken, p: &Process) {
 /// p.closed().await;
 /// # }
 /// ```
+#[doc(alias = "CloseAfterContext")]
 #[track_caller]
 pub fn close_after_token(p: &Process, token: CancellationToken) {
     let handle = crate::runtime::require("goprocess::context::close_after_token");
@@ -278,6 +282,7 @@ fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken)
 /// server.await.unwrap();
 /// # }
 /// ```
+#[doc(alias = "WithProcessClosing", alias = "OnClosingContext")]
 pub fn closing_token(p: &Process) -> CancellationToken {
     p.closing_token().child_token()
 }
@@ -298,6 +303,7 @@ pub fn closing_token(p: &Process) -> CancellationToken {
 /// token.cancelled().await; // the teardown has run
 /// # }
 /// ```
+#[doc(alias = "WithProcessClosed", alias = "OnClosedContext")]
 pub fn closed_token(p: &Process) -> CancellationToken {
     let token = CancellationToken::new();
     let cancel = token.clone();

@@ -123,9 +123,9 @@
 //! everything the process waits for has closed and before it is Closed. A
 //! sync teardown runs on the thread that completes the close; an async one
 //! runs as a tokio task. A teardown may use its own process: `close()` and
-//! `err()` from inside it return at once, relations are answered as for a
-//! closing process. A panicking teardown closes its process with
-//! [`ErrorKind::Panic`].
+//! `err()` from inside it return at once (see [No hang](#no-hang-nothing-lost)),
+//! relations are answered as for a closing process. A panicking teardown
+//! closes its process with [`ErrorKind::Panic`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -163,6 +163,70 @@
 //! # }
 //! ```
 //!
+//! # No hang, nothing lost
+//!
+//! What the crate guarantees, and what can still block:
+//!
+//! 1. **A relation that could never be honoured is refused** with an
+//!    [`Error`] instead of hanging: on a closed process
+//!    ([`ErrorKind::Closed`]), a waiting cycle, the sibling order of
+//!    `#[process]` structs included ([`ErrorKind::Cycle`]), the background
+//!    process as a child or wait target ([`ErrorKind::NeverCloses`]).
+//! 2. **A wait for oneself returns at once.** A close
+//!    ([`close`](Process::close), [`close_within`](Process::close_within),
+//!    [`close_after_children`](Process::close_after_children),
+//!    [`close_blocking`](Process::close_blocking)) or [`err`](Process::err)
+//!    called from inside a process function or teardown, on a process that
+//!    waits (directly or not) for the caller's own process, could never see
+//!    it Closed: the caller is what it waits for. So the close is started
+//!    and the call returns `Ok(())` at once; the close finishes once the
+//!    caller has returned, and its result is read from outside (the
+//!    parent's error, or `err()` elsewhere). [`closed`](Process::closed)
+//!    there resolves once that process is closing. This is checked when the
+//!    wait begins and when the awaited process starts closing, along the
+//!    relations in place then.
+//! 3. **Nothing is lost to a crash**: panics in functions and teardowns are
+//!    caught ([`ErrorKind::Panic`]); a function whose task is dropped
+//!    (aborted, or its runtime shut down) ends its process with
+//!    [`ErrorKind::Aborted`]; an async teardown whose runtime shut down
+//!    before it started runs on a small fallback runtime, once.
+//! 4. **Nothing is lost in the errors**: a process's error lists every child
+//!    that failed, even one that failed before it was linked, and names are
+//!    read when shown (`parent.go(f).named("http")` says `http` even if `f`
+//!    failed first).
+//! 5. **A budget bounds every close**: [`close_within`](Process::close_within)
+//!    returns at its deadline whatever the subtree does, aborting the tasks
+//!    still running (by default), and its error names who was stuck.
+//!
+//! What can still block: a **sync teardown that blocks** blocks the thread
+//! that runs it (whoever drives that close: the caller of `close()`,
+//! `request_close()` or `close_blocking()`, or a runtime worker), since
+//! nothing can interrupt it; `close_within` still returns on time, but that
+//! thread stays blocked. Without a budget, `close()` waits for every process
+//! function to return, so a function that ignores
+//! [`closing`](Process::closing) holds it, as does a wait target outside the
+//! subtree that never closes. A wait for oneself through something that is
+//! not a relation (a function awaiting a task that awaits its own process's
+//! close) is not seen. [`close_blocking`](Process::close_blocking) refuses
+//! to block a current-thread runtime ([`ErrorKind::BlockingInRuntime`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use goprocess::Process;
+//!
+//! let server = Process::new().named("server");
+//! let s = server.clone();
+//! server.go(move |_conn| async move {
+//!     // A "quit" command: ask the server this connection belongs to to
+//!     // stop. The server waits for this very function, so the close is
+//!     // started and the call returns at once.
+//!     s.close().await.unwrap();
+//! });
+//! server.closed().await; // closed once the handler has returned
+//! # }
+//! ```
+//!
 //! # Runtimes and blocking
 //!
 //! Constructors, relations, `is_*`, `set_teardown` and
@@ -189,8 +253,6 @@ mod sync;
 
 pub use error::{BoxError, ChildError, Error, ErrorKind, IntoProcessResult};
 pub use introspect::{Snapshot, Timeline};
-pub use process::go as spawn;
-pub use process::go_child as spawn_child;
 pub use process::{
     ChildBuilder, EdgeKind, Escalation, OnFailure, OpenProcess, Process, ShutdownReport, go,
     go_child,
@@ -202,9 +264,45 @@ pub mod context;
 pub mod periodic;
 pub mod ratelimit;
 pub mod signal;
-#[cfg(unix)]
-pub use signal::with_signals;
 // ---- end of sub-modules ----
+
+/// A process closed by the first of some signals (Go: `WithSignals`).
+/// Handlers are installed before this returns; the listeners go away when
+/// the process starts closing, for any reason. See the [`signal`] module
+/// for the rules, and [`signal::shutdown_signals`] for the usual shutdown
+/// signals.
+///
+/// An empty set of signals gives a process that only closes by hand. The
+/// same as `signal::Shutdown::new().signals(signals).start()`; for more
+/// options (exiting on a second signal), see [`signal::Shutdown`].
+///
+/// # Panics
+///
+/// If no tokio runtime is running on this thread, if the runtime has no
+/// I/O driver (build it with `enable_all()` or `enable_io()`; tokio's
+/// panic says so), or if a signal cannot be handled (`SIGKILL`,
+/// `SIGSTOP`, `SIGILL`, `SIGFPE`, `SIGSEGV`, or not a signal number).
+/// [`signal::Shutdown::try_start`] returns the error instead.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use goprocess::signal::SignalKind;
+///
+/// let p = goprocess::with_signals([SignalKind::hangup(), SignalKind::terminate()]);
+/// // … on SIGHUP or SIGTERM, `p` closes.
+/// p.close().await.unwrap(); // closing it by hand removes the listeners
+/// # }
+/// ```
+#[cfg(unix)]
+#[doc(alias = "WithSignals")]
+#[track_caller]
+pub fn with_signals<I>(signals: I) -> Process
+where
+    I: IntoIterator<Item = signal::SignalKind>,
+{
+    signal::Shutdown::new().signals(signals).start()
+}
 
 #[doc(hidden)]
 pub use structs::private as __private;
@@ -221,10 +319,9 @@ pub mod prelude {
 #[doc(inline)]
 pub use goprocess_macros::{process, run, teardown};
 
-// ---- doctests of the Markdown guides in docs/ (owned by the examples
-// and docs work, issue 7): every `rust` block there is compiled and run by
-// `cargo test -p goprocess --doc`. docs/macros.md is run by
-// tests/ui_macros.rs instead.
+// ---- doctests of the Markdown guides in docs/: every `rust` block there
+// is compiled and run by `cargo test -p goprocess --doc`. docs/macros.md is
+// run by tests/ui_macros.rs instead.
 /// docs/guide.md
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/guide.md")]

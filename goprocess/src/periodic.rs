@@ -11,10 +11,10 @@
 //! | [`every_go`] | `interval` after the previous run started | may overlap |
 //! | [`tick`] | a fixed-rate ticker | one at a time |
 //! | [`tick_go`] | a fixed-rate ticker | may overlap |
-//! | [`ticker`] | each item of a stream of ticks | one at a time |
-//! | [`ticker_go`] | each item of a stream of ticks | may overlap |
-//! | [`on_signal`] | each item of a stream of signals | one at a time (back-pressure) |
-//! | [`on_signal_go`] | each item of a stream of signals | may overlap |
+//! | [`ticker`] | each item of a stream | one at a time (back-pressure) |
+//! | [`ticker_go`] | each item of a stream | may overlap |
+//! | [`on_signal`] | the same as [`ticker`], under Go's other name | one at a time |
+//! | [`on_signal_go`] | the same as [`ticker_go`], under Go's other name | may overlap |
 //!
 //! # The rules
 //!
@@ -121,6 +121,7 @@ const MIN_INTERVAL: Duration = Duration::from_millis(1);
 /// assert_eq!(runs.load(Ordering::SeqCst), 3);
 /// # }
 /// ```
+#[doc(alias = "Every")]
 #[track_caller]
 pub fn every<F, Fut>(interval: Duration, f: F) -> Process
 where
@@ -158,6 +159,7 @@ where
 /// p.close().await.unwrap(); // the runs in flight see closing() and return
 /// # }
 /// ```
+#[doc(alias = "EveryGo")]
 #[track_caller]
 pub fn every_go<F, Fut>(interval: Duration, f: F) -> Process
 where
@@ -194,6 +196,7 @@ where
 /// p.close().await.unwrap(); // printed "fire!" three times
 /// # }
 /// ```
+#[doc(alias = "Tick")]
 #[track_caller]
 pub fn tick<F, Fut>(interval: Duration, f: F) -> Process
 where
@@ -227,6 +230,7 @@ where
 /// p.close().await.unwrap(); // closes the three runs, waits for them
 /// # }
 /// ```
+#[doc(alias = "TickGo")]
 #[track_caller]
 pub fn tick_go<F, Fut>(interval: Duration, f: F) -> Process
 where
@@ -238,8 +242,10 @@ where
 }
 
 /// Calls `f` in a new child process on each item of `ticks` (Go:
-/// `Ticker`); the items themselves are dropped. Runs never overlap: the
-/// next item is not asked for until the run has closed.
+/// `Ticker`; [`on_signal`] is the same function under Go's other name);
+/// the items themselves are dropped. Runs never overlap: the next item is
+/// not asked for until the run has closed, so a bounded channel behind
+/// `ticks` gives its senders back-pressure.
 ///
 /// Unlike Go, when `ticks` ends the loop stops and the periodic process
 /// closes. Returns a new root process; see the [module docs](self) for the
@@ -269,6 +275,7 @@ where
 /// p.closed().await; // the stream ended: the process closed by itself
 /// # }
 /// ```
+#[doc(alias = "Ticker")]
 #[track_caller]
 pub fn ticker<S, F, Fut>(ticks: S, f: F) -> Process
 where
@@ -281,7 +288,8 @@ where
 }
 
 /// Calls `f` in a new child process on each item of `ticks`, without
-/// waiting for the previous run (Go: `TickerGo`): runs may overlap.
+/// waiting for the previous run (Go: `TickerGo`; [`on_signal_go`] is the
+/// same function under Go's other name): runs may overlap.
 ///
 /// Unlike Go, when `ticks` ends the loop stops, and the periodic process
 /// closes once the runs in flight have closed by themselves. Returns a new
@@ -312,6 +320,7 @@ where
 /// p.closed().await; // after the three runs have closed
 /// # }
 /// ```
+#[doc(alias = "TickerGo")]
 #[track_caller]
 pub fn ticker_go<S, F, Fut>(ticks: S, f: F) -> Process
 where
@@ -323,14 +332,11 @@ where
     Builder::new().ticker_go(ticks, f)
 }
 
-/// Calls `f` in a new child process on each item of `signals` (Go:
-/// `OnSignal`); the items themselves are dropped. Runs never overlap, and
-/// the next item is not asked for until the run has closed, so a bounded
-/// channel behind `signals` gives its senders back-pressure.
-///
-/// Unlike Go, when `signals` ends the loop stops and the periodic process
-/// closes. Returns a new root process; see the [module docs](self) for the
-/// rules and [`Builder::on_signal`] for a child of another process.
+/// The same as [`ticker`], under the name Go gives it for a stream of
+/// events rather than ticks (Go: `OnSignal`): calls `f` in a new child
+/// process on each item of `signals`, one run at a time, and closes when
+/// `signals` ends. [`ticker`] documents the details; for a child of another
+/// process, use [`Builder::ticker`].
 ///
 /// # Panics
 ///
@@ -359,6 +365,7 @@ where
 /// p.closed().await;
 /// # }
 /// ```
+#[doc(alias = "OnSignal")]
 #[track_caller]
 pub fn on_signal<S, F, Fut>(signals: S, f: F) -> Process
 where
@@ -367,16 +374,15 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: IntoProcessResult,
 {
-    Builder::new().on_signal(signals, f)
+    let what = "goprocess::periodic::on_signal";
+    Builder::new().items(signals, f, Runs::Sequential, what)
 }
 
-/// Calls `f` in a new child process on each item of `signals`, without
-/// waiting for the previous run (Go: `OnSignalGo`): runs may overlap.
-///
-/// Unlike Go, when `signals` ends the loop stops, and the periodic process
-/// closes once the runs in flight have closed by themselves. Returns a new
-/// root process; see the [module docs](self) for the rules and
-/// [`Builder::on_signal_go`] for a child of another process.
+/// The same as [`ticker_go`], under the name Go gives it for a stream of
+/// events rather than ticks (Go: `OnSignalGo`): calls `f` in a new child
+/// process on each item of `signals` without waiting for the previous run.
+/// [`ticker_go`] documents the details; for a child of another process,
+/// use [`Builder::ticker_go`].
 ///
 /// # Panics
 ///
@@ -405,6 +411,7 @@ where
 /// p.close().await.unwrap();
 /// # }
 /// ```
+#[doc(alias = "OnSignalGo")]
 #[track_caller]
 pub fn on_signal_go<S, F, Fut>(signals: S, f: F) -> Process
 where
@@ -413,14 +420,19 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: IntoProcessResult,
 {
-    Builder::new().on_signal_go(signals, f)
+    let what = "goprocess::periodic::on_signal_go";
+    Builder::new().items(signals, f, Runs::Overlapping, what)
 }
 
 /// Makes periodic processes with options: a parent, and the missed-tick
 /// behaviour of [`tick`](Builder::tick) and [`tick_go`](Builder::tick_go).
 ///
 /// Its methods are the free functions of [this module](self) with the same
-/// names and rules; a builder can make any number of processes.
+/// names and rules ([`on_signal`](fn@on_signal) and
+/// [`on_signal_go`](fn@on_signal_go), Go's other names for
+/// [`ticker`](fn@ticker) and [`ticker_go`](fn@ticker_go), are
+/// [`ticker`](Builder::ticker) and [`ticker_go`](Builder::ticker_go) here); a
+/// builder can make any number of processes.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -655,6 +667,7 @@ impl Builder {
     /// parent.close().await.unwrap();
     /// # }
     /// ```
+    #[doc(alias = "on_signal")]
     #[track_caller]
     pub fn ticker<S, F, Fut>(&self, ticks: S, f: F) -> Process
     where
@@ -664,7 +677,7 @@ impl Builder {
         Fut::Output: IntoProcessResult,
     {
         let what = "goprocess::periodic::ticker";
-        self.start(Items(ticks), f, Runs::Sequential, what)
+        self.items(ticks, f, Runs::Sequential, what)
     }
 
     /// [`ticker_go`](fn@ticker_go), as a child of this builder's parent.
@@ -688,6 +701,7 @@ impl Builder {
     /// parent.close().await.unwrap();
     /// # }
     /// ```
+    #[doc(alias = "on_signal_go")]
     #[track_caller]
     pub fn ticker_go<S, F, Fut>(&self, ticks: S, f: F) -> Process
     where
@@ -697,74 +711,21 @@ impl Builder {
         Fut::Output: IntoProcessResult,
     {
         let what = "goprocess::periodic::ticker_go";
-        self.start(Items(ticks), f, Runs::Overlapping, what)
+        self.items(ticks, f, Runs::Overlapping, what)
     }
 
-    /// [`on_signal`](fn@on_signal), as a child of this builder's parent.
-    ///
-    /// # Panics
-    ///
-    /// If no tokio runtime is running on this thread.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # struct Never;
-    /// # impl futures_core::Stream for Never {
-    /// #     type Item = ();
-    /// #     fn poll_next(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>)
-    /// #         -> std::task::Poll<Option<()>> { std::task::Poll::Pending }
-    /// # }
-    /// // `Never` is a stream that never yields.
-    /// let parent = goprocess::Process::new();
-    /// goprocess::periodic::Builder::new().parent(&parent).on_signal(Never, |_run| async {});
-    /// parent.close().await.unwrap();
-    /// # }
-    /// ```
+    /// A run on each item of `stream`: [`ticker`](Self::ticker) and
+    /// [`ticker_go`](Self::ticker_go), and the free functions that are
+    /// their Go-named counterparts.
     #[track_caller]
-    pub fn on_signal<S, F, Fut>(&self, signals: S, f: F) -> Process
+    fn items<S, F, Fut>(&self, stream: S, f: F, runs: Runs, what: &'static str) -> Process
     where
         S: Stream + Send + Unpin + 'static,
         F: FnMut(Process) -> Fut + Send + 'static,
         Fut: Future + Send + 'static,
         Fut::Output: IntoProcessResult,
     {
-        let what = "goprocess::periodic::on_signal";
-        self.start(Items(signals), f, Runs::Sequential, what)
-    }
-
-    /// [`on_signal_go`](fn@on_signal_go), as a child of this builder's
-    /// parent.
-    ///
-    /// # Panics
-    ///
-    /// If no tokio runtime is running on this thread.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// # struct Never;
-    /// # impl futures_core::Stream for Never {
-    /// #     type Item = ();
-    /// #     fn poll_next(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>)
-    /// #         -> std::task::Poll<Option<()>> { std::task::Poll::Pending }
-    /// # }
-    /// // `Never` is a stream that never yields.
-    /// let parent = goprocess::Process::new();
-    /// goprocess::periodic::Builder::new().parent(&parent).on_signal_go(Never, |_run| async {});
-    /// parent.close().await.unwrap();
-    /// # }
-    /// ```
-    #[track_caller]
-    pub fn on_signal_go<S, F, Fut>(&self, signals: S, f: F) -> Process
-    where
-        S: Stream + Send + Unpin + 'static,
-        F: FnMut(Process) -> Fut + Send + 'static,
-        Fut: Future + Send + 'static,
-        Fut::Output: IntoProcessResult,
-    {
-        let what = "goprocess::periodic::on_signal_go";
-        self.start(Items(signals), f, Runs::Overlapping, what)
+        self.start(Items(stream), f, runs, what)
     }
 
     /// A fixed-rate ticker whose first tick is one period from now.

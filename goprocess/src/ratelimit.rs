@@ -44,7 +44,6 @@
 use std::fmt;
 use std::future::Future;
 use std::num::NonZeroUsize;
-use std::ops::Deref;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
@@ -54,9 +53,10 @@ use crate::{AsProcess, IntoProcessResult, Process};
 /// A process that runs at most `limit` limited children at once (Go:
 /// `RateLimiter`). See the [module docs](self) for the rules.
 ///
-/// Cheap to clone: clones share the process and the slots. Derefs to its
-/// [`Process`], so `limiter.close()`, `limiter.closing()` and the rest work
-/// on it directly; it is [`AsProcess`] too, so it can be a `#[child]` field.
+/// Cheap to clone: clones share the process and the slots. Its own process
+/// is [`process()`](Self::process) (Go embeds it), for `close()`,
+/// `closing()` and the rest; it is [`AsProcess`] too, so it can be a
+/// `#[child]` field.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -67,7 +67,7 @@ use crate::{AsProcess, IntoProcessResult, Process};
 /// let limiter = RateLimiter::new(&Process::new(), 2);
 /// let job = limiter.limited_go(|_me| async {}).await;
 /// job.closed().await;
-/// limiter.close().await.unwrap(); // Deref to Process
+/// limiter.process().close().await.unwrap();
 /// # }
 /// ```
 #[derive(Clone)]
@@ -107,6 +107,7 @@ impl RateLimiter {
     /// # use goprocess::{Process, ratelimit::RateLimiter};
     /// let limiter = RateLimiter::new(&Process::new(), 0); // panics: limit 0
     /// ```
+    #[doc(alias = "NewRateLimiter")]
     #[track_caller]
     pub fn new(parent: &Process, limit: usize) -> RateLimiter {
         match NonZeroUsize::new(limit) {
@@ -177,12 +178,13 @@ impl RateLimiter {
     ///     let limiter = limiter.clone();
     ///     async move { limiter.limited_go(|_| async { unreachable!() }).await }
     /// });
-    /// limiter.close().await.unwrap();
+    /// limiter.process().close().await.unwrap();
     /// let refused = waiting.await.unwrap();
     /// assert_eq!(refused.err().await.unwrap_err().kind(), ErrorKind::ParentClosed);
     /// assert!(busy.is_closed());
     /// # }
     /// ```
+    #[doc(alias = "LimitedGo")]
     pub async fn limited_go<F, Fut>(&self, f: F) -> Process
     where
         F: FnOnce(Process) -> Fut + Send + 'static,
@@ -236,7 +238,7 @@ impl RateLimiter {
     /// let a = limiter.go(|me| async move { me.closing().await });
     /// let b = limiter.go(|me| async move { me.closing().await }); // not limited
     /// assert_eq!(limiter.available_slots(), 1);
-    /// limiter.close().await.unwrap();
+    /// limiter.process().close().await.unwrap();
     /// assert!(a.is_closed() && b.is_closed());
     /// # }
     /// ```
@@ -256,7 +258,7 @@ impl RateLimiter {
     /// ```
     /// # use goprocess::{Process, ratelimit::RateLimiter};
     /// let limiter = RateLimiter::new(&Process::new(), 4).named("downloads");
-    /// assert_eq!(limiter.name().as_deref(), Some("downloads"));
+    /// assert_eq!(limiter.process().name().as_deref(), Some("downloads"));
     /// ```
     pub fn named(self, name: impl Into<std::borrow::Cow<'static, str>>) -> RateLimiter {
         let process = self.process.named(name);
@@ -303,14 +305,6 @@ impl RateLimiter {
     /// ```
     pub fn available_slots(&self) -> usize {
         self.slots.available_permits()
-    }
-}
-
-impl Deref for RateLimiter {
-    type Target = Process;
-
-    fn deref(&self) -> &Process {
-        &self.process
     }
 }
 

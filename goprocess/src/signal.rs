@@ -1,10 +1,11 @@
 //! Processes closed by OS signals (Go's `WithSignals`).
 //!
-//! [`with_signals`] (Unix) makes a root process that
-//! closes on the first of the given signals; [`shutdown_signals`] does the
-//! same for the usual shutdown signals (`SIGINT` and `SIGTERM` on Unix,
-//! Ctrl-C on Windows); [`Shutdown`] adds options, such as exiting at once
-//! on a second signal during a slow shutdown.
+//! [`with_signals`](crate::with_signals) (Unix; at the crate root, as in
+//! Go) makes a root process that closes on the first of the given signals;
+//! [`shutdown_signals`] does the same for the usual shutdown signals
+//! (`SIGINT` and `SIGTERM` on Unix, Ctrl-C on Windows); [`Shutdown`] adds
+//! options, such as exiting at once on a second signal during a slow
+//! shutdown.
 //!
 //! # The rules
 //!
@@ -42,41 +43,6 @@ pub use tokio::signal::unix::SignalKind;
 
 use crate::Process;
 use crate::process::Driver;
-
-/// A process closed by the first of some signals (Go: `WithSignals`).
-/// Handlers are installed before this returns; the listeners go away when
-/// the process starts closing, for any reason. See the
-/// [module docs](crate::signal) for the rules.
-///
-/// An empty set of signals gives a process that only closes by hand.
-/// For more options (exiting on a second signal), see [`Shutdown`].
-///
-/// # Panics
-///
-/// If no tokio runtime is running on this thread, if the runtime has no
-/// I/O driver (build it with `enable_all()` or `enable_io()`; tokio's
-/// panic says so), or if a signal cannot be handled (`SIGKILL`, `SIGSTOP`, `SIGILL`, `SIGFPE`,
-/// `SIGSEGV`, or not a signal number). [`Shutdown::try_start`] returns the
-/// error instead.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use goprocess::signal::SignalKind;
-///
-/// let p = goprocess::with_signals([SignalKind::hangup(), SignalKind::terminate()]);
-/// // … on SIGHUP or SIGTERM, `p` closes.
-/// p.close().await.unwrap(); // closing it by hand removes the listeners
-/// # }
-/// ```
-#[cfg(unix)]
-#[track_caller]
-pub fn with_signals<I>(signals: I) -> Process
-where
-    I: IntoIterator<Item = SignalKind>,
-{
-    Shutdown::new().signals(signals).start()
-}
 
 /// A process closed by the first shutdown signal: `SIGINT` (Ctrl-C) or
 /// `SIGTERM` on Unix, Ctrl-C on Windows. The same as

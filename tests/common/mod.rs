@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod cargo;
+
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -119,4 +121,14 @@ pub fn raise(sig: &str) {
         .status()
         .expect("cannot run `kill`");
     assert!(status.success(), "kill -{sig} failed");
+}
+
+/// How many edges go out of `p` and how many come into it, from its
+/// snapshot. Both are zero once `p` has closed: it leaves its parents' and
+/// waiters' edge sets, and its own edges leave with the processes they
+/// point at.
+pub fn edge_counts(p: &goprocess::Process) -> (usize, usize) {
+    let snapshot = p.snapshot();
+    let info = snapshot.get(p.id()).expect("a snapshot holds its root");
+    (info.edges().len(), info.incoming().len())
 }

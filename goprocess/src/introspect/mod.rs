@@ -1,8 +1,10 @@
 //! Looking at live processes: [`Snapshot`] (the tree, as text, DOT or
 //! Mermaid) and [`Timeline`] (who closed when, during a shutdown).
 
+mod chart;
 mod snapshot;
 mod timeline;
 
+pub use chart::TimelineChart;
 pub use snapshot::{ProcessInfo, ProcessState, Snapshot};
 pub use timeline::{Timeline, TimelineEvent, TimelineEventKind, TimelineRow};

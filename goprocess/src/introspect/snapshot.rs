@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use crate::process::state::{Stamp, Step};
+use crate::process::state::{Inner, Stamp, Step};
 use crate::{EdgeKind, Process};
 
 /// The three public states of a process.
@@ -41,6 +42,7 @@ pub struct ProcessInfo {
     closing_for: Option<Duration>,
     function_running: bool,
     edges: Vec<(EdgeKind, u64)>,
+    incoming: Vec<u64>,
 }
 
 impl ProcessInfo {
@@ -90,6 +92,34 @@ impl ProcessInfo {
     /// Its outgoing edges: the kind, and the target's id.
     pub fn edges(&self) -> &[(EdgeKind, u64)] {
         &self.edges
+    }
+
+    /// The ids of the processes with an edge to it, of any kind: its
+    /// parents and the processes that wait for it (those still alive). A
+    /// process leaves them all when it closes, so a Closed process has no
+    /// incoming edge, and no outgoing one either.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    ///
+    /// let a = Process::new();
+    /// let b = Process::new();
+    /// let shared = Process::with_parent(&a);
+    /// b.wait_for(&shared).unwrap();
+    /// let info = |p: &Process| p.snapshot().get(p.id()).unwrap().clone();
+    /// let mut incoming = info(&shared).incoming().to_vec();
+    /// incoming.sort();
+    /// assert_eq!(incoming, [a.id(), b.id()]);
+    ///
+    /// shared.close().await.unwrap();
+    /// assert!(info(&shared).incoming().is_empty());
+    /// assert!(info(&a).edges().is_empty() && info(&b).edges().is_empty());
+    /// # }
+    /// ```
+    pub fn incoming(&self) -> &[u64] {
+        &self.incoming
     }
 }
 
@@ -141,7 +171,7 @@ impl Snapshot {
             if !seen.insert(p.inner.id) {
                 continue;
             }
-            let (info, targets) = {
+            let (mut info, targets, incoming) = {
                 let st = p.inner.lock();
                 let state = if p.inner.background {
                     ProcessState::Running
@@ -158,6 +188,10 @@ impl Snapshot {
                     .map(|e| (e.kind, e.target.inner.id))
                     .collect();
                 let targets: Vec<Process> = st.targets(|_| true).collect();
+                // Upgraded once the lock is released: dropping the last
+                // handle of a parent must not run under this lock.
+                let incoming: Vec<Weak<Inner>> =
+                    st.parents.iter().map(|l| l.parent.clone()).collect();
                 let info = ProcessInfo {
                     id: p.inner.id,
                     name: st.name(),
@@ -171,9 +205,15 @@ impl Snapshot {
                     closing_for: st.closing_since.elapsed_at(now),
                     function_running: st.function_running,
                     edges,
+                    incoming: Vec::new(),
                 };
-                (info, targets)
+                (info, targets, incoming)
             };
+            info.incoming = incoming
+                .iter()
+                .filter_map(Weak::upgrade)
+                .map(|parent: Arc<Inner>| parent.id)
+                .collect();
             processes.push(info);
             stack.extend(targets.into_iter().rev());
         }

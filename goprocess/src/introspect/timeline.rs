@@ -61,7 +61,8 @@ impl TimelineEvent {
 /// (the ones below [`attach`](Self::attach)'s root when it is called, and
 /// every process linked under them later) reports when it starts closing,
 /// runs its teardown and closes. `Display` renders the timeline as a table,
-/// in the order processes closed.
+/// in the order processes closed; [`chart`](Self::chart) adds a bar per
+/// process.
 ///
 /// Cheap to clone; recording costs one short lock per event, and nothing
 /// for processes that are not attached.
@@ -263,42 +264,7 @@ impl TimelineRow {
 
 impl fmt::Display for Timeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let rows = self.rows();
-        let width = rows
-            .iter()
-            .map(|r| r.name.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(7);
-        let ms = |d: Option<Duration>, plus: bool| match d {
-            Some(d) => format!(
-                "{}{:.1}ms",
-                if plus { "+" } else { "" },
-                d.as_secs_f64() * 1e3
-            ),
-            None => "-".to_string(),
-        };
-        writeln!(
-            f,
-            "{:<width$}  {:>10}  {:>9}  {:>10}  {:>9}",
-            "process", "closing at", "teardown", "closed at", "took"
-        )?;
-        for r in &rows {
-            write!(
-                f,
-                "{:<width$}  {:>10}  {:>9}  {:>10}  {:>9}",
-                r.name,
-                ms(r.closing_at, true),
-                ms(r.teardown_took(), false),
-                ms(r.closed_at, true),
-                ms(r.took(), false),
-            )?;
-            if r.failed {
-                f.write_str("  (failed)")?;
-            }
-            writeln!(f)?;
-        }
-        Ok(())
+        super::chart::write_plain(f, self)
     }
 }
 

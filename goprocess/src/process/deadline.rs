@@ -34,8 +34,9 @@ use crate::runtime;
 #[non_exhaustive]
 pub enum Escalation {
     /// Abort the tokio tasks of its `go` function and of its async
-    /// teardown, so the process closes (with [`ErrorKind::Aborted`]) and
-    /// nothing of it is left running. The default.
+    /// teardown, so the process closes (with
+    /// [`ErrorKind::Aborted`](crate::ErrorKind::Aborted)) and nothing of it
+    /// is left running. The default.
     #[default]
     Abort,
     /// Leave its tasks running: the process finishes closing in its own

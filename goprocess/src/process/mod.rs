@@ -476,8 +476,16 @@ impl Process {
     ///
     /// Dropping the future after its first poll does not stop the shutdown:
     /// the teardown still runs, exactly once, and `closed()` still fires.
-    /// Called from the process's own teardown, it resolves at once with
-    /// `Ok(())`: the caller *is* the close.
+    ///
+    /// # Closing from inside
+    ///
+    /// Called from inside a process function or teardown, on a process that
+    /// waits (directly or not) for the caller's own process (its own
+    /// process, a parent, an ancestor), it starts the close and resolves at
+    /// once with `Ok(())`: the process cannot be Closed before the caller
+    /// returns, so waiting would never end (Go deadlocks here). The close
+    /// finishes once the caller has returned; read its result from outside.
+    /// See [No hang](crate#no-hang-nothing-lost).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -582,9 +590,16 @@ impl Process {
     /// escalation covers the whole subtree. Timers follow `tokio::time`, so
     /// a paused test clock.
     ///
+    /// The close runs on a thread of tokio's blocking pool (of the current
+    /// runtime, or of a small fallback one), not inside this future's poll:
+    /// a sync teardown of the subtree that blocks cannot delay the return at
+    /// the deadline. It blocks the thread it runs on, which stays blocked:
+    /// nothing can interrupt a sync function.
+    ///
     /// # Errors
     ///
-    /// As for [`close`](Self::close), and [`ErrorKind::Timeout`].
+    /// As for [`close`](Self::close) (from inside, see [Closing from
+    /// inside](Self::close#closing-from-inside)), and [`ErrorKind::Timeout`].
     ///
     /// # Cancel safety
     ///
@@ -746,6 +761,11 @@ impl Process {
     /// Resolves once the process is Closed (its teardown has returned).
     /// Never resolves for the background process. Does not cause a close.
     ///
+    /// Awaited inside a process function or teardown, on a process that
+    /// waits (directly or not) for the caller's own process, it resolves
+    /// once that process is *closing*: it cannot be Closed before the caller
+    /// returns (see [No hang](crate#no-hang-nothing-lost)).
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe.
@@ -768,9 +788,11 @@ impl Process {
     ///
     /// # Errors
     ///
-    /// As for [`close`](Self::close). Called from the process's own
-    /// teardown, it resolves at once with `Ok(())`; on the background
-    /// process, with [`ErrorKind::NeverCloses`].
+    /// As for [`close`](Self::close): from inside a process function or
+    /// teardown, on a process that waits for the caller's own process (its
+    /// own, a parent), it resolves at once with `Ok(())` (waiting would
+    /// never end); on the background process, with
+    /// [`ErrorKind::NeverCloses`].
     ///
     /// # Cancel safety
     ///
@@ -954,18 +976,10 @@ impl Process {
         self.inner.id
     }
 
-    /// A [`CancellationToken`] cancelled when this process starts closing,
-    /// for tokio code that already speaks tokens. All calls share one
-    /// token, made on first use; it is cancelled already if the process is
-    /// closing. The background process's token is never cancelled.
-    ///
-    /// ```
-    /// let p = goprocess::Process::new();
-    /// let token = p.closing_token();
-    /// p.close_blocking().unwrap();
-    /// assert!(token.is_cancelled());
-    /// ```
-    pub fn closing_token(&self) -> CancellationToken {
+    /// The token cancelled when this process starts closing (shared, made
+    /// on first use), for `context::closing_token`. The background
+    /// process's token is never cancelled.
+    pub(crate) fn closing_token(&self) -> CancellationToken {
         let mut st = self.inner.lock();
         if let Some(token) = &st.closing_token {
             return token.clone();
@@ -1084,15 +1098,6 @@ impl Process {
     /// The name shown for this process: its name, or `#id`.
     pub(crate) fn display_name(&self) -> Cow<'static, str> {
         self.inner.lock().display_name(self.inner.id)
-    }
-
-    /// How many edges this process holds and how many back-links point out
-    /// of it, for tests and introspection. Both return to zero as the
-    /// processes it links to close.
-    #[doc(hidden)]
-    pub fn __edge_counts(&self) -> (usize, usize) {
-        let st = self.inner.lock();
-        (st.edges.len(), st.parents.len())
     }
 
     fn refused(&self, kind: ErrorKind, detail: &'static str) -> Error {

@@ -246,6 +246,7 @@ impl Report for FunctionEnd {
 /// p.close().await.unwrap();
 /// # }
 /// ```
+#[doc(alias = "Spawn")]
 #[track_caller]
 pub fn go<F, Fut>(f: F) -> Process
 where
@@ -279,6 +280,7 @@ where
 /// parent.close().await.unwrap();
 /// # }
 /// ```
+#[doc(alias = "GoChild", alias = "SpawnChild")]
 #[track_caller]
 pub fn go_child<F, Fut>(parent: &Process, f: F) -> Process
 where

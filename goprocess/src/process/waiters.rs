@@ -219,10 +219,10 @@ impl Future for PhaseWait {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
-        if this.key.is_some() && this.registered_for != want {
-            if let Some(key) = this.key.take() {
-                st.waiters.remove(key);
-            }
+        if this.registered_for != want
+            && let Some(key) = this.key.take()
+        {
+            st.waiters.remove(key);
         }
         this.registered_for = want;
         register(&mut st, &mut this.key, want, cx.waker());
