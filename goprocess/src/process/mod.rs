@@ -598,8 +598,8 @@ impl Process {
     ///
     /// # Errors
     ///
-    /// As for [`close`](Self::close) (from inside, see [Closing from
-    /// inside](Self::close#closing-from-inside)), and [`ErrorKind::Timeout`].
+    /// As for [`close`](Self::close) (from inside, see its section
+    /// "Closing from inside"), and [`ErrorKind::Timeout`].
     ///
     /// # Cancel safety
     ///
