@@ -277,9 +277,9 @@ impl<T: AsProcess> Field for Vec<T> {
     }
 }
 
-/// The processes of one wired field, for the siblings ordered after it.
-#[derive(Default)]
-pub struct Wired(Vec<Process>);
+/// A wired field, for the siblings ordered after it (`&[&http]` in
+/// `child_after`): a borrow of it, so wiring a field costs nothing more.
+pub struct Wired<'a>(&'a dyn Field);
 
 /// The edges of one struct, added to its process.
 pub struct Wiring<'a> {
@@ -309,16 +309,15 @@ impl Wiring<'_> {
         self
     }
 
-    /// Names each process of a child field after it, links it with `link`,
-    /// and returns them.
-    fn each_child<F: Field + ?Sized>(
+    /// Names each process of a child field after it and links it with
+    /// `link`.
+    fn each_child<'v, F: Field>(
         &mut self,
         field: &'static str,
-        value: &F,
+        value: &'v F,
         mut link: impl FnMut(&Process, &Process) -> Result<(), Error>,
-    ) -> Wired {
+    ) -> Wired<'v> {
         let name = self.name.take().unwrap_or(field);
-        let mut wired = Vec::new();
         value.for_each_process(&mut |index, c| {
             c.name_as_field(match index {
                 None => Cow::Borrowed(name),
@@ -326,18 +325,17 @@ impl Wiring<'_> {
             });
             let r = link(self.process, c);
             self.note(field, r);
-            wired.push(c.clone());
         });
-        Wired(wired)
+        Wired(value)
     }
 
     /// `#[child]`.
-    pub fn child<F: Field + ?Sized>(&mut self, field: &'static str, value: &F) -> Wired {
+    pub fn child<'v, F: Field>(&mut self, field: &'static str, value: &'v F) -> Wired<'v> {
         self.each_child(field, value, Process::add_child)
     }
 
     /// `#[child(no_wait)]`.
-    pub fn child_no_wait<F: Field + ?Sized>(&mut self, field: &'static str, value: &F) -> Wired {
+    pub fn child_no_wait<'v, F: Field>(&mut self, field: &'static str, value: &'v F) -> Wired<'v> {
         self.each_child(field, value, |p, c| {
             p.add_child_no_wait(c);
             Ok(())
@@ -345,20 +343,27 @@ impl Wiring<'_> {
     }
 
     /// `#[child] #[wait_for(a, b)]`: a child whose close starts only once
-    /// the struct is closing and every process of `after` has closed.
-    pub fn child_after<F: Field + ?Sized>(
+    /// the struct is closing and every process of `after` has closed (the
+    /// siblings are wired first; one whose link was refused does not hold
+    /// it).
+    pub fn child_after<'v, F: Field>(
         &mut self,
         field: &'static str,
-        value: &F,
-        after: &[&Wired],
-    ) -> Wired {
-        let siblings: Vec<Process> = after.iter().flat_map(|w| w.0.iter().cloned()).collect();
+        value: &'v F,
+        after: &[&Wired<'_>],
+    ) -> Wired<'v> {
+        let mut siblings = Vec::new();
+        for sibling in after {
+            sibling
+                .0
+                .for_each_process(&mut |_, p| siblings.push(p.clone()));
+        }
         self.each_child(field, value, |p, c| p.add_child_after(c, siblings.clone()))
     }
 
     /// Bare `#[wait_for]`: waited for, never closed, not renamed (its
     /// processes are owned elsewhere).
-    pub fn wait_for<F: Field + ?Sized>(&mut self, field: &'static str, value: &F) {
+    pub fn wait_for<F: Field>(&mut self, field: &'static str, value: &F) {
         value.for_each_process(&mut |_, c| {
             let r = self.process.wait_for(c);
             self.note(field, r);
