@@ -111,7 +111,7 @@ pub struct Hooks<S> {
     pub(crate) run: RunHook<S>,
 }
 
-impl<S: Spec> Hooks<S> {
+impl<S> Hooks<S> {
     /// `Hooks::new(S::__GOPROCESS_TEARDOWN, S::__GOPROCESS_RUN)`, with the
     /// struct's type written without its generic arguments: a hook defined
     /// in an impl for only some instantiations (`impl Pool<u32>`) is then
