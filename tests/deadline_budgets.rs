@@ -42,7 +42,7 @@ async fn close_within_returns_timeout_at_the_deadline_with_a_report() {
     assert!(report.open()[2].function_running());
     assert_eq!(report.open()[2].closing_for(), Some(Duration::from_secs(5)));
     let text = err.to_string();
-    assert!(text.starts_with("process `app`: close budget of 5s ran out; still open: `app` (closing for 5.0s; waits for `db`)"), "{text}");
+    assert!(text.starts_with("process `app`: close budget of 5s ran out; still open: `app` (closing for 5.0s: asked to close; waits for `db`)"), "{text}");
     assert!(
         !text.contains("http"),
         "closed processes are not listed: {text}"
@@ -83,7 +83,7 @@ async fn a_hanging_async_teardown_is_aborted() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(
-        err.shutdown_report().unwrap().open()[0].state(),
+        err.shutdown_report().unwrap().open()[0].detail(),
         "closing: running teardown"
     );
     within(p.closed()).await;
@@ -176,7 +176,7 @@ async fn shutdown_report_while_closing_says_who_blocks() {
     );
     assert_eq!(
         report.to_string(),
-        "`app` (closing for 0.0ns; waits for `journal`)"
+        "`app` (closing for 0.0ns: asked to close; waits for `journal`)"
     );
     within(journal.close()).await.unwrap();
     within(app.closed()).await;

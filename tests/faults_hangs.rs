@@ -52,7 +52,7 @@ async fn a_hanging_async_teardown_is_aborted_at_the_deadline() {
     assert_eq!(err.kind(), ErrorKind::Timeout);
     let report = err.shutdown_report().unwrap();
     assert_eq!(report.open().len(), 1);
-    assert_eq!(report.open()[0].state(), "closing: running teardown");
+    assert_eq!(report.open()[0].detail(), "closing: running teardown");
     assert!(
         err.to_string()
             .contains("`stuck` (closing: running teardown"),
@@ -205,7 +205,7 @@ async fn a_sync_teardown_blocking_another_thread_does_not_hold_the_budget() {
         .unwrap()
         .open()
         .iter()
-        .map(|o| (o.path().join("/"), o.state()))
+        .map(|o| (o.path().join("/"), o.detail()))
         .collect();
     assert!(
         states.contains(&("app/blocked".to_string(), "closing: running teardown")),

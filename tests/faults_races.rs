@@ -115,7 +115,7 @@ fn state(p: &Process) -> String {
     p.shutdown_report()
         .open()
         .first()
-        .map_or("closed".into(), |o| o.state().to_string())
+        .map_or("closed".into(), |o| o.detail().to_string())
 }
 
 /// While open: the relations are honoured. The child and the no-wait child

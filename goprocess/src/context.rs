@@ -52,7 +52,7 @@ use std::future::Future;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::process::Driver;
+use crate::process::{Cause, Driver, Why};
 use crate::{BoxError, Process};
 
 /// A new root process that closes when `token` is cancelled (Go:
@@ -193,14 +193,14 @@ where
 #[track_caller]
 pub fn wait_for_token(token: CancellationToken, p: &Process) {
     let handle = crate::runtime::require("goprocess::context::wait_for_token");
-    if p.inner.background || p.is_closed() || token.is_cancelled() {
+    if p.is_background() || p.is_closed() || token.is_cancelled() {
         return;
     }
     let q = Process::new();
     watch(&handle, &q, token);
     if p.wait_for(&q).is_err() {
         // `p` closed meanwhile: nobody waits for `q`, so end its helper.
-        Driver::close(&q);
+        Driver::close(&q, Cause::ASKED);
     }
 }
 
@@ -240,12 +240,12 @@ pub fn close_after_token(p: &Process, token: CancellationToken) {
 /// Closes `p` when `token` is cancelled: at once if it is, else from a
 /// task that also ends when `p` starts closing.
 fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken) {
-    if p.inner.background || p.is_closing() {
+    if p.is_background() || p.is_closing() {
         return;
     }
     if token.is_cancelled() {
-        tracing::debug!(parent: p.inner.span(), "context: token already cancelled, closing");
-        Driver::close(p);
+        tracing::debug!(parent: p.span(), "context: token already cancelled, closing");
+        Driver::close(p, Cause::of(Why::Token));
         return;
     }
     let p = p.clone();
@@ -254,8 +254,8 @@ fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken)
             biased;
             _ = p.closing() => {}
             _ = token.cancelled() => {
-                tracing::debug!(parent: p.inner.span(), "context: token cancelled, closing");
-                Driver::close(&p);
+                tracing::debug!(parent: p.span(), "context: token cancelled, closing");
+                Driver::close(&p, Cause::of(Why::Token));
             }
         }
     }));

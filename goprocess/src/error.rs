@@ -4,8 +4,8 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::introspect::ShutdownReport;
 use crate::name::Shown;
-use crate::process::ShutdownReport;
 
 /// The error type teardowns and process functions may return: any error that
 /// can cross threads.
@@ -58,6 +58,14 @@ pub enum ErrorKind {
     BlockingInRuntime,
     /// A close budget ran out ([`Process::close_within`](crate::Process::close_within)).
     Timeout,
+    /// A [supervisor](crate::supervise::Supervisor) gave up: one restart
+    /// more than its limit allows. [`Error::children`] lists the failure
+    /// that broke the limit, if there was one.
+    RestartLimit,
+    /// An argument was out of range (a supervisor's limit of zero
+    /// restarts, a zero window, a backoff whose maximum is below its
+    /// start); the message says which and what to pass instead.
+    InvalidInput,
 }
 
 impl ErrorKind {
@@ -75,6 +83,8 @@ impl ErrorKind {
             ErrorKind::TeardownAlreadySet => "refused: a teardown is already set",
             ErrorKind::BlockingInRuntime => "refused to block a current-thread runtime",
             ErrorKind::Timeout => "close budget ran out",
+            ErrorKind::RestartLimit => "gave up: too many restarts",
+            ErrorKind::InvalidInput => "invalid input",
         }
     }
 }
@@ -222,6 +232,17 @@ impl Error {
     /// completes "not started: ".
     pub(crate) fn not_started(process: Shown, why: String) -> Error {
         Error::new(ErrorKind::ParentClosed, Some(why.into()), None).for_process(process)
+    }
+
+    /// A supervisor that gave up; `detail` says which child and how many
+    /// restarts in which window.
+    pub(crate) fn restart_limit(detail: String) -> Error {
+        Error::new(ErrorKind::RestartLimit, Some(detail.into()), None)
+    }
+
+    /// An argument out of range; `detail` says which and what to pass.
+    pub(crate) fn invalid_input(detail: String) -> Error {
+        Error::new(ErrorKind::InvalidInput, Some(detail.into()), None)
     }
 
     /// A process that did not fail itself, but whose children did.

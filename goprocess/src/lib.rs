@@ -245,6 +245,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+pub mod events;
 pub mod introspect;
 mod name;
 mod process;
@@ -252,10 +253,9 @@ mod runtime;
 mod sync;
 
 pub use error::{BoxError, ChildError, Error, ErrorKind, IntoProcessResult};
-pub use introspect::{Snapshot, Timeline};
+pub use introspect::{ShutdownReport, Snapshot, Timeline};
 pub use process::{
-    ChildBuilder, EdgeKind, Escalation, OnFailure, OpenProcess, Process, ShutdownReport, go,
-    go_child,
+    ChildBuilder, CloseCause, EdgeKind, Escalation, OnFailure, Process, ProcessRef, go, go_child,
 };
 mod structs;
 
@@ -264,6 +264,7 @@ pub mod context;
 pub mod periodic;
 pub mod ratelimit;
 pub mod signal;
+pub mod supervise;
 // ---- end of sub-modules ----
 
 /// A process closed by the first of some signals (Go: `WithSignals`).

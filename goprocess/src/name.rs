@@ -26,6 +26,10 @@ impl Name {
         }))
     }
 
+    pub(crate) fn id(&self) -> u64 {
+        self.0.id
+    }
+
     pub(crate) fn set(&self, text: Cow<'static, str>) {
         *self.lock() = Some(text);
     }

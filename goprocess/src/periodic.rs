@@ -829,7 +829,7 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: IntoProcessResult,
 {
-    let span = me.inner.span();
+    let span = me.span();
     let mut closing = pin!(me.closing());
     let mut count: u64 = 0;
     loop {

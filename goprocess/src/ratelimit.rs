@@ -197,7 +197,7 @@ impl RateLimiter {
             slot = self.slots.clone().acquire_owned() => slot.ok(),
         };
         let Some(slot) = slot else {
-            tracing::debug!(parent: self.process.inner.span(), "ratelimit: refused, the limiter is closing");
+            tracing::debug!(parent: self.process.span(), "ratelimit: refused, the limiter is closing");
             return Process::not_started(
                 &self.process,
                 format!(
@@ -208,7 +208,7 @@ impl RateLimiter {
         };
         let child = self.process.go(f);
         tracing::trace!(
-            parent: self.process.inner.span(),
+            parent: self.process.span(),
             child = child.id(),
             free = self.slots.available_permits(),
             "ratelimit: started a limited child"

@@ -42,7 +42,6 @@ use std::task::{Context, Poll};
 pub use tokio::signal::unix::SignalKind;
 
 use crate::Process;
-use crate::process::Driver;
 
 /// A process closed by the first shutdown signal: `SIGINT` (Ctrl-C) or
 /// `SIGTERM` on Unix, Ctrl-C on Windows. The same as
@@ -222,9 +221,9 @@ impl Shutdown {
         let p = Process::new();
         let force_exit = self.force_exit;
         let me = p.clone();
-        tracing::debug!(parent: p.inner.span(), signals = ?listener.describe(), force_exit, "signals: listening");
+        tracing::debug!(parent: p.span(), signals = ?listener.describe(), force_exit, "signals: listening");
         drop(handle.spawn(async move {
-            let span = me.inner.span();
+            let span = me.span();
             let mut closing = std::pin::pin!(me.closing());
             let mut closed = std::pin::pin!(me.closed());
             let mut first = true;
@@ -238,7 +237,7 @@ impl Shutdown {
                 if first {
                     first = false;
                     tracing::debug!(parent: span, signal = %received.name, "signals: received, closing");
-                    Driver::close(&me);
+                    me.close_for_signal(received.name.clone().into());
                     if !force_exit {
                         return;
                     }

@@ -4,8 +4,6 @@
 //! (`--cfg loom` would also change how tokio builds, hence a name of our own.)
 
 #[cfg(not(goprocess_loom))]
-pub(crate) use std::sync::atomic::AtomicU8;
-#[cfg(not(goprocess_loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard};
 
 #[cfg(goprocess_loom)]

@@ -1,10 +1,13 @@
 //! Looking at live processes: [`Snapshot`] (the tree, as text, DOT or
-//! Mermaid) and [`Timeline`] (who closed when, during a shutdown).
+//! Mermaid), [`ShutdownReport`] (who is blocking shutdown) and
+//! [`Timeline`] (who closed when, during a shutdown).
 
 mod chart;
+mod report;
 mod snapshot;
 mod timeline;
 
 pub use chart::TimelineChart;
+pub use report::ShutdownReport;
 pub use snapshot::{ProcessInfo, ProcessState, Snapshot};
 pub use timeline::{Timeline, TimelineEvent, TimelineEventKind, TimelineRow};

@@ -7,8 +7,9 @@ use std::fmt::{self, Write as _};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use crate::process::state::{Inner, Stamp, Step};
-use crate::{EdgeKind, Process};
+use crate::process::graph::{Below, walk};
+use crate::process::state::{Edge, Inner, Stamp, State, Step, StoredCause};
+use crate::{CloseCause, EdgeKind, Process};
 
 /// The three public states of a process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,18 +32,27 @@ impl fmt::Display for ProcessState {
     }
 }
 
-/// One process in a [`Snapshot`].
+/// One process as a [`Snapshot`] or a [`ShutdownReport`](super::ShutdownReport)
+/// shows it.
+///
+/// Its `Display` is a report line: the path from the viewed process, where
+/// it is in its life and why, and what it still waits for, e.g.
+/// ``"`app/db` (closing for 5.0s: its parent `app` closed; waits for its function)"``.
 #[derive(Clone, Debug)]
 pub struct ProcessInfo {
     id: u64,
     name: Option<Cow<'static, str>>,
+    path: Vec<Cow<'static, str>>,
     state: ProcessState,
     detail: &'static str,
     age: Duration,
     closing_for: Option<Duration>,
+    cause: Option<CloseCause>,
     function_running: bool,
+    restarts: u64,
     edges: Vec<(EdgeKind, u64)>,
     incoming: Vec<u64>,
+    waiting_for: Vec<Cow<'static, str>>,
 }
 
 impl ProcessInfo {
@@ -62,6 +72,12 @@ impl ProcessInfo {
             Some(n) => Cow::Borrowed(n),
             None => Cow::Owned(format!("#{}", self.id)),
         }
+    }
+
+    /// The names from the viewed process down to this one (the path by
+    /// which the view first reached it).
+    pub fn path(&self) -> &[Cow<'static, str>] {
+        &self.path
     }
 
     /// Running, Closing or Closed.
@@ -84,9 +100,21 @@ impl ProcessInfo {
         self.closing_for
     }
 
+    /// Why it started closing, once it did.
+    pub fn close_cause(&self) -> Option<&CloseCause> {
+        self.cause.as_ref()
+    }
+
     /// Whether its `go` function is still running.
     pub fn function_running(&self) -> bool {
         self.function_running
+    }
+
+    /// For a [supervisor](crate::supervise::Supervisor): how many restarts
+    /// it has made. For a run of a supervised child: how many times that
+    /// child had been restarted before this run. 0 otherwise.
+    pub fn restarts(&self) -> u64 {
+        self.restarts
     }
 
     /// Its outgoing edges: the kind, and the target's id.
@@ -121,6 +149,105 @@ impl ProcessInfo {
     pub fn incoming(&self) -> &[u64] {
         &self.incoming
     }
+
+    /// The processes it still waits for (children and wait targets not
+    /// Closed yet), by name.
+    pub fn waiting_for(&self) -> &[Cow<'static, str>] {
+        &self.waiting_for
+    }
+}
+
+impl fmt::Display for ProcessInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` ({}", self.path.join("/"), self.detail)?;
+        if let Some(d) = self.closing_for {
+            write!(f, " for {d:.1?}")?;
+        }
+        if let Some(cause) = &self.cause {
+            write!(f, ": {cause}")?;
+        }
+        let mut waits: Vec<String> = self.waiting_for.iter().map(|w| format!("`{w}`")).collect();
+        if self.function_running {
+            waits.push("its function".into());
+        }
+        if !waits.is_empty() {
+            write!(f, "; waits for {}", waits.join(", "))?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Reads the processes `root` reaches through the edges `follow` selects
+/// (all of them for a snapshot, the closing ones for a report), each once,
+/// depth first; `keep` decides which are listed (a report leaves the
+/// Closed ones out, and does not go below them).
+pub(super) fn read(
+    root: &Process,
+    follow: impl Fn(&Edge) -> bool,
+    keep: impl Fn(&State) -> bool,
+) -> Vec<ProcessInfo> {
+    let now = Stamp::now();
+    let mut processes = Vec::new();
+    // Read under each process's lock; resolved once the walk is over, so
+    // that no other process's lock is taken under it, and dropping the last
+    // handle of a parent never runs under a lock.
+    let mut later: Vec<(Vec<Weak<Inner>>, Vec<Process>, StoredCause)> = Vec::new();
+    let root_path: Vec<Cow<'static, str>> = Vec::new();
+    walk(root, root_path, |p, st, path| {
+        if !keep(st) {
+            return Below::Skip;
+        }
+        let background = p.is_background();
+        let mut path = path.clone();
+        path.push(st.display_name(p.id()));
+        let info = ProcessInfo {
+            id: p.id(),
+            name: st.name(),
+            path: path.clone(),
+            state: match st.step {
+                _ if background => ProcessState::Running,
+                Step::Running => ProcessState::Running,
+                Step::Closed => ProcessState::Closed,
+                _ => ProcessState::Closing,
+            },
+            detail: if background {
+                "background"
+            } else {
+                st.step.name()
+            },
+            age: st.created.elapsed_at(now).unwrap_or_default(),
+            closing_for: st.closing_since.elapsed_at(now),
+            cause: None,
+            function_running: st.function_running,
+            restarts: st.cold().restarts,
+            edges: st.edges.iter().map(|e| (e.kind, e.target.id())).collect(),
+            incoming: Vec::new(),
+            waiting_for: Vec::new(),
+        };
+        later.push((
+            st.parent_links()
+                .map(|(parent, _)| parent.clone())
+                .collect(),
+            st.targets(|e| e.waiting).collect(),
+            st.cause_stored(),
+        ));
+        processes.push(info);
+        Below::Into(path, st.targets(&follow).collect())
+    });
+    for (info, (incoming, waiting, cause)) in processes.iter_mut().zip(later) {
+        info.cause = cause.resolve();
+        info.incoming = incoming
+            .iter()
+            .filter_map(Weak::upgrade)
+            .map(|parent: Arc<Inner>| parent.id())
+            .collect();
+        info.waiting_for = waiting
+            .iter()
+            .filter(|w| !w.is_closed())
+            .map(Process::display_name)
+            .collect();
+    }
+    processes
 }
 
 /// A point-in-time view of a process and everything it reaches: names,
@@ -162,64 +289,9 @@ pub struct Snapshot {
 
 impl Snapshot {
     pub(crate) fn take(root: &Process) -> Snapshot {
-        let now = Stamp::now();
-        let now_instant = tokio::time::Instant::now();
-        let mut processes = Vec::new();
-        let mut seen = HashSet::new();
-        let mut stack = vec![root.clone()];
-        while let Some(p) = stack.pop() {
-            if !seen.insert(p.inner.id) {
-                continue;
-            }
-            let (mut info, targets, incoming) = {
-                let st = p.inner.lock();
-                let state = if p.inner.background {
-                    ProcessState::Running
-                } else {
-                    match st.step {
-                        Step::Running => ProcessState::Running,
-                        Step::Closed => ProcessState::Closed,
-                        _ => ProcessState::Closing,
-                    }
-                };
-                let edges: Vec<(EdgeKind, u64)> = st
-                    .edges
-                    .iter()
-                    .map(|e| (e.kind, e.target.inner.id))
-                    .collect();
-                let targets: Vec<Process> = st.targets(|_| true).collect();
-                // Upgraded once the lock is released: dropping the last
-                // handle of a parent must not run under this lock.
-                let incoming: Vec<Weak<Inner>> =
-                    st.parents.iter().map(|l| l.parent.clone()).collect();
-                let info = ProcessInfo {
-                    id: p.inner.id,
-                    name: st.name(),
-                    state,
-                    detail: if p.inner.background {
-                        "background"
-                    } else {
-                        st.step.name()
-                    },
-                    age: now_instant.saturating_duration_since(st.created),
-                    closing_for: st.closing_since.elapsed_at(now),
-                    function_running: st.function_running,
-                    edges,
-                    incoming: Vec::new(),
-                };
-                (info, targets, incoming)
-            };
-            info.incoming = incoming
-                .iter()
-                .filter_map(Weak::upgrade)
-                .map(|parent: Arc<Inner>| parent.id)
-                .collect();
-            processes.push(info);
-            stack.extend(targets.into_iter().rev());
-        }
         Snapshot {
-            root: root.inner.id,
-            processes,
+            root: root.id(),
+            processes: read(root, |_| true, |_| true),
         }
     }
 
@@ -408,9 +480,15 @@ impl fmt::Display for Snapshot {
             if let Some(d) = p.closing_for {
                 write!(f, " for {d:.1?}")?;
             }
+            if let Some(cause) = &p.cause {
+                write!(f, ": {cause}")?;
+            }
             write!(f, ", age {:.1?}", p.age)?;
             if p.function_running {
                 f.write_str(", function running")?;
+            }
+            if p.restarts > 0 {
+                write!(f, ", {} restarts", p.restarts)?;
             }
             writeln!(f, "]")?;
 

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::Process;
+use crate::events::Observer;
 use crate::name::Name;
+use crate::process::state::StoredCause;
+use crate::{CloseCause, Process};
 
 /// What happened to a process, as recorded by a [`Timeline`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -36,6 +38,7 @@ pub struct TimelineEvent {
     id: u64,
     name: Cow<'static, str>,
     kind: TimelineEventKind,
+    cause: Option<CloseCause>,
 }
 
 impl TimelineEvent {
@@ -54,6 +57,10 @@ impl TimelineEvent {
     /// What happened.
     pub fn kind(&self) -> TimelineEventKind {
         self.kind
+    }
+    /// For [`TimelineEventKind::Closing`]: why it started closing.
+    pub fn cause(&self) -> Option<&CloseCause> {
+        self.cause.as_ref()
     }
 }
 
@@ -108,11 +115,14 @@ struct Inner {
 /// An event as recorded: the process's name is read when the timeline is
 /// read, so a name given after the event (`p.go(f).named("x")`, with `f`
 /// already done) still shows.
+#[derive(Clone)]
 struct Recorded {
     at: Duration,
     id: u64,
     name: Name,
     kind: TimelineEventKind,
+    /// Resolved (names read) when the timeline is read.
+    cause: Option<StoredCause>,
 }
 
 impl Default for Timeline {
@@ -135,34 +145,45 @@ impl Timeline {
     /// Records `root` and everything it reaches now, and every process
     /// linked under them from now on. Events from before are not recorded.
     pub fn attach(&self, root: &Process) {
-        let mut seen = std::collections::HashSet::new();
-        let mut stack = vec![root.clone()];
-        while let Some(p) = stack.pop() {
-            if !seen.insert(p.inner.id) || p.inner.background {
-                continue;
-            }
-            let mut st = p.inner.lock();
-            st.timeline = Some(self.clone());
-            stack.extend(st.targets(|_| true));
-        }
+        root.observe(Observer::Timeline(self.clone()));
     }
 
-    pub(crate) fn record(&self, id: u64, name: Name, kind: TimelineEventKind) {
+    /// Whether `other` is this timeline (not a copy of its events).
+    pub(crate) fn same(&self, other: &Timeline) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    pub(crate) fn record(
+        &self,
+        id: u64,
+        name: Name,
+        kind: TimelineEventKind,
+        cause: Option<StoredCause>,
+    ) {
         let at = Instant::now().saturating_duration_since(self.inner.start);
         self.inner
             .events
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(Recorded { at, id, name, kind });
+            .push(Recorded {
+                at,
+                id,
+                name,
+                kind,
+                cause,
+            });
     }
 
     /// Every event so far, in the order they happened.
     pub fn events(&self) -> Vec<TimelineEvent> {
+        // Copied out: reading names takes process locks, never under this
+        // one (nothing is locked under a timeline's lock).
         let recorded = self
             .inner
             .events
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         // One name read per process, not per event.
         let mut names: HashMap<u64, Cow<'static, str>> = HashMap::new();
         recorded
@@ -175,6 +196,7 @@ impl Timeline {
                     .or_insert_with(|| e.name.display())
                     .clone(),
                 kind: e.kind,
+                cause: e.cause.as_ref().and_then(StoredCause::resolve),
             })
             .collect()
     }
@@ -196,12 +218,16 @@ impl Timeline {
                     teardown: None,
                     closed_at: None,
                     failed: false,
+                    cause: None,
                 });
                 rows.len() - 1
             });
             let row = &mut rows[i];
             match e.kind {
-                TimelineEventKind::Closing => row.closing_at = Some(e.at),
+                TimelineEventKind::Closing => {
+                    row.closing_at = Some(e.at);
+                    row.cause.clone_from(&e.cause);
+                }
                 TimelineEventKind::TeardownStarted => row.teardown = Some((e.at, None)),
                 TimelineEventKind::TeardownFinished => {
                     if let Some((start, end)) = &mut row.teardown {
@@ -229,6 +255,7 @@ pub struct TimelineRow {
     teardown: Option<(Duration, Option<Duration>)>,
     closed_at: Option<Duration>,
     failed: bool,
+    cause: Option<CloseCause>,
 }
 
 impl TimelineRow {
@@ -259,6 +286,10 @@ impl TimelineRow {
     /// Whether it closed with an error.
     pub fn failed(&self) -> bool {
         self.failed
+    }
+    /// Why it started closing.
+    pub fn cause(&self) -> Option<&CloseCause> {
+        self.cause.as_ref()
     }
 }
 

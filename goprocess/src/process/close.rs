@@ -25,27 +25,30 @@
 //! through steps 1 to 5 in one critical section.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use tracing::{debug, trace};
 
+use super::cause::{By, Cause, Why};
 use super::state::{
-    CLOSED, CLOSING, Cold, Few, Hook, HookAt, Inner, Link, Links, Stamp, State, Step,
+    CLOSED, CLOSING, Cold, Edge, EdgeKind, Few, Hook, HookAt, Inner, Link, Links, Stamp, State,
+    Step,
 };
 use super::teardown::{self, Teardown};
 use super::waiters::Wakers;
+use super::{OnFailure, ProcessRef};
 use crate::Process;
 use crate::error::{Error, ErrorKind, MAX_CHILD_ERRORS};
+use crate::events::{Event, Observers};
 use crate::introspect::TimelineEventKind;
 use crate::name::{Name, Shown};
 use crate::sync::MutexGuard;
 
-/// Pending work of one event: processes to start closing, and processes
-/// whose wait condition may have changed.
+/// Pending work of one event: processes to start closing (and why), and
+/// processes whose wait condition may have changed.
 #[derive(Default)]
 pub(crate) struct Driver {
-    close: Stack,
-    advance: Stack,
+    close: Stack<(Process, Cause)>,
+    advance: Stack<Process>,
     /// When this event started closing processes, read once: a parent
     /// closing 100,000 children reads the clock once, not 100,000 times.
     now: Option<Stamp>,
@@ -53,15 +56,23 @@ pub(crate) struct Driver {
 
 /// A LIFO work list that holds its first entry inline: most events touch
 /// one or two processes, and should not allocate for it.
-#[derive(Default)]
-struct Stack {
+struct Stack<T> {
     /// The bottom entry; only empty when `rest` is empty too.
-    first: Option<Process>,
-    rest: Vec<Process>,
+    first: Option<T>,
+    rest: Vec<T>,
 }
 
-impl Stack {
-    fn push(&mut self, p: Process) {
+impl<T> Default for Stack<T> {
+    fn default() -> Stack<T> {
+        Stack {
+            first: None,
+            rest: Vec::new(),
+        }
+    }
+}
+
+impl<T> Stack<T> {
+    fn push(&mut self, p: T) {
         if self.first.is_none() {
             self.first = Some(p);
         } else {
@@ -69,7 +80,7 @@ impl Stack {
         }
     }
 
-    fn pop(&mut self) -> Option<Process> {
+    fn pop(&mut self) -> Option<T> {
         self.rest.pop().or_else(|| self.first.take())
     }
 
@@ -78,8 +89,8 @@ impl Stack {
     }
 }
 
-impl Extend<Process> for Stack {
-    fn extend<I: IntoIterator<Item = Process>>(&mut self, iter: I) {
+impl<T> Extend<T> for Stack<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
         for p in iter {
             self.push(p);
         }
@@ -87,11 +98,11 @@ impl Extend<Process> for Stack {
 }
 
 impl Driver {
-    /// Starts closing `p` (and everything that closes with it) and runs
-    /// every step that can run now.
-    pub(crate) fn close(p: &Process) {
+    /// Starts closing `p` for `cause` (and everything that closes with it)
+    /// and runs every step that can run now.
+    pub(crate) fn close(p: &Process, cause: Cause) {
         let mut d = Driver::default();
-        d.close.push(p.clone());
+        d.close.push((p.clone(), cause));
         d.run();
     }
 
@@ -106,6 +117,10 @@ impl Driver {
         self.advance.push(p);
     }
 
+    pub(crate) fn push_close(&mut self, p: Process, cause: Cause) {
+        self.close.push((p, cause));
+    }
+
     /// Whether there is work left to run.
     pub(crate) fn is_pending(&self) -> bool {
         self.close.len() + self.advance.len() > 0
@@ -113,8 +128,8 @@ impl Driver {
 
     pub(crate) fn run(&mut self) {
         loop {
-            if let Some(p) = self.close.pop() {
-                begin_closing(&p, self);
+            if let Some((p, cause)) = self.close.pop() {
+                begin_closing(&p, cause, self);
             } else if let Some(p) = self.advance.pop() {
                 advance(&p, self);
             } else {
@@ -125,8 +140,8 @@ impl Driver {
 }
 
 /// Steps 1 and 2.
-fn begin_closing(p: &Process, d: &mut Driver) {
-    close_locked(p, p.inner.lock(), d);
+fn begin_closing(p: &Process, cause: Cause, d: &mut Driver) {
+    close_locked(p, p.inner.lock(), cause, d);
 }
 
 /// Steps 1 and 2, with `p`'s lock held (and released here). When the close
@@ -134,19 +149,38 @@ fn begin_closing(p: &Process, d: &mut Driver) {
 /// nothing is pending, steps 3 to 5 follow under the same lock: a process
 /// whose function returned closes in one critical section, and nobody can
 /// see it Closing in between.
-pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut Driver) {
+pub(crate) fn close_locked(
+    p: &Process,
+    mut st: MutexGuard<'_, State>,
+    cause: Cause,
+    d: &mut Driver,
+) {
     let inner = &p.inner;
-    if st.step != Step::Running || inner.background {
+    if st.step != Step::Running || inner.is_background() {
         return;
     }
     st.step = Step::Closing;
-    st.record(inner.id, TimelineEventKind::Closing);
-    inner.phase.store(CLOSING, Ordering::Release);
-    let closes_children = st.edges.len() > 0 && {
-        let queued = d.close.len();
-        d.close
-            .extend(st.targets(|e| e.kind.closes() && !e.deferred));
-        d.close.len() > queued
+    // Tracing and subscribers read the cause only when someone listens.
+    let traced = (!inner.span().is_disabled()).then(|| cause.clone());
+    st.cause = cause.why;
+    match cause.by {
+        Some(By::Process(weak)) => st.cause_by = Some(weak),
+        Some(By::Named(name)) => st.cold_alloc().cause_name = Some(name),
+        None => {}
+    }
+    st.record(inner.id(), TimelineEventKind::Closing);
+    let subscribers = st.subscribers();
+    let event = subscribers
+        .as_ref()
+        .map(|_| (st.name_ref(inner.id()), st.cause_stored()));
+    inner.set_phase(CLOSING);
+    let closes = |e: &Edge| e.kind.closes() && !e.deferred;
+    let closes_children = st.edges.iter().any(closes) && {
+        d.close.extend(
+            st.targets(closes)
+                .map(|child| (child, Cause::by(Why::Parent, p))),
+        );
+        true
     };
     let extras = st.cold_mut().and_then(ClosingExtras::take);
     // A deferred child's order no longer matters once its close started.
@@ -154,7 +188,7 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
         Some(cold) if !cold.after.is_empty() => std::mem::take(&mut cold.after),
         _ => Vec::new(),
     };
-    let woken = st.waiters.drain(CLOSING);
+    let woken = st.drain_waiters(CLOSING);
     let quiet = !closes_children && extras.is_none();
     let next = if quiet {
         ready_locked(p, &mut st)
@@ -167,7 +201,18 @@ pub(crate) fn close_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut D
     }
     drop(st);
     drop(after);
-    debug!(parent: inner.span(), "closing");
+    if let Some(cause) = traced {
+        let cause = cause.resolve(None);
+        debug!(parent: inner.span(), cause = %DisplayOption(cause.as_ref()), "closing");
+    }
+    if let (Some(subscribers), Some((name, stored))) = (subscribers, event)
+        && let Some(cause) = stored.resolve()
+    {
+        subscribers.emit(&Event::Closing {
+            process: ProcessRef(name),
+            cause,
+        });
+    }
     woken.wake();
     if let Some(extras) = extras {
         extras.run(p);
@@ -232,8 +277,9 @@ pub(crate) fn advance_locked(p: &Process, mut st: MutexGuard<'_, State>, d: &mut
     if st.pending > 0 {
         return;
     }
-    if st.step == Step::Running && st.close_when_idle {
-        return close_locked(p, st, d);
+    if st.step == Step::Running && st.idle_close != Why::Running {
+        let cause = Cause::of(st.idle_close);
+        return close_locked(p, st, cause, d);
     }
     let next = ready_locked(p, &mut st);
     drop(st);
@@ -249,11 +295,11 @@ fn ready_locked(p: &Process, st: &mut State) -> Option<Next> {
         return None;
     }
     match st.step {
-        Step::Closing => match st.teardown.take() {
+        Step::Closing => match st.teardown.take().map(|tf| *tf) {
             None => Some(Next::Finish(finish_locked(p, st))),
             Some(tf) => {
                 st.step = Step::TearingDown;
-                st.record(p.inner.id, TimelineEventKind::TeardownStarted);
+                st.record(p.inner.id(), TimelineEventKind::TeardownStarted);
                 Some(Next::Teardown(tf))
             }
         },
@@ -268,7 +314,7 @@ fn run_next(p: &Process, next: Next, d: &mut Driver) {
         Next::Teardown(Teardown::Sync(tf)) => {
             trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
-            let result = teardown::run_sync(p.inner.id, tf);
+            let result = teardown::run_sync(p.inner.id(), tf);
             trace_teardown_end(p, started, &result);
             teardown_done(p, result, d);
         }
@@ -277,7 +323,7 @@ fn run_next(p: &Process, next: Next, d: &mut Driver) {
             trace!(parent: p.inner.span(), "teardown started");
             let started = std::time::Instant::now();
             let q = p.clone();
-            let task = teardown::spawn_async(p.inner.id, make, home, move |result| {
+            let task = teardown::spawn_async(p.inner.id(), make, home, move |result| {
                 trace_teardown_end(&q, started, &result);
                 let mut d = Driver::default();
                 teardown_done(&q, result, &mut d);
@@ -285,7 +331,7 @@ fn run_next(p: &Process, next: Next, d: &mut Driver) {
             });
             let mut st = p.inner.lock();
             if st.step == Step::TearingDown {
-                st.teardown_task = Some(task);
+                st.cold_alloc().teardown_task = Some(task);
             }
         }
     }
@@ -308,13 +354,14 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
     let finished = {
         let mut st = p.inner.lock();
         if let Err(e) = result {
-            st.teardown_error = Some(super::state::aborted_why(&st, e));
+            let e = super::state::aborted_why(&st, e);
+            st.cold_alloc().teardown_error = Some(e);
         }
         st.step = Step::TornDown;
         if let Some(cold) = st.cold_mut() {
             cold.teardown_task = None;
         }
-        st.record(p.inner.id, TimelineEventKind::TeardownFinished);
+        st.record(p.inner.id(), TimelineEventKind::TeardownFinished);
         (st.pending == 0).then(|| finish_locked(p, &mut st))
     };
     if let Some(finished) = finished {
@@ -328,7 +375,7 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
 #[inline(never)]
 fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Name) {
     let name = st.name_ref(id);
-    let cold = &mut **st;
+    let cold = st.cold_alloc();
     // The process's own failures, most telling first: a budget overrun
     // explains the failures it caused (an aborted function), and a
     // function's failure comes before its teardown's. Each next one
@@ -364,33 +411,57 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
         c.teardown_error.is_some()
             || c.function_error.is_some()
             || c.timeout_error.is_some()
+            || c.failed_by_child
             || !c.failed_children.is_empty()
             || c.omitted_children > 0
     });
+    // Failed on its own (not only through isolated children): what its
+    // `OnFailure` acts on, and what a `Failed` event reports.
+    let mut own_failure = false;
+    let mut propagate = false;
     let (result, name) = if failing {
-        let (result, name) = failure(st, inner.id);
+        if let Some(c) = st.cold_mut() {
+            own_failure = c.teardown_error.is_some()
+                || c.function_error.is_some()
+                || c.timeout_error.is_some()
+                || c.failed_by_child;
+            propagate = own_failure && c.on_failure == OnFailure::Propagate && !c.propagated;
+            c.propagated |= propagate;
+        }
+        let (result, name) = failure(st, inner.id());
         (result, Some(name))
     } else {
         (Ok(()), None)
     };
-    st.error = result.as_ref().err().cloned();
+    let subscribers = st.subscribers();
+    let observed = subscribers.as_ref().map(|_| match &name {
+        Some(name) => name.clone(),
+        None => st.name_ref(inner.id()),
+    });
+    if let Err(e) = &result {
+        st.cold_alloc().error = Some(e.clone());
+    }
     // The function's end cleared its task handle before releasing its
     // wait: nothing to drop here.
     debug_assert!(st.task.is_none() && !st.function_running);
     st.record(
-        inner.id,
+        inner.id(),
         TimelineEventKind::Closed {
             failed: result.is_err(),
         },
     );
     Finished {
-        links: std::mem::take(&mut st.parents),
+        links: st.take_parents(),
         result,
         name,
         // Only Closed hooks can be left: Closing ones ran at step 1, and
         // one added later runs at once.
         hooks: st.cold_mut().map(|c| c.hooks.take()).unwrap_or_default(),
-        woken: st.waiters.drain(CLOSED),
+        woken: st.drain_waiters(CLOSED),
+        propagate,
+        events: subscribers
+            .zip(observed)
+            .map(|(subscribers, name)| (subscribers, name, own_failure)),
     }
 }
 
@@ -402,6 +473,11 @@ struct Finished {
     name: Option<Name>,
     hooks: Vec<(HookAt, Hook)>,
     woken: Wakers,
+    /// Its failure asks its parents to close (`OnFailure::Propagate`).
+    propagate: bool,
+    /// Who subscribed to its events, its name, and whether it failed on
+    /// its own (a `Failed` event before `Closed`).
+    events: Option<(Observers, Name, bool)>,
 }
 
 impl Finished {
@@ -422,7 +498,11 @@ impl Finished {
             name,
             hooks,
             woken,
+            propagate,
+            events,
         } = self;
+        // The parents its failure asks to close (`OnFailure::Propagate`).
+        let mut propagated_to: Vec<Arc<Inner>> = Vec::new();
         // What it held is released before anyone can see it Closed.
         let hooks = if hooks.is_empty() {
             hooks
@@ -440,14 +520,20 @@ impl Finished {
         // Leaves one parent's edge set. Under the last parent's lock, marks
         // the process Closed and releases that parent's wait at once;
         // returns the other parents whose wait is still to be released.
-        let leave = |link: Link, last: bool, d: &mut Driver| -> Option<(Arc<Inner>, bool)> {
+        let mut leave = |link: Link, last: bool, d: &mut Driver| -> Option<(Arc<Inner>, bool)> {
             let parent = link.parent.upgrade()?;
             let mut st = parent.lock();
             let edge = st.edges.remove(link.key)?;
             debug_assert!(edge.target == *p, "a back-link names its own edge");
-            let (waiting, is_child) = (edge.waiting, edge.kind.closes());
+            let (waiting, is_child) = (edge.waiting, edge.kind.closes() && !edge.supervised);
+            if propagate
+                && let (Some(name), Err(error)) = (&name, &result)
+                && propagate_to(&mut st, (edge.kind, edge.supervised), name, error)
+            {
+                propagated_to.push(Arc::clone(&parent));
+            }
             if last {
-                inner.phase.store(CLOSED, Ordering::Release);
+                inner.set_phase(CLOSED);
                 let wake = waiting && release_wait(&mut st, failed(is_child));
                 drop(st);
                 if wake {
@@ -475,7 +561,7 @@ impl Finished {
             }
         }
         // Stored again if the last parent was gone: a no-op otherwise.
-        inner.phase.store(CLOSED, Ordering::Release);
+        inner.set_phase(CLOSED);
         match &result {
             Ok(()) => debug!(parent: inner.span(), "closed"),
             Err(e) => debug!(parent: inner.span(), error = %e, "closed with an error"),
@@ -489,8 +575,59 @@ impl Finished {
                 }
             }
         }
+        if let Some((subscribers, process, own_failure)) = events {
+            if own_failure && let Err(error) = &result {
+                subscribers.emit(&Event::Failed {
+                    process: ProcessRef(process.clone()),
+                    error: error.clone(),
+                });
+            }
+            subscribers.emit(&Event::Closed {
+                process: ProcessRef(process),
+                result: result.clone(),
+            });
+        }
         if !hooks.is_empty() {
             hooks.into_iter().for_each(|(_, hook)| hook());
+        }
+        if let Some(name) = name.filter(|_| !propagated_to.is_empty()) {
+            for parent in propagated_to {
+                let cause = Cause::named(Why::ChildFailed, name.clone());
+                d.close.push((Process { inner: parent }, cause));
+            }
+        }
+    }
+}
+
+/// Under a parent's lock: applies a failed child's `OnFailure::Propagate`
+/// to the parent at the other end of its edge (of `kind`). The parent has failed too
+/// (its error lists the failure: here for a no-wait child, which it does
+/// not wait for; a waited-for child's is recorded when its wait is
+/// released). Returns whether to ask the parent to close.
+pub(super) fn propagate_to(
+    st: &mut State,
+    (kind, supervised): (EdgeKind, bool),
+    name: &Name,
+    error: &Error,
+) -> bool {
+    if !kind.closes() || supervised || st.step == Step::Closed {
+        return false;
+    }
+    st.cold_alloc().failed_by_child = true;
+    if kind == EdgeKind::ChildNoWait {
+        record_failed_child(st, name.clone(), error.clone());
+    }
+    true
+}
+
+/// Shows an optional value, or nothing.
+struct DisplayOption<'a, T>(Option<&'a T>);
+
+impl<T: std::fmt::Display> std::fmt::Display for DisplayOption<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(v) => v.fmt(f),
+            None => Ok(()),
         }
     }
 }
@@ -504,17 +641,18 @@ fn release_wait(st: &mut State, failed_child: Option<(&Name, &Error)>) -> bool {
     if let Some((name, e)) = failed_child {
         record_failed_child(st, name.clone(), e.clone());
     }
-    st.pending == 0 && (st.step != Step::Running || st.close_when_idle)
+    st.pending == 0 && (st.step != Step::Running || st.idle_close != Why::Running)
 }
 
 pub(super) fn record_failed_child(st: &mut State, name: Name, e: Error) {
     if st.step == Step::Closed {
         return;
     }
-    if st.failed_children.len() < MAX_CHILD_ERRORS {
-        st.failed_children
+    if st.cold().failed_children.len() < MAX_CHILD_ERRORS {
+        st.cold_alloc()
+            .failed_children
             .push(Error::child_entry(Shown::live(name), e));
     } else {
-        st.omitted_children += 1;
+        st.cold_alloc().omitted_children += 1;
     }
 }

@@ -17,14 +17,15 @@
 //! parent's timer escalates the whole subtree, including children whose own
 //! budget is longer.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fmt;
 use std::time::Duration;
 
+use super::graph::{Below, walk};
 use super::state::Step;
+use super::{Cause, OnFailure, Why};
 use super::{Driver, Process};
 use crate::error::Error;
+use crate::introspect::ShutdownReport;
 use crate::name::Shown;
 use crate::runtime;
 
@@ -42,159 +43,6 @@ pub enum Escalation {
     /// Leave its tasks running: the process finishes closing in its own
     /// time, but its parents stop waiting for it.
     Detach,
-}
-
-/// One process still open, as listed by a [`ShutdownReport`].
-#[derive(Clone, Debug)]
-pub struct OpenProcess {
-    path: Vec<Cow<'static, str>>,
-    id: u64,
-    state: &'static str,
-    closing_for: Option<Duration>,
-    waiting_for: Vec<Cow<'static, str>>,
-    function_running: bool,
-}
-
-impl OpenProcess {
-    /// The names from the reported process down to this one.
-    pub fn path(&self) -> &[Cow<'static, str>] {
-        &self.path
-    }
-
-    /// The process's [`id`](Process::id).
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
-    /// Where it is in its life, in words (e.g. `"closing: running teardown"`).
-    pub fn state(&self) -> &'static str {
-        self.state
-    }
-
-    /// How long it has been closing, if it is.
-    pub fn closing_for(&self) -> Option<Duration> {
-        self.closing_for
-    }
-
-    /// The processes it still waits for (children and wait targets).
-    pub fn waiting_for(&self) -> &[Cow<'static, str>] {
-        &self.waiting_for
-    }
-
-    /// Whether its `go` function has not returned yet.
-    pub fn function_running(&self) -> bool {
-        self.function_running
-    }
-}
-
-impl fmt::Display for OpenProcess {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` ({}", self.path.join("/"), self.state)?;
-        if let Some(d) = self.closing_for {
-            write!(f, " for {d:.1?}")?;
-        }
-        let mut waits: Vec<String> = self.waiting_for.iter().map(|w| format!("`{w}`")).collect();
-        if self.function_running {
-            waits.push("its function".into());
-        }
-        if !waits.is_empty() {
-            write!(f, "; waits for {}", waits.join(", "))?;
-        }
-        f.write_str(")")
-    }
-}
-
-/// Which processes of a subtree are still open, and why: what each still
-/// waits for. Made by [`Process::shutdown_report`], and carried by
-/// `Timeout` errors ([`Error::shutdown_report`](crate::Error::shutdown_report)).
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use goprocess::Process;
-///
-/// let app = Process::new().named("app");
-/// let _db = app.go(|_| std::future::pending::<()>()).named("db");
-/// tokio::spawn(app.close());
-/// tokio::task::yield_now().await;
-/// let report = app.shutdown_report();
-/// assert_eq!(report.open().len(), 2);
-/// println!("{report}");
-/// // `app` (closing for 0.0ns; waits for `db`)
-/// // `app/db` (closing for 0.0ns; waits for its function)
-/// # }
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct ShutdownReport {
-    open: Vec<OpenProcess>,
-}
-
-impl ShutdownReport {
-    /// The open processes, the reported one first, then its subtree depth
-    /// first.
-    pub fn open(&self) -> &[OpenProcess] {
-        &self.open
-    }
-
-    /// Whether every process of the subtree is Closed.
-    pub fn is_empty(&self) -> bool {
-        self.open.is_empty()
-    }
-
-    pub(crate) fn collect(root: &Process) -> ShutdownReport {
-        let mut open = Vec::new();
-        let mut seen = HashSet::new();
-        let mut stack = vec![(root.clone(), Vec::new())];
-        while let Some((p, mut path)) = stack.pop() {
-            if !seen.insert(p.inner.id) || p.inner.background {
-                continue;
-            }
-            let (waiting, children, entry) = {
-                let st = p.inner.lock();
-                if st.step == Step::Closed {
-                    continue;
-                }
-                path.push(st.display_name(p.inner.id));
-                let waiting: Vec<Process> = st.targets(|e| e.waiting).collect();
-                let children: Vec<Process> = st.targets(|e| e.kind.closes()).collect();
-                let entry = OpenProcess {
-                    path: path.clone(),
-                    id: p.inner.id,
-                    state: st.step.name(),
-                    closing_for: st.closing_since.elapsed(),
-                    waiting_for: Vec::new(),
-                    function_running: st.function_running,
-                };
-                (waiting, children, entry)
-            };
-            let mut entry = entry;
-            entry.waiting_for = waiting
-                .iter()
-                .filter(|w| !w.is_closed())
-                .map(|w| w.display_name())
-                .collect();
-            open.push(entry);
-            for c in children.into_iter().rev() {
-                stack.push((c, path.clone()));
-            }
-        }
-        ShutdownReport { open }
-    }
-}
-
-impl fmt::Display for ShutdownReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.open.is_empty() {
-            return f.write_str("nothing is open");
-        }
-        for (i, p) in self.open.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{p}")?;
-        }
-        Ok(())
-    }
 }
 
 /// Starts the timer of a budget on `p`: a task that ends when `p` closes
@@ -239,52 +87,59 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)
         return None;
     }
     tracing::warn!(parent: p.inner.span(), ?budget, "close budget ran out; still open:\n{report}");
-    let name = p.inner.lock().name_ref(p.inner.id);
-    let error = Error::timeout(Shown::live(name), budget, report.clone());
+    let name = p.inner.lock().name_ref(p.inner.id());
+    let error = Error::timeout(Shown::live(name.clone()), budget, report.clone());
     {
         // Stored before the escalation, which may let it finish at once.
         let mut st = p.inner.lock();
         if st.step != Step::Closed {
-            st.timeout_error.get_or_insert_with(|| error.clone());
+            st.cold_alloc()
+                .timeout_error
+                .get_or_insert_with(|| error.clone());
         }
     }
     escalate(&report, p);
     let released = detach(p, &error);
+    let subscribers = p.inner.lock().subscribers();
+    if let Some(subscribers) = subscribers {
+        subscribers.emit(&crate::events::Event::BudgetRanOut {
+            process: super::ProcessRef(name),
+            error: error.clone(),
+        });
+    }
     Some((error, released))
 }
 
 /// Applies each open process's escalation to its own tasks.
 fn escalate(report: &ShutdownReport, root: &Process) {
-    let mut stack = vec![root.clone()];
-    let mut seen = HashSet::new();
-    let open: HashSet<u64> = report.open.iter().map(|o| o.id).collect();
-    while let Some(p) = stack.pop() {
-        if !seen.insert(p.inner.id) || !open.contains(&p.inner.id) {
-            continue;
+    let open: HashSet<u64> = report.open().iter().map(|o| o.id()).collect();
+    let mut aborted = Vec::new();
+    walk(root, (), |p, st, _| {
+        if !open.contains(&p.inner.id()) {
+            return Below::Skip;
         }
-        let (tasks, children) = {
-            let mut st = p.inner.lock();
-            let tasks = match st.escalation {
-                Escalation::Abort => (st.task.take(), st.teardown_task.take()),
-                Escalation::Detach => (None, None),
-            };
+        if st.cold().escalation == Escalation::Abort {
+            let tasks = (
+                st.task.take(),
+                st.cold_mut().and_then(|c| c.teardown_task.take()),
+            );
             if tasks.0.is_some() || tasks.1.is_some() {
-                st.escalated = true;
+                st.cold_alloc().escalated = true;
+                aborted.push((p.clone(), tasks));
             }
-            let children: Vec<Process> = st.targets(|e| e.kind.closes()).collect();
-            (tasks, children)
-        };
-        let (function, teardown) = tasks;
-        if function.is_some() || teardown.is_some() {
-            tracing::debug!(parent: p.inner.span(), "aborting its tasks past the close budget");
         }
+        Below::Into((), st.targets(|e| e.kind.closes()).collect())
+    });
+    // Outside every lock: aborting drops nothing here (tokio drops an
+    // aborted task on its own runtime), but stay on the safe side.
+    for (p, (function, teardown)) in aborted {
+        tracing::debug!(parent: p.inner.span(), "aborting its tasks past the close budget");
         if let Some(task) = function {
             task.abort();
         }
         if let Some(task) = teardown {
             task.abort();
         }
-        stack.extend(children);
     }
 }
 
@@ -309,19 +164,25 @@ impl Released {
 /// Makes every parent stop waiting for `p`, recording `error` as a failed
 /// child. `p` stays linked (and closed with them); only the wait goes.
 fn detach(p: &Process, error: &Error) -> Released {
-    let (links, name, hooks) = {
+    let (links, name, hooks, propagate) = {
         let mut st = p.inner.lock();
         let links: Vec<_> = st
-            .parents
-            .iter()
-            .map(|l| (l.parent.clone(), l.key))
+            .parent_links()
+            .map(|(parent, key)| (parent.clone(), key))
             .collect();
+        // An overrun is a failure: with `OnFailure::Propagate` the parents
+        // are asked to close now, not once it is Closed (it may never be).
+        let mut propagate = false;
         let hooks = match st.cold_mut() {
-            Some(cold) => cold.hooks.take_at(super::state::HookAt::Left),
+            Some(cold) => {
+                propagate = cold.on_failure == OnFailure::Propagate && !cold.propagated;
+                cold.propagated |= propagate;
+                cold.hooks.take_at(super::state::HookAt::Left)
+            }
             None => Vec::new(),
         };
-        let name = st.name_ref(p.inner.id);
-        (links, name, hooks)
+        let name = st.name_ref(p.inner.id());
+        (links, name, hooks, propagate)
     };
     #[cfg(test)]
     tests::between_links_and_parents();
@@ -338,11 +199,23 @@ fn detach(p: &Process, error: &Error) -> Released {
             let Some(edge) = st.edges.get_mut(key).filter(|e| e.target == *p) else {
                 continue;
             };
-            if !edge.waiting {
+            let was_waiting = std::mem::replace(&mut edge.waiting, false);
+            let is_child = edge.kind.closes() && !edge.supervised;
+            let edge = (edge.kind, edge.supervised);
+            let closes_parent =
+                propagate && super::close::propagate_to(&mut st, edge, &name, error);
+            if closes_parent {
+                let cause = Cause::named(Why::ChildFailed, name.clone());
+                d.push_close(
+                    Process {
+                        inner: parent.clone(),
+                    },
+                    cause,
+                );
+            }
+            if !was_waiting {
                 continue;
             }
-            edge.waiting = false;
-            let is_child = edge.kind.closes();
             st.pending -= 1;
             if is_child {
                 super::close::record_failed_child(&mut st, name.clone(), error.clone());
@@ -393,11 +266,6 @@ mod tests {
         let st = parent.inner.lock();
         assert_eq!(st.pending, 1, "the parent still waits for the sibling");
         assert!(st.edges.iter().all(|e| e.waiting));
-        assert!(st.failed_children.is_empty(), "nothing failed");
-    }
-
-    #[test]
-    fn an_empty_report_says_so() {
-        assert_eq!(ShutdownReport::default().to_string(), "nothing is open");
+        assert!(st.cold().failed_children.is_empty(), "nothing failed");
     }
 }

@@ -5,10 +5,11 @@
 use std::collections::HashSet;
 use std::sync::{Arc, PoisonError};
 
-use super::Driver;
-use super::state::{Edge, EdgeKind, Link, Step};
+use super::state::{Edge, EdgeKind, Link, State, Step};
+use super::{Cause, Driver, Why};
 use crate::Process;
 use crate::error::{Error, ErrorKind};
+use crate::events::Observers;
 use crate::sync::Mutex;
 
 /// Serialises "check for a cycle, then insert the edge" between existing
@@ -31,32 +32,47 @@ pub(super) fn link_fresh(
     parent: &Process,
     child: &mut Process,
 ) -> Result<(), std::borrow::Cow<'static, str>> {
-    if parent.inner.background {
+    link_fresh_as(parent, child, false)
+}
+
+/// [`link_fresh`]; `supervised` makes the child a run of a supervised
+/// child: the parent (its supervisor) waits for it, but neither closes it
+/// in its close's step 2 (the supervisor closes its runs in order) nor
+/// records or propagates its failures (the supervisor handles them).
+pub(super) fn link_fresh_as(
+    parent: &Process,
+    child: &mut Process,
+    supervised: bool,
+) -> Result<(), std::borrow::Cow<'static, str>> {
+    if parent.inner.is_background() {
         return Ok(());
     }
     let closing = {
         let mut st = parent.inner.lock();
         if st.step == Step::Closed {
-            return Err(st.display_name(parent.inner.id));
+            return Err(st.display_name(parent.inner.id()));
         }
         let key = st.edges.next_key();
         let fresh = Arc::get_mut(&mut child.inner)
             .expect("a fresh process has a single handle")
             .state_mut();
-        fresh.parents.push(Link {
+        fresh.add_parent(Link {
             parent: Arc::downgrade(&parent.inner),
             key,
         });
-        if let Some(timeline) = &st.timeline {
-            fresh.timeline = Some(timeline.clone());
+        if let Some(observers) = &st.cold().observers {
+            fresh.cold_alloc().observers = Some(observers.clone());
         }
-        let inserted = st.edges.insert(Edge::new(child.clone(), EdgeKind::Child));
+        let mut edge = Edge::new(child.clone(), EdgeKind::Child);
+        edge.deferred = supervised;
+        edge.supervised = supervised;
+        let inserted = st.edges.insert(edge);
         debug_assert_eq!(inserted, key);
         st.pending += 1;
-        st.step != Step::Running
+        st.step != Step::Running && !supervised
     };
     if closing {
-        Driver::close(child);
+        Driver::close(child, Cause::by(Why::Parent, parent));
     }
     Ok(())
 }
@@ -77,10 +93,10 @@ pub(super) fn link_with(
     after: &[Process],
 ) -> Result<(), Error> {
     let deferred = !after.is_empty();
-    if parent.inner.background {
+    if parent.inner.is_background() {
         return Ok(());
     }
-    if child.inner.background {
+    if child.inner.is_background() {
         if kind == EdgeKind::ChildNoWait {
             return Ok(());
         }
@@ -133,13 +149,15 @@ pub(super) fn link_with(
             if kind.waits() {
                 st.pending += 1;
             }
-            Some((key, st.step != Step::Running, st.timeline.clone()))
+            let closing = st.step != Step::Running;
+            let cause = closing.then(|| Cause::by(Why::Parent, parent));
+            Some((key, cause, st.cold().observers.clone()))
         }
     };
-    let Some((key, parent_closing, timeline)) = inserted else {
+    let Some((key, parent_closing, observers)) = inserted else {
         drop(graph);
         if kind == EdgeKind::ChildNoWait {
-            Driver::close(child);
+            Driver::close(child, Cause::by(Why::Parent, parent));
         }
         return Err(parent.refused(
             ErrorKind::Closed,
@@ -152,21 +170,24 @@ pub(super) fn link_with(
     let child_closed = {
         let mut st = child.inner.lock();
         if st.step == Step::Closed {
-            let failure = match st.error.clone() {
-                Some(e) if kind == EdgeKind::Child => Some((st.name_ref(child.inner.id), e)),
+            let failure = match st.cold().error.clone() {
+                Some(e) if kind == EdgeKind::Child => Some((st.name_ref(child.inner.id()), e)),
                 _ => None,
             };
             Some(failure)
         } else {
-            st.parents.push(Link {
+            st.add_parent(Link {
                 parent: Arc::downgrade(&parent.inner),
                 key,
             });
-            if let (None, Some(timeline)) = (&st.timeline, timeline) {
-                st.timeline = Some(timeline);
+            if let Some(inherited) = observers
+                .as_ref()
+                .and_then(|o| Observers::inherit(st.cold().observers.as_ref(), o))
+            {
+                st.cold_alloc().observers = Some(inherited);
             }
             if deferred && st.step == Step::Running {
-                st.after.extend_from_slice(after);
+                st.cold_alloc().after.extend_from_slice(after);
             }
             None
         }
@@ -192,10 +213,48 @@ pub(super) fn link_with(
         if wake {
             Driver::advance(parent);
         }
-    } else if parent_closing && kind.closes() && !deferred {
-        Driver::close(child);
+    } else if let Some(cause) = parent_closing.filter(|_| kind.closes() && !deferred) {
+        Driver::close(child, cause);
     }
     Ok(())
+}
+
+/// What a [`walk`] does after visiting a process.
+pub(crate) enum Below<C> {
+    /// Goes on to these processes (in this order), each with this context.
+    Into(C, Vec<Process>),
+    /// Goes nowhere from here.
+    Skip,
+    /// Ends the walk.
+    Stop,
+}
+
+/// The one walk of the graph: visits `root` and the processes the visitor
+/// leads to, each once, depth first, one lock at a time. `visit` sees each
+/// process with its state under its lock, and the context the process that
+/// led to it passed on, and says where to go next. Cycle checks, the
+/// self-wait check, budgets, observers, snapshots and reports all walk
+/// through here.
+pub(crate) fn walk<C: Clone>(
+    root: &Process,
+    ctx: C,
+    mut visit: impl FnMut(&Process, &mut State, &C) -> Below<C>,
+) {
+    let mut seen = HashSet::new();
+    let mut stack = vec![(root.clone(), ctx)];
+    while let Some((p, ctx)) = stack.pop() {
+        if !seen.insert(p.inner.id()) {
+            continue;
+        }
+        let below = visit(&p, &mut p.inner.lock(), &ctx);
+        match below {
+            Below::Into(ctx, next) => {
+                stack.extend(next.into_iter().rev().map(|q| (q, ctx.clone())));
+            }
+            Below::Skip => {}
+            Below::Stop => return,
+        }
+    }
 }
 
 /// Whether waiting for `p` to close would wait for the caller itself:
@@ -206,37 +265,30 @@ pub(crate) fn waits_for_caller(p: &Process) -> bool {
     if !super::current::any() {
         return false;
     }
-    let mut seen = HashSet::new();
-    let mut stack = vec![p.clone()];
-    while let Some(q) = stack.pop() {
-        if super::current::contains(q.inner.id) {
-            return true;
+    let mut found = false;
+    walk(p, (), |q, st, _| {
+        if super::current::contains(q.inner.id()) {
+            found = true;
+            return Below::Stop;
         }
-        if !seen.insert(q.inner.id) {
-            continue;
+        if st.step == Step::Closed {
+            return Below::Skip;
         }
-        let st = q.inner.lock();
-        if st.step != Step::Closed {
-            stack.extend(st.waits_on().filter(|r| !r.is_closed()));
-        }
-    }
-    false
+        Below::Into((), st.waits_on().filter(|r| !r.is_closed()).collect())
+    });
+    found
 }
 
 /// Whether `to` is reachable from `from` along waiting edges (`from` waits,
-/// directly or not, for `to`). Takes one lock at a time.
+/// directly or not, for `to`).
 fn reaches(from: &Process, to: &Process) -> bool {
-    let mut seen = HashSet::new();
-    let mut stack = vec![from.clone()];
-    while let Some(p) = stack.pop() {
-        if p == *to {
-            return true;
+    let mut found = false;
+    walk(from, (), |p, st, _| {
+        if p == to {
+            found = true;
+            return Below::Stop;
         }
-        if !seen.insert(p.inner.id) {
-            continue;
-        }
-        let st = p.inner.lock();
-        stack.extend(st.waits_on().filter(|q| !q.is_closed()));
-    }
-    false
+        Below::Into((), st.waits_on().filter(|q| !q.is_closed()).collect())
+    });
+    found
 }

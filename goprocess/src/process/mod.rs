@@ -1,11 +1,12 @@
 //! [`Process`]: one unit of work with a lifecycle, and its relations.
 
 mod builder;
+mod cause;
 mod close;
 mod current;
 mod deadline;
 mod failure;
-mod graph;
+pub(crate) mod graph;
 mod report;
 pub(crate) mod spawn;
 pub(crate) mod state;
@@ -22,8 +23,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub use self::builder::ChildBuilder;
+pub(crate) use self::cause::{Cause, Why};
+pub use self::cause::{CloseCause, ProcessRef};
 pub(crate) use self::close::Driver;
-pub use self::deadline::{Escalation, OpenProcess, ShutdownReport};
+pub use self::deadline::Escalation;
 pub use self::failure::OnFailure;
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
@@ -63,7 +66,7 @@ use crate::runtime;
 /// ```
 #[derive(Clone)]
 pub struct Process {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
 impl Process {
@@ -75,7 +78,7 @@ impl Process {
     fn from_parts(
         parent_span: Option<&tracing::Span>,
         background: bool,
-        state: impl FnOnce(tokio::time::Instant) -> State,
+        state: impl FnOnce(state::Stamp) -> State,
     ) -> Process {
         let id = state::next_id();
         let span = match parent_span {
@@ -86,7 +89,7 @@ impl Process {
                 target: "goprocess", parent: None, "process", id, name = tracing::field::Empty
             ),
         };
-        let created = tokio::time::Instant::now();
+        let created = state::Stamp::now();
         Process {
             inner: Arc::new(Inner::new(id, background, span, state(created))),
         }
@@ -94,14 +97,14 @@ impl Process {
 
     #[inline(always)]
     fn fresh(parent: Option<&Process>, pending: u32, teardown: Option<Teardown>) -> Process {
-        let parent = parent.filter(|p| !p.inner.background);
+        let parent = parent.filter(|p| !p.inner.is_background());
         Process::from_parts(parent.map(|p| p.inner.span()), false, |created| {
             let mut st = State::new(Step::Running, created);
             // Only `go` makes a process with something pending: its function.
             st.pending = pending;
             st.function_running = pending > 0;
             st.teardown_set = teardown.is_some();
-            st.teardown = teardown;
+            st.teardown = teardown.map(Box::new);
             st
         })
     }
@@ -113,13 +116,11 @@ impl Process {
             State::new(Step::Closed, created)
         });
         let inner = Arc::get_mut(&mut p.inner).expect("a fresh process has a single handle");
-        let id = inner.id;
+        let id = inner.id();
         let st = inner.state_mut();
         let name = st.name_ref(id);
-        st.error = Some(Error::not_started(Shown::live(name), why));
-        p.inner
-            .phase
-            .store(CLOSED, std::sync::atomic::Ordering::Release);
+        st.cold_alloc().error = Some(Error::not_started(Shown::live(name), why));
+        p.inner.set_phase(CLOSED);
         p
     }
 
@@ -157,7 +158,7 @@ impl Process {
                     Process::from_parts(None, true, |created| State::new(Step::Running, created));
                 p.inner
                     .lock()
-                    .set_name(p.inner.id, Cow::Borrowed("background"));
+                    .set_name(p.inner.id(), Cow::Borrowed("background"));
                 p
             })
             .clone()
@@ -282,7 +283,7 @@ impl Process {
     }
 
     pub(crate) fn install_teardown(&self, tf: Teardown) -> Result<(), Error> {
-        if self.inner.background {
+        if self.inner.is_background() {
             return Err(self.refused(ErrorKind::NeverCloses, "its teardown would never run"));
         }
         let run_now = {
@@ -296,14 +297,14 @@ impl Process {
             }
             match st.step {
                 Step::Running | Step::Closing => {
-                    st.teardown = Some(tf);
+                    st.teardown = Some(Box::new(tf));
                     st.teardown_set = true;
                     return Ok(());
                 }
                 _ => tf,
             }
         };
-        let id = self.inner.id;
+        let id = self.inner.id();
         let name = self.display_name();
         match run_now {
             Teardown::Sync(f) => {
@@ -500,7 +501,7 @@ impl Process {
         let p = self.clone();
         async move {
             p.closes()?;
-            Driver::close(&p);
+            Driver::close(&p, Cause::ASKED);
             p.result_when_closed().await
         }
     }
@@ -530,8 +531,8 @@ impl Process {
     /// assert!(app.is_closed());
     /// ```
     pub fn request_close(&self) {
-        if !self.inner.background {
-            Driver::close(self);
+        if !self.inner.is_background() {
+            Driver::close(self, Cause::ASKED);
         }
     }
 
@@ -566,7 +567,12 @@ impl Process {
         let p = self.clone();
         async move {
             p.closes()?;
-            p.inner.lock().close_when_idle = true;
+            {
+                let mut st = p.inner.lock();
+                if st.idle_close == Why::Running {
+                    st.idle_close = Why::Asked;
+                }
+            }
             Driver::advance(&p);
             p.result_when_closed().await
         }
@@ -635,7 +641,7 @@ impl Process {
             // teardown that blocks there must not delay the return at the
             // deadline (the thread it blocks stays blocked).
             let closing = p.clone();
-            runtime::spawn_blocking(move || Driver::close(&closing));
+            runtime::spawn_blocking(move || Driver::close(&closing, Cause::ASKED));
             tokio::select! {
                 biased;
                 result = p.result_when_closed() => result,
@@ -683,8 +689,8 @@ impl Process {
     /// # }
     /// ```
     pub fn set_close_timeout(&self, budget: Duration) {
-        if !self.inner.background {
-            self.inner.lock().budget = Some(budget);
+        if !self.inner.is_background() {
+            self.inner.lock().cold_alloc().budget = Some(budget);
         }
     }
 
@@ -703,8 +709,8 @@ impl Process {
     /// Chooses what happens to this process's tasks when a close budget
     /// runs out. The default is [`Escalation::Abort`].
     pub fn set_escalation(&self, escalation: Escalation) {
-        if !self.inner.background {
-            self.inner.lock().escalation = escalation;
+        if !self.inner.is_background() {
+            self.inner.lock().cold_alloc().escalation = escalation;
         }
     }
 
@@ -717,8 +723,8 @@ impl Process {
     /// p.close_blocking().unwrap();
     /// assert!(p.shutdown_report().is_empty());
     /// ```
-    pub fn shutdown_report(&self) -> ShutdownReport {
-        ShutdownReport::collect(self)
+    pub fn shutdown_report(&self) -> crate::ShutdownReport {
+        crate::ShutdownReport::collect(self)
     }
 
     /// A point-in-time view of this process and everything it reaches
@@ -837,7 +843,7 @@ impl Process {
         self.closes()?;
         if graph::waits_for_caller(self) {
             // The caller is what it waits for: see `close`.
-            Driver::close(self);
+            Driver::close(self, Cause::ASKED);
             return Ok(());
         }
         match tokio::runtime::Handle::try_current() {
@@ -891,11 +897,11 @@ impl Process {
     }
 
     fn set_name(&self, name: Cow<'static, str>) {
-        if !self.inner.background {
+        if !self.inner.is_background() {
             self.inner.span().record("name", &*name);
             let mut st = self.inner.lock();
-            st.set_name(self.inner.id, name);
-            st.name_given = true;
+            st.set_name(self.inner.id(), name);
+            st.cold_alloc().name_given = true;
         }
     }
 
@@ -917,26 +923,26 @@ impl Process {
     /// Names the process after the type of the `#[process]` struct it runs,
     /// unless it has a name already.
     pub(crate) fn name_by_default(&self, name: &'static str) {
-        if self.inner.background {
+        if self.inner.is_background() {
             return;
         }
         let mut st = self.inner.lock();
         if st.name().is_none() {
             self.inner.span().record("name", name);
-            st.set_name(self.inner.id, Cow::Borrowed(name));
+            st.set_name(self.inner.id(), Cow::Borrowed(name));
         }
     }
 
     /// Names the process after the struct field that holds it, unless a
     /// user gave it a name with [`named`](Self::named).
     pub(crate) fn name_as_field(&self, name: Cow<'static, str>) {
-        if self.inner.background {
+        if self.inner.is_background() {
             return;
         }
         let mut st = self.inner.lock();
-        if !st.name_given {
+        if !st.cold().name_given {
             self.inner.span().record("name", &*name);
-            st.set_name(self.inner.id, name);
+            st.set_name(self.inner.id(), name);
         }
     }
 
@@ -957,12 +963,84 @@ impl Process {
     /// Sets what this process's failure does to the processes it is a
     /// child of ([`OnFailure`]; the default is [`OnFailure::Isolate`]).
     pub fn set_on_failure(&self, policy: OnFailure) {
-        if self.inner.background {
+        if self.inner.is_background() {
             return;
         }
         let mut st = self.inner.lock();
         if policy != OnFailure::Isolate || st.cold_mut().is_some() {
-            st.on_failure = policy;
+            st.cold_alloc().on_failure = policy;
+        }
+    }
+
+    /// Why the process started closing: `None` while it runs. See
+    /// [`CloseCause`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::CloseCause;
+    ///
+    /// let p = goprocess::go(|_| async {});
+    /// p.closed().await;
+    /// assert_eq!(p.close_cause(), Some(CloseCause::Returned));
+    /// # }
+    /// ```
+    pub fn close_cause(&self) -> Option<CloseCause> {
+        let stored = self.inner.lock().cause_stored();
+        stored.resolve()
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Process {
+        Process { inner }
+    }
+
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {
+        Arc::downgrade(&self.inner)
+    }
+
+    /// Calls `f` with the lifecycle [`Event`](crate::events::Event)s of this
+    /// process and of every process it reaches now or is linked under it
+    /// later (see [`events`](crate::events)): closing, failed, closed,
+    /// budget ran out, restarted, gave up. `f` runs on the thread where the
+    /// event happens, outside every lock; keep it short.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::sync::{Arc, Mutex};
+    /// use goprocess::events::Event;
+    ///
+    /// let app = goprocess::Process::new().named("app");
+    /// let closed = Arc::new(Mutex::new(Vec::new()));
+    /// let c = closed.clone();
+    /// app.on_event(move |event| {
+    ///     if let Event::Closed { process, .. } = event {
+    ///         c.lock().unwrap().push(process.name().into_owned());
+    ///     }
+    /// });
+    /// let _db = goprocess::Process::with_parent(&app).named("db");
+    /// app.close().await.unwrap();
+    /// assert_eq!(*closed.lock().unwrap(), ["db", "app"]);
+    /// # }
+    /// ```
+    pub fn on_event(&self, f: impl Fn(&crate::events::Event) + Send + Sync + 'static) {
+        self.observe(crate::events::Observer::Hook(Arc::new(f)));
+    }
+
+    /// Adds `observer` to this process and everything it reaches now; the
+    /// processes linked under them later inherit it.
+    pub(crate) fn observe(&self, observer: crate::events::Observer) {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![self.clone()];
+        let added = [observer];
+        while let Some(p) = stack.pop() {
+            if !seen.insert(p.inner.id()) || p.inner.is_background() {
+                continue;
+            }
+            let mut st = p.inner.lock();
+            let observers = crate::events::Observers::adding(st.cold().observers.as_ref(), &added);
+            st.cold_alloc().observers = Some(observers);
+            stack.extend(st.targets(|_| true));
         }
     }
 
@@ -973,7 +1051,7 @@ impl Process {
 
     /// A number unique to this process for the life of the program.
     pub fn id(&self) -> u64 {
-        self.inner.id
+        self.inner.id()
     }
 
     /// The token cancelled when this process starts closing (shared, made
@@ -981,28 +1059,113 @@ impl Process {
     /// process's token is never cancelled.
     pub(crate) fn closing_token(&self) -> CancellationToken {
         let mut st = self.inner.lock();
-        if let Some(token) = &st.closing_token {
+        if let Some(token) = &st.cold().closing_token {
             return token.clone();
         }
         let token = CancellationToken::new();
-        if st.step != Step::Running && !self.inner.background {
+        if st.step != Step::Running && !self.inner.is_background() {
             token.cancel();
         }
-        st.closing_token = Some(token.clone());
+        st.cold_alloc().closing_token = Some(token.clone());
         token
     }
 
     /// Closes the process with `error` as its own failure (unless it has
-    /// one already), for work refused after the process was made.
-    pub(crate) fn fail(&self, error: Error) {
+    /// one already), for `cause` (work refused after the process was made,
+    /// a supervisor that gave up).
+    pub(crate) fn fail(&self, error: Error, cause: Cause) {
         {
             let mut st = self.inner.lock();
             if st.step == Step::Closed {
                 return;
             }
-            st.function_error.get_or_insert(error);
+            st.cold_alloc().function_error.get_or_insert(error);
         }
-        Driver::close(self);
+        Driver::close(self, cause);
+    }
+
+    /// Starts a run of a supervised child: a new child of `self` (the
+    /// supervisor) named `name`, running `f` as a `go` function, linked so
+    /// that `self` waits for it but neither closes it with its own close
+    /// (the supervisor closes its runs one at a time) nor records or
+    /// propagates its failures. `restarts` is how many times the child was
+    /// restarted before this run. `done` receives its result once it is
+    /// Closed, with the run. `None` if `self` has closed.
+    pub(crate) fn start_run<F, Fut>(
+        &self,
+        handle: &tokio::runtime::Handle,
+        name: Cow<'static, str>,
+        restarts: u64,
+        f: F,
+        done: impl FnOnce(Process, Result<(), Error>) + Send + Sync + 'static,
+    ) -> Option<Process>
+    where
+        F: FnOnce(Process) -> Fut + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoProcessResult,
+    {
+        let mut run = Process::fresh(Some(self), 1, None);
+        {
+            let inner = Arc::get_mut(&mut run.inner).expect("a fresh process has a single handle");
+            let id = inner.id();
+            inner.span().record("name", &*name);
+            let st = inner.state_mut();
+            st.set_name(id, name);
+            let cold = st.cold_alloc();
+            cold.name_given = true;
+            cold.restarts = restarts;
+        }
+        graph::link_fresh_as(self, &mut run, true).ok()?;
+        let ended = run.clone();
+        run.on_closed(move || {
+            let result = ended.stored_result();
+            done(ended, result);
+        });
+        spawn::spawn_function(handle, &run, f, spawn::AfterFunction::CloseAfterChildren);
+        Some(run)
+    }
+
+    /// Closes a run of a supervised child (see [`start_run`](Self::start_run))
+    /// for a restart, and waits until it is Closed.
+    pub(crate) async fn close_run(&self, supervisor: &Process) {
+        Driver::close(self, Cause::named(Why::Restart, supervisor.name_ref()));
+        self.wait_phase(CLOSED).await;
+    }
+
+    /// Records the failure `error` of `run` among this process's failed
+    /// children (a supervised child's failure that no restart handled).
+    pub(crate) fn record_failure(&self, run: &Process, error: Error) {
+        let name = run.inner.lock().name_ref(run.inner.id());
+        close::record_failed_child(&mut self.inner.lock(), name, error);
+    }
+
+    /// Sets the supervisor's restart count, shown by snapshots.
+    pub(crate) fn set_restarts(&self, restarts: u64) {
+        self.inner.lock().cold_alloc().restarts = restarts;
+    }
+
+    /// Sends `event` to this process's subscribers, if any.
+    pub(crate) fn emit(&self, event: impl FnOnce(ProcessRef) -> crate::events::Event) {
+        let (subscribers, name) = {
+            let mut st = self.inner.lock();
+            let Some(subscribers) = st.subscribers() else {
+                return;
+            };
+            (subscribers, st.name_ref(self.inner.id()))
+        };
+        subscribers.emit(&event(ProcessRef(name)));
+    }
+
+    /// Starts the close because the signal `name` arrived.
+    pub(crate) fn close_for_signal(&self, name: Cow<'static, str>) {
+        {
+            let mut st = self.inner.lock();
+            if st.step != Step::Running {
+                return;
+            }
+            st.cold_alloc().signal = Some(name);
+        }
+        Driver::close(self, Cause::of(Why::Signal));
     }
 
     /// Runs `f` once the process is Closed: on the thread that finished
@@ -1029,7 +1192,7 @@ impl Process {
     }
 
     fn hook(&self, at: HookAt, f: state::Hook) {
-        if self.inner.background {
+        if self.inner.is_background() {
             return;
         }
         {
@@ -1039,7 +1202,7 @@ impl Process {
                 HookAt::Release | HookAt::Closed | HookAt::Left => st.step == Step::Closed,
             };
             if !passed {
-                st.hooks.push((at, f));
+                st.cold_alloc().hooks.push((at, f));
                 return;
             }
         }
@@ -1080,11 +1243,16 @@ impl Process {
         // One count per event still awaited: self closing, and each of
         // `after` gone. The last one starts the child's close.
         let remaining = Arc::new(std::sync::atomic::AtomicUsize::new(after.len() + 1));
+        let me = self.downgrade();
         let arm = |remaining: &Arc<std::sync::atomic::AtomicUsize>| {
-            let (remaining, child) = (Arc::clone(remaining), child.clone());
+            let (remaining, child, me) = (Arc::clone(remaining), child.clone(), me.clone());
             move || {
                 if remaining.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
-                    Driver::close(&child);
+                    let cause = Cause {
+                        why: Why::Parent,
+                        by: Some(cause::By::Process(me)),
+                    };
+                    Driver::close(&child, cause);
                 }
             }
         };
@@ -1095,9 +1263,24 @@ impl Process {
         Ok(())
     }
 
+    /// The process's name cell, for what shows its name later.
+    pub(crate) fn name_ref(&self) -> crate::name::Name {
+        self.inner.lock().name_ref(self.inner.id())
+    }
+
+    /// Whether this is the background process.
+    pub(crate) fn is_background(&self) -> bool {
+        self.inner.is_background()
+    }
+
+    /// The process's tracing span (a disabled one when tracing is off).
+    pub(crate) fn span(&self) -> &tracing::Span {
+        self.inner.span()
+    }
+
     /// The name shown for this process: its name, or `#id`.
     pub(crate) fn display_name(&self) -> Cow<'static, str> {
-        self.inner.lock().display_name(self.inner.id)
+        self.inner.lock().display_name(self.inner.id())
     }
 
     fn refused(&self, kind: ErrorKind, detail: &'static str) -> Error {
@@ -1105,12 +1288,12 @@ impl Process {
     }
 
     fn refused_locked(&self, st: &State, kind: ErrorKind, detail: &'static str) -> Error {
-        Error::refused(kind, st.display_name(self.inner.id), detail)
+        Error::refused(kind, st.display_name(self.inner.id()), detail)
     }
 
     /// Refuses to wait for the background process, which never closes.
     fn closes(&self) -> Result<(), Error> {
-        if self.inner.background {
+        if self.inner.is_background() {
             return Err(self.refused(
                 ErrorKind::NeverCloses,
                 "it cannot be closed or waited for; use a process made with Process::new()",
@@ -1142,7 +1325,7 @@ impl Process {
 
     /// The result of a Closed process.
     fn stored_result(&self) -> Result<(), Error> {
-        match self.inner.lock().error.clone() {
+        match self.inner.lock().cold().error.clone() {
             Some(e) => Err(e),
             None => Ok(()),
         }
@@ -1166,7 +1349,7 @@ impl Eq for Process {}
 
 impl Hash for Process {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.inner.id.hash(state);
+        self.inner.id().hash(state);
     }
 }
 
@@ -1174,11 +1357,11 @@ impl fmt::Debug for Process {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = self.inner.lock();
         let mut d = f.debug_struct("Process");
-        d.field("id", &self.inner.id);
+        d.field("id", &self.inner.id());
         if let Some(name) = st.name() {
             d.field("name", &name);
         }
-        let state = if self.inner.background {
+        let state = if self.inner.is_background() {
             "background"
         } else {
             st.step.name()

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use super::report::{Report, ReportOnce};
 use super::state::{self, Step};
+use super::{Cause, OnFailure, Why};
 use super::{Driver, Process, close, current};
 use crate::error::{Error, ErrorKind, IntoProcessResult};
 use crate::runtime;
@@ -36,7 +37,7 @@ where
     let handle = runtime::require(what);
     {
         let mut st = process.inner.lock();
-        if st.step == Step::Closed || st.function_running || process.inner.background {
+        if st.step == Step::Closed || st.function_running || process.inner.is_background() {
             return false;
         }
         st.pending += 1;
@@ -86,7 +87,7 @@ where
 
 /// Spawns the task of `f`, the function of `process` (already counted in
 /// its `pending`), and keeps its handle for a budget's escalation.
-fn spawn_function<F, Fut>(
+pub(super) fn spawn_function<F, Fut>(
     handle: &tokio::runtime::Handle,
     process: &Process,
     f: F,
@@ -136,7 +137,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let Some(id) = this.end.to().map(|end| end.process.inner.id) else {
+        let Some(id) = this.end.to().map(|end| end.process.inner.id()) else {
             return Poll::Ready(()); // reported already
         };
         // While the function runs, waits for its own process (or one that
@@ -190,9 +191,6 @@ impl Report for FunctionEnd {
 
     fn report(self, result: Result<(), Error>) {
         let p = self.process;
-        let force = result
-            .as_ref()
-            .is_err_and(|e| matches!(e.kind(), ErrorKind::Panic | ErrorKind::Aborted));
         if let Err(e) = &result {
             match e.kind() {
                 ErrorKind::Panic => tracing::debug!(
@@ -206,17 +204,32 @@ impl Report for FunctionEnd {
         st.pending -= 1;
         st.task = None;
         st.function_running = false;
+        let failed = result.is_err();
+        // After a panic or an abort its children are closed rather than
+        // waited for, and so after any failure when it propagates: its
+        // surroundings are to close promptly.
+        let mut force = false;
+        let mut why = Why::Returned;
         if let Err(e) = result {
-            st.function_error = Some(state::aborted_why(&st, e));
+            let e = state::aborted_why(&st, e);
+            force = matches!(e.kind(), ErrorKind::Panic | ErrorKind::Aborted)
+                || st.cold().on_failure == OnFailure::Propagate;
+            why = if st.cold().escalated {
+                Why::Budget
+            } else {
+                Why::Failed
+            };
+            st.cold_alloc().function_error = Some(e);
         }
+        debug_assert!(failed || why == Why::Returned);
         // Under the same lock: a function that returned in a process
         // with nothing else pending closes it in this critical section.
         match (self.after, force) {
             (AfterFunction::CloseAfterChildren, false) => {
-                st.close_when_idle = true;
+                st.idle_close = why;
                 close::advance_locked(&p, st, &mut d);
             }
-            _ if st.step == Step::Running => close::close_locked(&p, st, &mut d),
+            _ if st.step == Step::Running => close::close_locked(&p, st, Cause::of(why), &mut d),
             _ => close::advance_locked(&p, st, &mut d),
         }
         d.run();

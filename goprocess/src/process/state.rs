@@ -41,15 +41,21 @@ use std::sync::{PoisonError, Weak};
 
 use tokio_util::sync::CancellationToken;
 
+use super::cause::Why;
 use super::teardown::Teardown;
 use crate::Process;
 use crate::error::{ChildError, Error};
+use crate::events::Observers;
 use crate::name::Name;
-use crate::sync::{AtomicU8, Mutex, MutexGuard};
+#[cfg(goprocess_loom)]
+use crate::sync::AtomicU8;
+use crate::sync::{Mutex, MutexGuard};
 
+#[cfg(goprocess_loom)]
 pub(crate) const RUNNING: u8 = 0;
 pub(crate) const CLOSING: u8 = 1;
-pub(crate) const CLOSED: u8 = 2;
+/// Both bits: the phase only moves forward, so it is stored with an `or`.
+pub(crate) const CLOSED: u8 = 3;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -59,27 +65,105 @@ pub(crate) fn next_id() -> u64 {
 
 /// The shared part of a [`Process`].
 pub(crate) struct Inner {
-    pub(crate) id: u64,
-    /// `RUNNING`, `CLOSING` or `CLOSED`, readable without the lock.
-    pub(crate) phase: AtomicU8,
-    /// The background process: never closes, relations on it are no-ops.
-    pub(crate) background: bool,
+    /// The id, whether it is the background process, and the phase.
+    word: Word,
     /// Boxed, and only when a subscriber wants it: most programs run with
     /// tracing off at debug level, and the span is 40 bytes.
     span: Option<Box<tracing::Span>>,
     state: Mutex<State>,
 }
 
+/// A process's id, its background flag and its phase (`RUNNING`,
+/// `CLOSING` or `CLOSED`, readable without the lock) in one word: the id
+/// shifted left by 3, the flag in bit 2, the phase in bits 0 and 1. Eight
+/// bytes where three fields took sixteen.
+#[cfg(not(goprocess_loom))]
+struct Word(std::sync::atomic::AtomicU64);
+
+#[cfg(not(goprocess_loom))]
+impl Word {
+    const BACKGROUND: u64 = 0b100;
+
+    fn new(id: u64, background: bool) -> Word {
+        let flag = if background { Word::BACKGROUND } else { 0 };
+        Word(std::sync::atomic::AtomicU64::new(id << 3 | flag))
+    }
+
+    fn id(&self) -> u64 {
+        self.0.load(Ordering::Relaxed) >> 3
+    }
+
+    fn background(&self) -> bool {
+        self.0.load(Ordering::Relaxed) & Word::BACKGROUND != 0
+    }
+
+    fn phase(&self) -> u8 {
+        (self.0.load(Ordering::Acquire) & 0b11) as u8
+    }
+
+    fn set_phase(&self, phase: u8) {
+        self.0.fetch_or(u64::from(phase), Ordering::Release);
+    }
+}
+
+/// Under loom, separate fields: only the phase is shared state worth
+/// exploring.
+#[cfg(goprocess_loom)]
+struct Word {
+    id: u64,
+    background: bool,
+    phase: AtomicU8,
+}
+
+#[cfg(goprocess_loom)]
+impl Word {
+    fn new(id: u64, background: bool) -> Word {
+        Word {
+            id,
+            background,
+            phase: AtomicU8::new(RUNNING),
+        }
+    }
+
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn background(&self) -> bool {
+        self.background
+    }
+
+    fn phase(&self) -> u8 {
+        self.phase.load(Ordering::Acquire)
+    }
+
+    fn set_phase(&self, phase: u8) {
+        self.phase.fetch_or(phase, Ordering::Release);
+    }
+}
+
 impl Inner {
     #[inline(always)]
     pub(crate) fn new(id: u64, background: bool, span: tracing::Span, state: State) -> Inner {
         Inner {
-            id,
-            phase: AtomicU8::new(RUNNING),
-            background,
+            word: Word::new(id, background),
             span: (!span.is_none()).then(|| Box::new(span)),
             state: Mutex::new(state),
         }
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.word.id()
+    }
+
+    /// The background process: never closes, relations on it are no-ops.
+    pub(crate) fn is_background(&self) -> bool {
+        self.word.background()
+    }
+
+    /// Moves the phase forward to `phase` (never back).
+    pub(crate) fn set_phase(&self, phase: u8) {
+        self.word.set_phase(phase);
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -101,7 +185,7 @@ impl Inner {
     }
 
     pub(crate) fn phase(&self) -> u8 {
-        self.phase.load(Ordering::Acquire)
+        self.word.phase()
     }
 }
 
@@ -145,11 +229,6 @@ impl Stamp {
         Stamp(since.as_secs() * 1_000_000_000 + u64::from(since.subsec_nanos()) + 1)
     }
 
-    /// How long ago, if it ever happened.
-    pub(crate) fn elapsed(self) -> Option<std::time::Duration> {
-        self.elapsed_at(Stamp::now())
-    }
-
     /// How long before `now`, if it ever happened.
     pub(crate) fn elapsed_at(self, now: Stamp) -> Option<std::time::Duration> {
         (self != Stamp::NEVER)
@@ -185,18 +264,27 @@ impl Step {
 
 pub(crate) struct State {
     pub(crate) step: Step,
-    pub(crate) edges: Slab<Edge>,
+    pub(crate) edges: Edges,
     pub(crate) pending: u32,
-    pub(crate) parents: Links,
-    pub(crate) teardown: Option<Teardown>,
+    /// The back-link to its first parent (the `Weak` here, the key in
+    /// `parent_key`, to spare the padding of a `Link`); the others are in
+    /// the cold part: almost every process has one parent.
+    parent: Option<Weak<Inner>>,
+    parent_key: u32,
+    /// Boxed whole: 8 bytes in every process, for the few that have one.
+    pub(crate) teardown: Option<Box<Teardown>>,
     /// A teardown was ever installed (it may have run since).
     pub(crate) teardown_set: bool,
     /// Set by `close_after_children` (and when a `go` function returns):
-    /// close as soon as `pending` reaches zero.
-    pub(crate) close_when_idle: bool,
-    /// The error it closed with; `None` while it is not Closed, or once it
-    /// closed cleanly (8 bytes where an `Option<Result>` takes 16).
-    pub(crate) error: Option<Error>,
+    /// close as soon as `pending` reaches zero, for this reason
+    /// (`Why::Running`: not set).
+    pub(crate) idle_close: Why,
+    /// Why it started closing (`Why::Running` while it runs).
+    pub(crate) cause: Why,
+    /// The process its cause names (the parent that closed it, the child
+    /// that failed, the supervisor that restarted it).
+    /// (Weakly: see `cause::By`; a named one is in the cold part.)
+    pub(crate) cause_by: Option<Weak<Inner>>,
     /// The `go` function has not returned yet (it counts in `pending`).
     pub(crate) function_running: bool,
     /// The task of the process function, for deadline escalation.
@@ -205,23 +293,28 @@ pub(crate) struct State {
     pub(crate) task: Option<tokio::task::JoinHandle<()>>,
     /// When it started closing ([`Stamp`]), or 0.
     pub(crate) closing_since: Stamp,
-    /// When it was made, on tokio's clock. An `Instant` rather than a
-    /// [`Stamp`]: turning a reading into a stamp costs a checked
-    /// subtraction, once per process, where the age is read only by
-    /// snapshots.
-    pub(crate) created: tokio::time::Instant,
-    /// Who awaits `closing()` or `closed()`.
-    pub(crate) waiters: super::waiters::Waiters,
+    /// When it was made, on tokio's clock (8 bytes where an `Instant`
+    /// takes 16; every process has one).
+    pub(crate) created: Stamp,
+    /// The first who awaits `closing()` or `closed()` (see `waiters`);
+    /// more wait in the cold part.
+    pub(crate) waiter: Option<std::task::Waker>,
+    /// The phase `waiter` waits for.
+    pub(crate) waiter_target: u8,
     /// The fields most processes never set, allocated on first write.
     cold: Option<Box<Cold>>,
 }
 
 /// The rarely set part of a [`State`]: name, errors, budget, token,
-/// timeline.
-/// Read through `State`'s `Deref` (an unset part reads as `Cold::EMPTY`,
-/// without allocating); written through `DerefMut`, which allocates it.
-/// Code on hot paths that only *may* write uses [`State::cold_mut`].
+/// observers, policy. Allocated on first write: read it with
+/// [`State::cold`] (an unset part reads as `Cold::EMPTY`), write it with
+/// [`State::cold_alloc`]; code on hot paths that only *may* write uses
+/// [`State::cold_mut`], which does not allocate.
 pub(crate) struct Cold {
+    /// The error it closed with; `None` while it is not Closed, or once it
+    /// closed cleanly. Only a failed process has one, and it has a cold
+    /// part already (for the failures it recorded).
+    pub(crate) error: Option<Error>,
     /// Shared with the errors and timelines that show it.
     pub(crate) name: Option<Name>,
     /// The name was given with `named` (not a struct's type or field name).
@@ -247,8 +340,26 @@ pub(crate) struct Cold {
     /// Crate-internal callbacks, run when the process starts closing or
     /// is Closed (outside every lock). Few processes have any.
     pub(crate) hooks: Hooks,
-    /// The shutdown recorder this process reports to, if any.
-    pub(crate) timeline: Option<crate::introspect::Timeline>,
+    /// The timelines and event subscribers it reports to, if any.
+    pub(crate) observers: Option<Observers>,
+    /// The process its cause names, when that one is kept by name (see
+    /// `cause::By`).
+    pub(crate) cause_name: Option<Name>,
+    /// For `CloseCause::Signal`: the signal's name.
+    pub(crate) signal: Option<Cow<'static, str>>,
+    /// A child's failure propagated to it (`OnFailure::Propagate`): it has
+    /// failed too.
+    pub(crate) failed_by_child: bool,
+    /// Its own failure has been propagated to its parents already (at its
+    /// budget's overrun; not again when it is Closed).
+    pub(crate) propagated: bool,
+    /// For a supervisor: its restarts so far; for a run of a supervised
+    /// child: the restarts of that child before this run.
+    pub(crate) restarts: u64,
+    /// The back-links to its parents after the first.
+    pub(crate) more_parents: Vec<Link>,
+    /// The waiters after the first (see `waiters`).
+    pub(crate) more_waiters: Slab<super::waiters::Waiter>,
     /// The siblings it closes after, as a deferred child
     /// (`Process::add_child_after`), until its close starts: it waits for
     /// them as far as cycles are concerned.
@@ -257,6 +368,7 @@ pub(crate) struct Cold {
 
 impl Cold {
     const EMPTY: Cold = Cold {
+        error: None,
         name: None,
         name_given: false,
         on_failure: super::OnFailure::Isolate,
@@ -271,30 +383,38 @@ impl Cold {
         budget: None,
         escalation: super::deadline::Escalation::Abort,
         hooks: Hooks(Vec::new()),
-        timeline: None,
+        observers: None,
+        cause_name: None,
+        signal: None,
+        failed_by_child: false,
+        propagated: false,
+        restarts: 0,
         after: Vec::new(),
+        more_waiters: Slab::new(),
+        more_parents: Vec::new(),
     };
 }
 
 static EMPTY_COLD: Cold = Cold::EMPTY;
 
-impl std::ops::Deref for State {
-    type Target = Cold;
-    fn deref(&self) -> &Cold {
-        self.cold.as_deref().unwrap_or(&EMPTY_COLD)
-    }
+/// A process's close cause read under its lock, to be shown once the lock
+/// is released (showing it reads the name of the process it names).
+#[derive(Clone)]
+pub(crate) struct StoredCause {
+    cause: super::cause::Cause,
+    signal: Option<Cow<'static, str>>,
 }
 
-impl std::ops::DerefMut for State {
-    fn deref_mut(&mut self) -> &mut Cold {
-        self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
+impl StoredCause {
+    pub(crate) fn resolve(&self) -> Option<super::cause::CloseCause> {
+        self.cause.resolve(self.signal.as_ref())
     }
 }
 
 /// Why a task of a process ended with `Aborted`: a budget's escalation,
 /// or else the reason it gave (its runtime shut down).
 pub(crate) fn aborted_why(st: &State, error: Error) -> Error {
-    if error.kind() == crate::ErrorKind::Aborted && st.escalated {
+    if error.kind() == crate::ErrorKind::Aborted && st.cold().escalated {
         Error::aborted("a close budget ran out")
     } else {
         error
@@ -303,29 +423,79 @@ pub(crate) fn aborted_why(st: &State, error: Error) -> Error {
 
 impl State {
     #[inline(always)]
-    pub(crate) fn new(step: Step, created: tokio::time::Instant) -> State {
+    pub(crate) fn new(step: Step, created: Stamp) -> State {
         State {
             step,
-            edges: Slab::new(),
+            edges: Edges(None),
             pending: 0,
-            parents: Links::None,
+            parent: None,
+            parent_key: 0,
             teardown: None,
             teardown_set: false,
-            close_when_idle: false,
-            error: None,
+            idle_close: Why::Running,
+            cause: Why::Running,
+            cause_by: None,
             function_running: false,
             task: None,
             closing_since: Stamp::NEVER,
             created,
-            waiters: super::waiters::Waiters::default(),
+            waiter: None,
+            waiter_target: 0,
             cold: None,
         }
+    }
+
+    /// The cold part, to read: an empty one if it was never written
+    /// (without allocating it).
+    pub(crate) fn cold(&self) -> &Cold {
+        self.cold.as_deref().unwrap_or(&EMPTY_COLD)
     }
 
     /// The cold part if it was ever written, for code that may write it
     /// but should not allocate it just to find it empty.
     pub(crate) fn cold_mut(&mut self) -> Option<&mut Cold> {
         self.cold.as_deref_mut()
+    }
+
+    /// The cold part, to write: allocated on first use.
+    pub(crate) fn cold_alloc(&mut self) -> &mut Cold {
+        self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
+    }
+
+    /// Adds a back-link to a parent.
+    pub(crate) fn add_parent(&mut self, link: Link) {
+        if self.parent.is_none() {
+            self.parent = Some(link.parent);
+            self.parent_key = link.key;
+        } else {
+            self.cold_alloc().more_parents.push(link);
+        }
+    }
+
+    /// Removes and returns every back-link (when it closes).
+    pub(crate) fn take_parents(&mut self) -> Links {
+        let Some(parent) = self.parent.take() else {
+            return Links::None;
+        };
+        let first = Link {
+            parent,
+            key: self.parent_key,
+        };
+        match self.cold_mut() {
+            Some(cold) if !cold.more_parents.is_empty() => {
+                let mut all = std::mem::take(&mut cold.more_parents);
+                all.insert(0, first);
+                Links::Many(all)
+            }
+            _ => Links::One(first),
+        }
+    }
+
+    /// Its back-links: each parent, and the key of its edge there.
+    pub(crate) fn parent_links(&self) -> impl Iterator<Item = (&Weak<Inner>, u32)> {
+        let first = self.parent.as_ref().map(|p| (p, self.parent_key));
+        let more = self.cold().more_parents.iter().map(|l| (&l.parent, l.key));
+        first.into_iter().chain(more)
     }
 
     /// The processes it waits for, as far as cycles are concerned: the
@@ -347,14 +517,43 @@ impl State {
             .map(|e| e.target.clone())
     }
 
-    /// Reports `kind` to this process's timeline, if it has one.
+    /// Reports `kind` to this process's timelines, if it has any.
     #[inline]
     pub(crate) fn record(&mut self, id: u64, kind: crate::introspect::TimelineEventKind) {
-        if let Some(cold) = &mut self.cold
-            && let Some(t) = &cold.timeline
-        {
-            let name = cold.name.get_or_insert_with(|| Name::new(id, None));
-            t.record(id, name.clone(), kind);
+        let Some(cold) = &self.cold else { return };
+        let Some(observers) = cold.observers.as_ref().filter(|o| o.has_timelines()) else {
+            return;
+        };
+        let observers = observers.clone();
+        let cause = match kind {
+            crate::introspect::TimelineEventKind::Closing => Some(self.cause_stored()),
+            _ => None,
+        };
+        let name = self.name_ref(id);
+        for t in observers.timelines() {
+            t.record(id, name.clone(), kind, cause.clone());
+        }
+    }
+
+    /// The observers to tell about an event, if any subscribes to events.
+    pub(crate) fn subscribers(&self) -> Option<Observers> {
+        let observers = self.cold.as_ref()?.observers.as_ref()?;
+        observers.has_hooks().then(|| observers.clone())
+    }
+
+    /// Why it closed, as stored: resolve it with
+    /// [`StoredCause::resolve`] once the lock is released.
+    pub(crate) fn cause_stored(&self) -> StoredCause {
+        StoredCause {
+            cause: super::cause::Cause {
+                why: self.cause,
+                by: match (&self.cause_by, &self.cold().cause_name) {
+                    (_, Some(name)) => Some(super::cause::By::Named(name.clone())),
+                    (Some(weak), None) => Some(super::cause::By::Process(weak.clone())),
+                    (None, None) => None,
+                },
+            },
+            signal: self.cold().signal.clone(),
         }
     }
 
@@ -364,16 +563,19 @@ impl State {
     }
 
     pub(crate) fn set_name(&mut self, id: u64, text: Cow<'static, str>) {
-        match &self.name {
+        match &self.cold().name {
             Some(name) => name.set(text),
-            None => self.name = Some(Name::new(id, Some(text))),
+            None => self.cold_alloc().name = Some(Name::new(id, Some(text))),
         }
     }
 
     /// The process's name as something that shows it later: read when
     /// shown, so a name given after this call still shows.
     pub(crate) fn name_ref(&mut self, id: u64) -> Name {
-        self.name.get_or_insert_with(|| Name::new(id, None)).clone()
+        self.cold_alloc()
+            .name
+            .get_or_insert_with(|| Name::new(id, None))
+            .clone()
     }
 
     pub(crate) fn display_name(&self, id: u64) -> Cow<'static, str> {
@@ -392,6 +594,9 @@ pub(crate) struct Edge {
     /// Counted in the owner's `pending`: true for waiting kinds until the
     /// target overran its close budget and was detached.
     pub(crate) waiting: bool,
+    /// A run of a supervised child: its failures are its supervisor's to
+    /// handle (restart), not recorded in the owner's error nor propagated.
+    pub(crate) supervised: bool,
 }
 
 impl Edge {
@@ -401,6 +606,7 @@ impl Edge {
             kind,
             deferred: false,
             waiting: kind.waits(),
+            supervised: false,
         }
     }
 }
@@ -507,15 +713,6 @@ impl<T> Few<T> {
             Few::Many(v) => v.len(),
         }
     }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        let (one, many): (Option<&T>, &[T]) = match self {
-            Few::None => (None, &[]),
-            Few::One(l) => (Some(l), &[]),
-            Few::Many(v) => (None, v),
-        };
-        one.into_iter().chain(many)
-    }
 }
 
 impl<T> IntoIterator for Few<T> {
@@ -530,6 +727,45 @@ impl<T> IntoIterator for Few<T> {
             Few::Many(v) => (None, v),
         };
         one.into_iter().chain(many)
+    }
+}
+
+/// The outgoing edges of a process: a slab, boxed so that the processes
+/// with none (the leaves: most of a tree) pay one word for it. Allocated
+/// on the first edge and kept (a parent that runs one child at a time does
+/// not allocate per child).
+pub(crate) struct Edges(Option<Box<Slab<Edge>>>);
+
+impl Edges {
+    pub(crate) fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |s| s.len())
+    }
+
+    pub(crate) fn next_key(&self) -> u32 {
+        self.0.as_ref().map_or(0, |s| s.next_key())
+    }
+
+    pub(crate) fn insert(&mut self, edge: Edge) -> u32 {
+        self.0.get_or_insert_default().insert(edge)
+    }
+
+    pub(crate) fn remove(&mut self, key: u32) -> Option<Edge> {
+        self.0.as_mut()?.remove(key)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: u32) -> Option<&mut Edge> {
+        self.0.as_mut()?.get_mut(key)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Edge> {
+        self.0.iter().flat_map(|s| s.iter())
+    }
+
+    pub(crate) fn take_all(&mut self) -> impl Iterator<Item = Edge> + use<> {
+        self.0
+            .take()
+            .into_iter()
+            .flat_map(|mut s| s.take_all().collect::<Vec<_>>())
     }
 }
 
@@ -712,7 +948,7 @@ mod size {
     fn a_process_stays_small() {
         let size = std::mem::size_of::<super::Inner>();
         assert!(
-            size <= 208,
+            size <= 120,
             "Inner grew to {size} bytes; move rarely used fields to `Cold`"
         );
     }

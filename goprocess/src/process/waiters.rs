@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use super::current;
-use super::state::{CLOSED, CLOSING, Inner, Slab, State, Step};
+use super::state::{CLOSED, CLOSING, Inner, State, Step};
 
 /// One registered waiter: the phase it waits for and whom to wake.
 pub(crate) struct Waiter {
@@ -27,40 +27,42 @@ pub(crate) struct Waiter {
     waker: Waker,
 }
 
-/// The waiters of one process. The first lives inline (most processes have
-/// at most one waiter at a time: whoever awaits `closed()`); more go into a
-/// slab, allocated on first use.
-#[derive(Default)]
-pub(crate) struct Waiters {
-    first: Option<Waiter>,
-    more: Option<Box<Slab<Waiter>>>,
-}
-
-/// The key of the inline slot; slab key `k` is `k + 1`.
+/// The key of the first waiter, which lives in the process's state
+/// (`State::waiter`, its target in `State::waiter_target`): most processes
+/// have at most one waiter at a time, whoever awaits `closed()`. More go
+/// into a slab in the cold part; slab key `k` is `k + 1`.
 const FIRST: u32 = 0;
 
-impl Waiters {
-    fn insert(&mut self, waiter: Waiter) -> u32 {
-        if self.first.is_none() {
-            self.first = Some(waiter);
+impl State {
+    fn insert_waiter(&mut self, target: u8, waker: Waker) -> u32 {
+        if self.waiter.is_none() {
+            self.waiter = Some(waker);
+            self.waiter_target = target;
             return FIRST;
         }
-        self.more.get_or_insert_default().insert(waiter) + 1
+        self.cold_alloc()
+            .more_waiters
+            .insert(Waiter { target, waker })
+            + 1
     }
 
-    fn get_mut(&mut self, key: u32) -> Option<&mut Waiter> {
+    fn waker_mut(&mut self, key: u32) -> Option<&mut Waker> {
         match key {
-            FIRST => self.first.as_mut(),
-            k => self.more.as_mut()?.get_mut(k - 1),
+            FIRST => self.waiter.as_mut(),
+            k => self
+                .cold_mut()?
+                .more_waiters
+                .get_mut(k - 1)
+                .map(|w| &mut w.waker),
         }
     }
 
-    fn remove(&mut self, key: u32) {
+    fn remove_waiter(&mut self, key: u32) {
         match key {
-            FIRST => self.first = None,
+            FIRST => self.waiter = None,
             k => {
-                if let Some(more) = &mut self.more {
-                    more.remove(k - 1);
+                if let Some(cold) = self.cold_mut() {
+                    cold.more_waiters.remove(k - 1);
                 }
             }
         }
@@ -69,19 +71,17 @@ impl Waiters {
     /// Removes the waiters that `phase` satisfies and returns their wakers,
     /// to be woken once the lock is released and `phase` is stored.
     #[inline]
-    pub(crate) fn drain(&mut self, phase: u8) -> Wakers {
-        if self.first.is_none() && self.more.is_none() {
+    pub(crate) fn drain_waiters(&mut self, phase: u8) -> Wakers {
+        let more = self.cold_mut().is_some_and(|c| c.more_waiters.len() > 0);
+        if self.waiter.is_none() && !more {
             return Wakers::default(); // the usual case: nobody waits
         }
-        self.drain_some(phase)
-    }
-
-    fn drain_some(&mut self, phase: u8) -> Wakers {
-        let first = match &self.first {
-            Some(w) if w.target <= phase => self.first.take().map(|w| w.waker),
-            _ => None,
+        let first = if self.waiter_target <= phase {
+            self.waiter.take()
+        } else {
+            None
         };
-        let more = if self.more.is_some() {
+        let more = if more {
             self.drain_more(phase)
         } else {
             Vec::new()
@@ -91,15 +91,14 @@ impl Waiters {
 
     #[cold]
     fn drain_more(&mut self, phase: u8) -> Vec<Waker> {
-        let Some(more) = &mut self.more else {
+        let Some(cold) = self.cold_mut() else {
             return Vec::new();
         };
         if phase == CLOSED {
-            let all = more.take_all().map(|w| w.waker).collect();
-            self.more = None;
-            all
+            cold.more_waiters.take_all().map(|w| w.waker).collect()
         } else {
-            more.remove_where(|w| w.target <= phase)
+            cold.more_waiters
+                .remove_where(|w| w.target <= phase)
                 .into_iter()
                 .map(|w| w.waker)
                 .collect()
@@ -172,7 +171,7 @@ impl PhaseWait {
         let Some(key) = self.key.take() else { return };
         let mut st = self.inner.lock();
         if !reached(st.step, self.registered_for) {
-            st.waiters.remove(key);
+            st.remove_waiter(key);
         }
     }
 }
@@ -187,7 +186,7 @@ impl Future for PhaseWait {
             this.key = None; // drained: the target was reached under the lock first
             return Poll::Ready(());
         }
-        if this.inner.background {
+        if this.inner.is_background() {
             return Poll::Pending; // never closes: nothing will ever wake it
         }
         let self_wait_unchecked = this.target == CLOSED && !this.checked && current::any();
@@ -222,7 +221,7 @@ impl Future for PhaseWait {
         if this.registered_for != want
             && let Some(key) = this.key.take()
         {
-            st.waiters.remove(key);
+            st.remove_waiter(key);
         }
         this.registered_for = want;
         register(&mut st, &mut this.key, want, cx.waker());
@@ -231,18 +230,13 @@ impl Future for PhaseWait {
 }
 
 fn register(st: &mut State, key: &mut Option<u32>, target: u8, waker: &Waker) {
-    match key.and_then(|k| st.waiters.get_mut(k)) {
+    match key.and_then(|k| st.waker_mut(k)) {
         Some(w) => {
-            if !w.waker.will_wake(waker) {
-                w.waker.clone_from(waker);
+            if !w.will_wake(waker) {
+                w.clone_from(waker);
             }
         }
-        None => {
-            *key = Some(st.waiters.insert(Waiter {
-                target,
-                waker: waker.clone(),
-            }));
-        }
+        None => *key = Some(st.insert_waiter(target, waker.clone())),
     }
 }
 

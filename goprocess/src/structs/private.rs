@@ -293,7 +293,7 @@ pub struct Wiring<'a> {
 impl Wiring<'_> {
     fn note(&mut self, field: &'static str, result: Result<(), Error>) {
         if let (Err(e), None) = (result, &self.error) {
-            tracing::debug!(parent: self.process.inner.span(), field, error = %e, "edge refused");
+            tracing::debug!(parent: self.process.span(), field, error = %e, "edge refused");
             self.error = Some(Error::refused(
                 e.kind(),
                 self.process.display_name(),
@@ -410,7 +410,10 @@ pub fn start<T: Spec>(value: T, parent: Option<&Process>) -> Handle<T> {
         let _ = process.install_teardown(tf);
     }
     match (failed, hooks.run.hook) {
-        (Some(e), _) => process.fail(e),
+        (Some(e), _) => process.fail(
+            e,
+            crate::process::Cause::of(crate::process::Why::StartFailed),
+        ),
         (None, Some(run)) => run(Arc::clone(&value), &process),
         (None, None) => {}
     }
