@@ -298,3 +298,34 @@ fn on_failure_sets_the_policy_of_the_structs_process() {
     assert_eq!(Isolating::ON_FAILURE, OnFailure::Isolate);
     assert_eq!(Mine::ON_FAILURE, OnFailure::Isolate);
 }
+
+#[process(on_failure = "propagate")]
+struct Fragile {}
+
+impl Fragile {
+    #[run]
+    async fn serve(&self) -> Result<(), PortInUse> {
+        Err(PortInUse)
+    }
+}
+
+#[process]
+struct Host {
+    #[child]
+    fragile: Handle<Fragile>,
+    #[child]
+    other: Process,
+}
+
+#[tokio::test]
+async fn a_propagating_struct_whose_run_fails_closes_its_parent() {
+    let log = Log::new();
+    let host = Host {
+        fragile: Fragile {}.start(),
+        other: leaf(&log, "other closed"),
+    }
+    .start();
+    let err = within(Handle::err(&host)).await.unwrap_err();
+    assert!(err.downcast_ref::<PortInUse>().is_some(), "{err}");
+    assert_eq!(log.events(), ["other closed"]);
+}
