@@ -3,7 +3,7 @@
 //!
 //! [`Process::on_event`](crate::Process::on_event) subscribes a function
 //! to the events of a process and of every process linked under it, now
-//! and later (as a [`Timeline`](crate::Timeline) is attached). It is called
+//! and later (as a [`Timeline`] is attached). It is called
 //! on the thread where the event happens, outside every lock of this
 //! crate; keep it short and non-blocking (send to a channel, bump a
 //! counter). A process that nobody subscribed to pays one check per event.

@@ -604,8 +604,8 @@ impl Process {
     ///
     /// # Errors
     ///
-    /// As for [`close`](Self::close) (from inside, see [Closing from
-    /// inside](Self::close#closing-from-inside)), and [`ErrorKind::Timeout`].
+    /// As for [`close`](Self::close) (from inside, see its section
+    /// "Closing from inside"), and [`ErrorKind::Timeout`].
     ///
     /// # Cancel safety
     ///
@@ -935,7 +935,6 @@ impl Process {
 
     /// Names the process after the struct field that holds it, unless a
     /// user gave it a name with [`named`](Self::named).
-    #[allow(dead_code)] // for `#[child]` fields, wired by the macros next
     pub(crate) fn name_as_field(&self, name: Cow<'static, str>) {
         if self.inner.is_background() {
             return;

@@ -18,7 +18,7 @@
 //!   such event counts as one restart, however many children it restarts;
 //! - at most [`max_restarts`](Supervisor::max_restarts) restarts within any
 //!   window (3 within 5 s by default); one more closes the supervisor with
-//!   [`ErrorKind::RestartLimit`](crate::ErrorKind::RestartLimit), listing
+//!   [`ErrorKind::RestartLimit`], listing
 //!   the failure that broke the limit, and its own `OnFailure` applies
 //!   (with `Propagate`, the service around it shuts down in its order);
 //! - an optional [`backoff`](Supervisor::backoff) waits before a restart,
