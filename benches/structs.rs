@@ -3,6 +3,12 @@
 //! against the same shape hand-wired with signals, tokens and tasks, and
 //! with tokio-graceful-shutdown. Each child is a task parked on its close
 //! signal.
+//!
+//! Scenario (f2): a `#[process]` struct with a `#[run]` loop and one
+//! `#[child]`, started and closed, against the same struct written by hand:
+//! `go` running the loop on an `Arc` of the struct, the child added to it,
+//! and the same names (`hand`); and without the names (`hand_unnamed`),
+//! which is what naming costs.
 
 mod common;
 
@@ -12,7 +18,7 @@ use std::time::Instant;
 
 use common::Signal;
 use criterion::{Criterion, criterion_group, criterion_main};
-use goprocess::{Process, Start, process};
+use goprocess::{Handle, Process, Start, process, run};
 use tokio::task::JoinSet;
 use tokio_graceful_shutdown::{SubsystemBuilder, SubsystemHandle};
 use tokio_util::sync::CancellationToken;
@@ -30,6 +36,76 @@ struct App {
 
 fn idle() -> Process {
     goprocess::go(|me| async move { me.closing().await })
+}
+
+#[process]
+struct Server {
+    #[child]
+    conn: Process,
+}
+
+impl Server {
+    #[run]
+    async fn serve(&self, me: Process) {
+        me.closing().await;
+    }
+}
+
+/// `Server` without the macros.
+struct HandServer {
+    conn: Process,
+}
+
+impl HandServer {
+    async fn serve(&self, me: Process) {
+        me.closing().await;
+    }
+
+    fn start(self, named: bool) -> (Process, Arc<HandServer>) {
+        let server = Arc::new(self);
+        let process = goprocess::go({
+            let server = Arc::clone(&server);
+            move |me| async move { server.serve(me).await }
+        });
+        if named {
+            let _ = process.clone().named("Server");
+            let _ = server.conn.clone().named("conn");
+        }
+        process.add_child(&server.conn).unwrap();
+        (process, server)
+    }
+}
+
+fn structs_run(c: &mut Criterion) {
+    let rt = common::current_thread();
+    let mut g = c.benchmark_group("f2_struct_run");
+    g.bench_function("goprocess", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    let server = Server { conn: idle() }.start();
+                    Handle::close(&server).await.unwrap();
+                }
+                start.elapsed()
+            })
+        })
+    });
+    for (name, named) in [("hand", true), ("hand_unnamed", false)] {
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let (process, _server) = HandServer { conn: idle() }.start(named);
+                        process.close().await.unwrap();
+                    }
+                    start.elapsed()
+                })
+            })
+        });
+    }
+    g.finish();
 }
 
 fn structs(c: &mut Criterion) {
@@ -160,6 +236,6 @@ fn structs(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = common::config();
-    targets = structs
+    targets = structs, structs_run
 }
 criterion_main!(benches);

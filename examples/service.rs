@@ -4,16 +4,18 @@
 //!   into a bounded queue; it drains its connections on `closing()`.
 //! - `workers`: a dispatcher that takes jobs off the queue and runs each in
 //!   a rate-limited pool (at most four at once); on shutdown it drains the
-//!   queue first, and the pool closes only after the dispatcher.
-//! - `store`: a journal file, appended to by a periodic flusher; its
-//!   teardown writes what is left and syncs the file. It must close only
-//!   after the server and the workers, or jobs would be lost.
+//!   queue first, then closes the pool once its last jobs are done.
+//! - `store`: a journal file, flushed every 100 ms; its teardown writes
+//!   what is left and syncs the file. It must close only after the server
+//!   and the workers, or jobs would be lost.
 //!
-//! The order comes from the `#[process]` structs below. By default a
-//! built-in load generator sends jobs for a moment, then the service shuts
-//! itself down as if SIGTERM had arrived, while the load is still running.
-//! It prints the live process tree, the derived shutdown order, the
-//! shutdown timeline, and checks that every accepted job is in the journal.
+//! Each part is a `#[process]` struct that builds itself: its `#[run]`
+//! method is its loop, its `#[teardown]` what runs last, and `Service`
+//! declares the order in which they close. By default a built-in load
+//! generator sends jobs for a moment, then the service shuts itself down
+//! as if SIGTERM had arrived, while the load is still running. It prints
+//! the live process tree, the derived shutdown plan, the shutdown
+//! timeline, and checks that every accepted job is in the journal.
 //!
 //! Run with `cargo run --example service`, or
 //! `cargo run --example service -- --until-signal` to serve until Ctrl-C
@@ -75,8 +77,9 @@ struct Accepted {
 #[process]
 struct HttpServer {
     addr: SocketAddr,
-    #[child]
-    serve: Process, // axum's accept loop
+    /// Taken by `serve`, which runs once.
+    listener: Mutex<Option<TcpListener>>,
+    api: Api,
 }
 
 #[derive(Clone)]
@@ -89,16 +92,29 @@ struct Api {
 impl HttpServer {
     async fn bind(api: Api) -> std::io::Result<HttpServer> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let app = Router::new().route("/jobs", post(submit)).with_state(api);
-        let serve = goprocess::go(move |me: Process| async move {
-            // Stops accepting on closing(), then lets requests in flight finish.
-            axum::serve(listener, app)
-                .with_graceful_shutdown(me.closing())
-                .await
+        Ok(HttpServer {
+            addr: listener.local_addr()?,
+            listener: Mutex::new(Some(listener)),
+            api,
         })
-        .named("axum");
-        Ok(HttpServer { addr, serve })
+    }
+
+    /// Accepts jobs until the server is closing, then lets the requests in
+    /// flight finish.
+    #[run]
+    async fn serve(&self, me: Process) -> std::io::Result<()> {
+        let listener = self
+            .listener
+            .lock()
+            .unwrap()
+            .take()
+            .expect("serve runs once");
+        let app = Router::new()
+            .route("/jobs", post(submit))
+            .with_state(self.api.clone());
+        axum::serve(listener, app)
+            .with_graceful_shutdown(me.closing())
+            .await
     }
 }
 
@@ -125,43 +141,49 @@ async fn submit(State(api): State<Api>, _body: String) -> (StatusCode, String) {
 
 #[process]
 struct Workers {
-    #[child]
-    dispatcher: Process,
-    #[child]
-    #[wait_for(dispatcher)]
-    pool: RateLimiter, // closes once the dispatcher has handed out every job
+    /// Taken by `dispatch`, which runs once.
+    queue: Mutex<Option<mpsc::Receiver<Job>>>,
+    journal: Arc<Journal>,
+    /// The jobs in flight. It outlives the dispatcher, which hands it the
+    /// last jobs while the struct is already closing, so it is not a
+    /// `#[child]` (those start closing with the struct): `Workers` waits
+    /// for it, and `dispatch` closes it once the queue is drained.
+    #[wait_for]
+    pool: RateLimiter,
 }
 
 impl Workers {
     fn new(queue: mpsc::Receiver<Job>, journal: Arc<Journal>) -> Workers {
-        // A root limiter: the Workers struct adopts it as a child.
-        let pool = RateLimiter::new(&Process::background(), WORKERS).named("pool");
-        let dispatcher = goprocess::go({
-            let pool = pool.clone();
-            move |me| dispatch(me, queue, pool, journal)
-        })
-        .named("dispatcher");
-        Workers { dispatcher, pool }
-    }
-}
-
-async fn dispatch(
-    me: Process,
-    mut queue: mpsc::Receiver<Job>,
-    pool: RateLimiter,
-    journal: Arc<Journal>,
-) {
-    loop {
-        tokio::select! {
-            biased;
-            Some(job) = queue.recv() => run_job(&pool, &journal, job).await,
-            _ = me.closing() => break,
+        Workers {
+            queue: Mutex::new(Some(queue)),
+            journal,
+            pool: RateLimiter::new(&Process::background(), WORKERS).named("pool"),
         }
     }
-    // The server has closed (Service says so); refuse late sends, drain.
-    queue.close();
-    while let Some(job) = queue.recv().await {
-        run_job(&pool, &journal, job).await;
+
+    /// Runs jobs until the struct is closing (`Service` closes it once the
+    /// server has closed), then refuses late sends, drains the queue, and
+    /// closes the pool, whose last jobs finish first.
+    #[run]
+    async fn dispatch(&self, me: Process) -> Result<(), goprocess::Error> {
+        let mut queue = self
+            .queue
+            .lock()
+            .unwrap()
+            .take()
+            .expect("dispatch runs once");
+        loop {
+            tokio::select! {
+                biased;
+                Some(job) = queue.recv() => run_job(&self.pool, &self.journal, job).await,
+                _ = me.closing() => break,
+            }
+        }
+        queue.close();
+        while let Some(job) = queue.recv().await {
+            run_job(&self.pool, &self.journal, job).await;
+        }
+        self.pool.process().close().await
     }
 }
 
@@ -210,23 +232,23 @@ impl Journal {
 #[process]
 struct Store {
     journal: Arc<Journal>,
-    #[child]
-    flusher: Process, // goprocess::periodic
 }
 
 impl Store {
-    fn open(journal: Arc<Journal>) -> Store {
-        let j = journal.clone();
-        let flusher = goprocess::periodic::every(Duration::from_millis(100), move |run| {
-            let _ = run.named("flush");
-            let j = j.clone();
-            async move { j.flush().map(drop) }
-        })
-        .named("flusher");
-        Store { journal, flusher }
+    /// Appends the jobs done to the file every 100 ms, until the store is
+    /// closing.
+    #[run]
+    async fn flush_periodically(&self, me: Process) -> std::io::Result<()> {
+        let mut ticks = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => self.journal.flush().map(drop)?,
+                _ = me.closing() => return Ok(()),
+            }
+        }
     }
 
-    /// Runs after the flusher has closed: writes what is left, syncs.
+    /// Runs once the flushing has stopped: writes what is left, syncs.
     #[teardown]
     fn close_journal(&self) -> std::io::Result<()> {
         let last = self.journal.flush()?;
@@ -265,17 +287,21 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
         accepted: accepted.clone(),
     };
     let http = match HttpServer::bind(api).await {
-        Ok(http) => http.start(),
+        Ok(http) => http,
         Err(e) => {
             eprintln!("cannot listen on 127.0.0.1: {e}");
             return ExitCode::FAILURE;
         }
     };
     let addr = http.addr;
+    // Each part starts its own loop; `Service` adopts them as its fields.
     let service = Service {
-        http,
+        http: http.start(),
         workers: Workers::new(rx, journal.clone()).start(),
-        store: Store::open(journal.clone()).start(),
+        store: Store {
+            journal: journal.clone(),
+        }
+        .start(),
     }
     .start();
     println!("service: listening on http://{addr}");
@@ -297,11 +323,8 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
     println!("\n== the live process tree ==\n");
     print!("{}", service.process().snapshot());
 
-    println!("\n== the derived shutdown order (Service::SHUTDOWN_ORDER) ==\n");
-    for (i, stage) in Service::SHUTDOWN_ORDER.iter().enumerate() {
-        println!("{}. {}", i + 1, stage.join(", "));
-    }
-    println!("then Workers: {:?}", Workers::SHUTDOWN_ORDER);
+    println!("\n== the derived shutdown plan (Service::shutdown_plan()) ==\n");
+    print!("{}", Service::shutdown_plan());
 
     if !until_signal {
         println!("\n== SIGTERM (simulated), with the load still running ==\n");
@@ -309,7 +332,7 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
     let timeline = Timeline::new();
     timeline.attach(service.process());
     let started = Instant::now();
-    let closed = service.process().close_within(SHUTDOWN_BUDGET).await;
+    let closed = Handle::close_within(&service, SHUTDOWN_BUDGET).await;
     let took = started.elapsed();
     let load = load.await.expect("the load generator");
 
@@ -333,7 +356,7 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
         load.sent - load.acked.len(),
     );
     println!(
-        "flusher: {} flushes",
+        "store: {} periodic flushes",
         journal.flushes.load(Ordering::Relaxed)
     );
     let accepted: BTreeSet<Job> = accepted.ids.lock().unwrap().iter().copied().collect();

@@ -242,24 +242,33 @@ fn assert_service_report(out: &str) {
         &[
             "== the live process tree ==",
             "Service [running",
-            "├── HttpServer [running",
-            "axum [running",
-            "├── Workers [running",
-            "dispatcher [running",
-            "└── Store [running",
-            "flusher [running",
-            "1. http\n2. workers\n3. store\n",
+            "├── http [running, age",
+            "├── workers [running, age",
+            "└── pool (waited for) [running",
+            "└── store [running, age",
+            "Service\n\
+             ├── 1. http (HttpServer)\n\
+             │   └── run `serve`\n\
+             ├── 2. workers (Workers), after http\n\
+             │   ├── run `dispatch`\n\
+             │   └── waits for pool\n\
+             └── 3. store (Store), after http, workers\n    \
+                 ├── run `flush_periodically`\n    \
+                 └── teardown `close_journal`\n",
             "== the shutdown timeline ==",
             "store: final flush wrote",
         ],
     );
     let timeline = &out[out.find("== the shutdown timeline ==").unwrap()..];
     // Rows are in the order processes closed: the server before the
-    // workers, the workers before the store, Service last.
-    let http = line_index(timeline, "HttpServer ");
-    let workers = line_index(timeline, "Workers ");
-    let store = line_index(timeline, "Store ");
+    // workers, the pool before the workers, the workers before the store,
+    // Service last.
+    let http = line_index(timeline, "http ");
+    let pool = line_index(timeline, "pool ");
+    let workers = line_index(timeline, "workers ");
+    let store = line_index(timeline, "store ");
     let service = line_index(timeline, "Service ");
+    assert!(pool < workers, "{timeline}");
     assert!(
         http < workers && workers < store && store < service,
         "{timeline}"

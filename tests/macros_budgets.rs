@@ -1,6 +1,6 @@
 //! The budget knobs of the macros: `#[process(close_timeout = "..",
 //! escalation = "..")]`, `#[teardown(timeout = "..")]`, and the generated
-//! `SHUTDOWN_MERMAID`. All on a paused clock, so deadlines are exact.
+//! `to_mermaid()` of the shutdown plan. All on a paused clock, so deadlines are exact.
 #![deny(warnings, clippy::all)]
 
 mod common;
@@ -82,15 +82,15 @@ async fn a_struct_with_close_timeout_does_not_hold_its_parent_hostage() {
     );
     assert_eq!(err.kind(), ErrorKind::Children, "{err}");
     let failed = &err.children()[0];
-    assert_eq!(failed.name(), "Flaky");
+    assert_eq!(failed.name(), "flaky", "named after App's field");
     assert_eq!(failed.error().kind(), ErrorKind::Timeout);
     let report = failed
         .error()
         .shutdown_report()
         .expect("a Timeout carries a report");
     let paths: Vec<String> = report.open().iter().map(|o| o.path().join("/")).collect();
-    assert_eq!(paths, ["Flaky", "Flaky/conn"], "{report}");
-    assert!(err.to_string().contains("`Flaky/conn`"), "{err}");
+    assert_eq!(paths, ["flaky", "flaky/conn"], "{report}");
+    assert!(err.to_string().contains("`flaky/conn`"), "{err}");
 
     // db waited for flaky (#[wait_for(flaky)]), which gave up at the deadline.
     assert_eq!(log.events(), ["db"]);
@@ -332,7 +332,7 @@ struct Minutes {
 #[test]
 fn shutdown_mermaid_draws_the_derived_order() {
     assert_eq!(
-        Minutes::SHUTDOWN_MERMAID,
+        Minutes::shutdown_plan().to_mermaid(),
         "flowchart TD
     http[\"http\"]
     metrics[\"metrics (not waited for)\"]
@@ -340,7 +340,7 @@ fn shutdown_mermaid_draws_the_derived_order() {
     end_[\"end\"]
     cache[\"cache\"]
     journal[/\"journal (waited for, not closed)\"/]
-    self([\"Minutes teardown\"])
+    self([\"Minutes closed\"])
     http --> db
     http --> end_
     end_ --> self
@@ -351,7 +351,7 @@ fn shutdown_mermaid_draws_the_derived_order() {
 "
     );
     assert_eq!(
-        Minutes::SHUTDOWN_ORDER,
+        Minutes::shutdown_plan().stages(),
         &[&["http", "metrics"][..], &["db", "end"], &["cache"]]
     );
     let _ = |http, db, cache, metrics, journal, end| {

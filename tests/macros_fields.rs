@@ -104,7 +104,7 @@ async fn option_and_vec_children_are_all_closed() {
     assert!(workers.iter().all(Process::is_closed));
     assert!(app.supervisor.as_ref().unwrap().process().is_closed());
     assert_eq!(
-        Collections::SHUTDOWN_ORDER,
+        Collections::shutdown_plan().stages(),
         &[&["present", "absent", "workers"][..], &["supervisor"]]
     );
 }
@@ -142,7 +142,7 @@ async fn generic_structs_work() {
     assert_eq!(pool.process().name().as_deref(), Some("Pool"));
     within(pool.process().close()).await.unwrap();
     assert_eq!(
-        Pool::<Process, 1>::SHUTDOWN_ORDER,
+        Pool::<Process, 1>::shutdown_plan().stages(),
         &[&["workers"][..], &["supervisor"]]
     );
 }

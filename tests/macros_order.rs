@@ -77,7 +77,7 @@ impl Chain {
 #[test]
 fn shutdown_order_lists_the_stages() {
     assert_eq!(
-        Chain::SHUTDOWN_ORDER,
+        Chain::shutdown_plan().stages(),
         &[&["http", "metrics"][..], &["db"], &["cache"]]
     );
 }
@@ -303,4 +303,31 @@ async fn a_relation_that_would_close_a_cycle_with_a_sibling_order_is_refused() {
     assert_eq!(err.kind(), goprocess::ErrorKind::Cycle, "{err}");
     within(ordered.process().close()).await.unwrap();
     assert_eq!(events(&log), ["first", "second"]);
+}
+
+#[process]
+struct Backwards {
+    #[child]
+    #[wait_for(db)]
+    cache: Process,
+    #[child]
+    #[wait_for(http)]
+    db: Process,
+    #[child]
+    http: Process,
+}
+
+/// Fields declared before the siblings they wait for are linked after
+/// them, so a chain holds whatever the declaration order.
+#[tokio::test]
+async fn a_chain_declared_backwards_still_closes_in_order() {
+    let log = log();
+    let backwards = Backwards {
+        cache: leaf(&log, "cache"),
+        db: leaf(&log, "db"),
+        http: leaf(&log, "http"),
+    }
+    .start();
+    within(backwards.process().close()).await.unwrap();
+    assert_eq!(events(&log), ["http", "db", "cache"]);
 }

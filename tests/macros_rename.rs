@@ -49,7 +49,10 @@ async fn crate_override_expands_through_the_given_path() {
         runs: Arc::clone(&runs),
     }
     .start();
-    assert_eq!(Renamed::SHUTDOWN_ORDER, &[&["worker"][..], &["after"]]);
+    assert_eq!(
+        Renamed::shutdown_plan().stages(),
+        &[&["worker"][..], &["after"]]
+    );
     tokio::time::timeout(Duration::from_secs(10), renamed.process().close())
         .await
         .expect("timed out")

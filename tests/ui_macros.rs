@@ -1,4 +1,5 @@
-//! Compile-fail and compile-pass tests of `#[process]` / `#[teardown]`.
+//! Compile-fail and compile-pass tests of `#[process]`, `#[teardown]` and
+//! `#[run]`.
 //!
 //! One small file per mistake under `tests/ui/<category>/`, each with the
 //! `.stderr` the compiler must print. Regenerate snapshots with
@@ -18,7 +19,7 @@ fn ui() {
     for block in doc_blocks() {
         t.pass(block);
     }
-    for category in ["args", "fields", "order", "teardown", "shape"] {
+    for category in ["args", "fields", "order", "teardown", "run", "shape"] {
         t.compile_fail(format!("ui/{category}/*.rs"));
     }
 }

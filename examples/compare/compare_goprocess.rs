@@ -95,6 +95,6 @@ async fn main() -> Result<(), goprocess::Error> {
     for line in log.lock().unwrap().iter() {
         println!("{line}");
     }
-    println!("derived order: {:?}", App::SHUTDOWN_ORDER);
+    println!("derived order: {:?}", App::shutdown_plan().stages());
     Ok(())
 }

@@ -1,9 +1,13 @@
-//! Parsing of the macro arguments (`crate = "path"`, the close budgets)
-//! and of the field helper
-//! attributes (`#[child]`, `#[child(no_wait)]`, `#[wait_for]`,
-//! `#[wait_for(a, b)]`).
+//! Parsing: the arguments of `#[process(..)]`, `#[teardown(..)]` and
+//! `#[run(..)]`, and the field helper attributes (`#[child]`,
+//! `#[child(no_wait)]`, `#[child(name = "…")]`, `#[wait_for]`,
+//! `#[wait_for(a, b)]`). Each argument and attribute is set at most once,
+//! through [`Attr`].
+
+use std::cell::Cell;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -11,23 +15,62 @@ use syn::{Attribute, Ident, LitStr, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    CFG, CHILD, CLOSE_TIMEOUT, CRATE, ESCALATION, FIELD_ATTRS, NO_WAIT, PROCESS, Symbol, TEARDOWN,
-    TIMEOUT, WAIT_FOR,
+    CFG, CHILD, CLOSE_TIMEOUT, CRATE, ESCALATION, FIELD_ATTRS, NAME, NO_WAIT, ON_FAILURE, PROCESS,
+    RUN, Symbol, TEARDOWN, TIMEOUT, WAIT_FOR, names_macro,
 };
 
-/// The arguments of `#[process(..)]` / `#[teardown(..)]`, each kept with
-/// the span of its value so that later checks can point at it.
-#[derive(Default)]
-pub(crate) struct MacroArgs {
-    /// `crate = "path"`.
-    pub(crate) krate: Option<Path>,
-    /// `close_timeout = "5s"` (`#[process]` only), in milliseconds.
-    pub(crate) close_timeout: Option<Budget>,
-    /// `escalation = "abort" | "detach"` (`#[process]` only).
-    pub(crate) escalation: Option<Escalation>,
-    /// `timeout = "2s"` (`#[teardown]` only), in milliseconds.
-    pub(crate) timeout: Option<Budget>,
+// ------------------------------------------------------------ set once
+
+/// A value that may be given once. A second [`set`](Attr::set) records a
+/// "duplicate" error at its own tokens and keeps the first value.
+pub(crate) struct Attr<'c, T> {
+    cx: &'c Ctxt,
+    /// The whole error message for a second occurrence.
+    duplicate: String,
+    value: Option<T>,
 }
+
+impl<'c, T> Attr<'c, T> {
+    pub(crate) fn none(cx: &'c Ctxt, duplicate: impl Into<String>) -> Self {
+        Attr {
+            cx,
+            duplicate: duplicate.into(),
+            value: None,
+        }
+    }
+
+    pub(crate) fn set<A: ToTokens>(&mut self, obj: A, value: T) {
+        if self.value.is_some() {
+            self.cx.error_spanned_by(obj, &self.duplicate);
+        } else {
+            self.value = Some(value);
+        }
+    }
+
+    pub(crate) fn get(self) -> Option<T> {
+        self.value
+    }
+}
+
+/// A flag argument (`no_wait`): present or not, at most once. Keeps the
+/// span of its word.
+pub(crate) struct BoolAttr<'c>(Attr<'c, Span>);
+
+impl<'c> BoolAttr<'c> {
+    pub(crate) fn none(cx: &'c Ctxt, duplicate: impl Into<String>) -> Self {
+        BoolAttr(Attr::none(cx, duplicate))
+    }
+
+    pub(crate) fn set_true(&mut self, word: &Path) {
+        self.0.set(word, path_span(word));
+    }
+
+    pub(crate) fn get(self) -> Option<Span> {
+        self.0.get()
+    }
+}
+
+// ------------------------------------------------------- macro arguments
 
 /// A duration argument, parsed at compile time.
 pub(crate) struct Budget {
@@ -43,175 +86,308 @@ pub(crate) enum Escalation {
     Detach,
 }
 
+/// The policy named by `on_failure = ".."`.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub(crate) enum OnFailure {
+    Isolate,
+    Propagate,
+}
+
+/// The arguments of `#[process(..)]`.
+pub(crate) struct ProcessArgs {
+    pub(crate) krate: Option<Path>,
+    pub(crate) close_timeout: Option<Budget>,
+    pub(crate) escalation: Option<Escalation>,
+    pub(crate) on_failure: Option<OnFailure>,
+}
+
+/// The arguments of `#[teardown(..)]`.
+pub(crate) struct TeardownArgs {
+    pub(crate) krate: Option<Path>,
+    pub(crate) timeout: Option<Budget>,
+}
+
+/// The arguments of `#[run(..)]`.
+pub(crate) struct RunArgs {
+    pub(crate) krate: Option<Path>,
+}
+
+/// An argument a macro accepts, as "expected one of" lists show it.
+type Accepted = (Symbol, &'static str);
+
+const CRATE_FORM: Accepted = (CRATE, "`crate = \"path\"`");
+
+const PROCESS_ACCEPTS: &[Accepted] = &[
+    CRATE_FORM,
+    (CLOSE_TIMEOUT, "`close_timeout = \"5s\"`"),
+    (ESCALATION, "`escalation = \"abort\" | \"detach\"`"),
+    (ON_FAILURE, "`on_failure = \"isolate\" | \"propagate\"`"),
+];
+const TEARDOWN_ACCEPTS: &[Accepted] = &[CRATE_FORM, (TIMEOUT, "`timeout = \"2s\"`")];
+const RUN_ACCEPTS: &[Accepted] = &[CRATE_FORM];
+
 /// The accepted duration forms, quoted by every duration error.
 const DURATION_FORMS: &str =
     "an integer followed by `ms`, `s`, `m` or `h`, e.g. `\"500ms\"`, `\"5s\"`, `\"2m\"`";
 
-/// Which arguments each macro accepts, as shown in "expected one of" lists.
-fn accepted(macro_name: Symbol) -> &'static [(Symbol, &'static str)] {
-    if macro_name == PROCESS {
-        &[
-            (CRATE, "`crate = \"path\"`"),
-            (CLOSE_TIMEOUT, "`close_timeout = \"5s\"`"),
-            (ESCALATION, "`escalation = \"abort\" | \"detach\"`"),
-        ]
-    } else {
-        &[
-            (CRATE, "`crate = \"path\"`"),
-            (TIMEOUT, "`timeout = \"2s\"`"),
-        ]
+impl ProcessArgs {
+    pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProcessArgs {
+        let args = Args::new(cx, PROCESS, PROCESS_ACCEPTS);
+        let mut krate = args.attr(CRATE);
+        let mut close_timeout = args.attr(CLOSE_TIMEOUT);
+        let mut escalation = args.attr(ESCALATION);
+        let mut on_failure = args.attr(ON_FAILURE);
+        args.parse(tokens, |key, meta| {
+            if key == CRATE {
+                args.krate(meta, &mut krate)
+            } else if key == CLOSE_TIMEOUT {
+                args.duration(meta, &mut close_timeout)
+            } else if key == ESCALATION {
+                args.choice(
+                    meta,
+                    &mut escalation,
+                    &[("abort", Escalation::Abort), ("detach", Escalation::Detach)],
+                    "`\"abort\"` (abort the tasks of a process still open when its close budget runs out; the default) \
+                     or `\"detach\"` (leave them running; its parents stop waiting for it)",
+                )
+            } else {
+                args.choice(
+                    meta,
+                    &mut on_failure,
+                    &[("isolate", OnFailure::Isolate), ("propagate", OnFailure::Propagate)],
+                    "`\"isolate\"` (its failure is kept in its parents' errors; the default) \
+                     or `\"propagate\"` (its failure closes the processes it is a child of)",
+                )
+            }
+        });
+        ProcessArgs {
+            krate: krate.get(),
+            close_timeout: close_timeout.get(),
+            escalation: escalation.get(),
+            on_failure: on_failure.get(),
+        }
     }
 }
 
-fn expected_list(macro_name: Symbol) -> String {
-    accepted(macro_name)
-        .iter()
-        .map(|(_, form)| *form)
-        .collect::<Vec<_>>()
-        .join(", ")
+impl TeardownArgs {
+    pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> TeardownArgs {
+        let args = Args::new(cx, TEARDOWN, TEARDOWN_ACCEPTS);
+        let mut krate = args.attr(CRATE);
+        let mut timeout = args.attr(TIMEOUT);
+        args.parse(tokens, |key, meta| {
+            if key == CRATE {
+                args.krate(meta, &mut krate)
+            } else {
+                args.duration(meta, &mut timeout)
+            }
+        });
+        TeardownArgs {
+            krate: krate.get(),
+            timeout: timeout.get(),
+        }
+    }
 }
 
-/// Parses the arguments of `#[process(..)]` / `#[teardown(..)]`: `crate =
-/// "path"` for both, `close_timeout` and `escalation` for `#[process]`,
-/// `timeout` for `#[teardown]`. Every mistake is recorded in `cx`; what was
-/// valid is returned.
-pub(crate) fn macro_args(cx: &Ctxt, args: TokenStream, macro_name: Symbol) -> MacroArgs {
-    let mut out = MacroArgs::default();
-    let accepts = |word: Symbol| {
-        accepted(macro_name)
-            .iter()
-            .any(|(known, _)| known.0 == word.0)
-    };
-    let parser = syn::meta::parser(|meta| {
-        let duplicate = |cx: &Ctxt, taken: bool| {
-            if taken {
-                cx.error_spanned_by(
-                    &meta.path,
-                    format!(
-                        "duplicate `{}` argument in #[{macro_name}(..)]; keep only one",
-                        path_to_string(&meta.path)
-                    ),
-                );
-            }
-            taken
-        };
-        if meta.path == CRATE {
-            let expected = format!("expected `crate = \"path\"` in #[{macro_name}(..)]");
-            let lit = string_value(&meta, &expected, "`crate = \"::goprocess\"`")?;
-            match lit.parse_with(Path::parse_mod_style) {
-                Ok(_) if duplicate(cx, out.krate.is_some()) => {}
-                Ok(path) => out.krate = Some(path),
-                Err(_) => cx.error_spanned_by(
-                    &lit,
-                    format!(
-                        "`{}` is not a path; expected e.g. `crate = \"::goprocess\"` or `crate = \"my_reexport::goprocess\"`",
-                        lit.value()
-                    ),
-                ),
-            }
-            Ok(())
-        } else if (meta.path == CLOSE_TIMEOUT && accepts(CLOSE_TIMEOUT))
-            || (meta.path == TIMEOUT && accepts(TIMEOUT))
-        {
-            let key_name = path_to_string(&meta.path);
-            let expected = format!("expected `{key_name} = \"5s\"` in #[{macro_name}(..)]");
-            let lit = string_value(&meta, &expected, &format!("`{key_name} = \"5s\"`"))?;
-            let slot = if meta.path == TIMEOUT {
-                &mut out.timeout
-            } else {
-                &mut out.close_timeout
-            };
-            if !duplicate(cx, slot.is_some()) {
-                match parse_duration(&lit.value()) {
-                    Ok(millis) => {
-                        *slot = Some(Budget {
-                            millis,
-                            key: path_span(&meta.path),
-                        });
-                    }
-                    Err(why) => cx.error_spanned_by(
-                        &lit,
-                        format!(
-                            "invalid `{key_name}` {why}; the accepted forms are {DURATION_FORMS}"
-                        ),
-                    ),
-                }
-            }
-            Ok(())
-        } else if meta.path == ESCALATION && accepts(ESCALATION) {
-            let expected = format!(
-                "expected `escalation = \"abort\"` or `escalation = \"detach\"` in #[{macro_name}(..)]"
-            );
-            let lit = string_value(&meta, &expected, "`escalation = \"detach\"`")?;
-            if !duplicate(cx, out.escalation.is_some()) {
-                match lit.value().as_str() {
-                    "abort" => out.escalation = Some(Escalation::Abort),
-                    "detach" => out.escalation = Some(Escalation::Detach),
-                    other => cx.error_spanned_by(
-                        &lit,
-                        format!(
-                            "unknown escalation `{other}`; expected `\"abort\"` (abort the tasks of a process still open when its close budget runs out; the default) \
-                             or `\"detach\"` (leave them running; its parents stop waiting for it)"
-                        ),
-                    ),
-                }
-            }
-            Ok(())
-        } else {
-            let name = path_to_string(&meta.path);
-            let hint = misplaced_hint(&name, macro_name);
-            cx.error_spanned_by(
-                &meta.path,
-                format!(
-                    "unknown argument `{name}` in #[{macro_name}(..)]; expected one of: {}{hint}",
-                    expected_list(macro_name)
-                ),
-            );
-            skip_value(&meta)
+impl RunArgs {
+    pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> RunArgs {
+        let args = Args::new(cx, RUN, RUN_ACCEPTS);
+        let mut krate = args.attr(CRATE);
+        args.parse(tokens, |_, meta| args.krate(meta, &mut krate));
+        RunArgs { krate: krate.get() }
+    }
+}
+
+/// The argument parser of one macro.
+struct Args<'c> {
+    cx: &'c Ctxt,
+    macro_name: Symbol,
+    accepts: &'static [Accepted],
+    /// An argument's value could not be read, which was reported; the
+    /// arguments after it are not read.
+    gave_up: Cell<bool>,
+}
+
+impl<'c> Args<'c> {
+    fn new(cx: &'c Ctxt, macro_name: Symbol, accepts: &'static [Accepted]) -> Self {
+        Args {
+            cx,
+            macro_name,
+            accepts,
+            gave_up: Cell::new(false),
         }
-    });
-    if let Err(error) = parser.parse2(args) {
-        let message = error.to_string();
-        if message.contains(&format!(" in #[{macro_name}(..)]")) {
-            cx.syn_error(error);
-        } else {
-            cx.error_at(
+    }
+
+    /// The set-once slot of argument `key`.
+    fn attr<T>(&self, key: Symbol) -> Attr<'c, T> {
+        Attr::none(
+            self.cx,
+            format!(
+                "duplicate `{key}` argument in #[{}(..)]; keep only one",
+                self.macro_name
+            ),
+        )
+    }
+
+    fn expected_list(&self) -> String {
+        self.accepts
+            .iter()
+            .map(|(_, form)| *form)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Reads `key = value, ..`: accepted keys go to `on_arg`, others are
+    /// reported with the list of accepted ones. Every mistake is recorded.
+    fn parse(
+        &self,
+        tokens: TokenStream,
+        mut on_arg: impl FnMut(Symbol, &ParseNestedMeta) -> syn::Result<()>,
+    ) {
+        let parser = syn::meta::parser(|meta| {
+            match self.accepts.iter().find(|(key, _)| meta.path == *key) {
+                Some((key, _)) => on_arg(*key, &meta),
+                None => {
+                    let name = path_to_string(&meta.path);
+                    self.cx.error_spanned_by(
+                        &meta.path,
+                        format!(
+                            "unknown argument `{name}` in #[{}(..)]; expected one of: {}{}",
+                            self.macro_name,
+                            self.expected_list(),
+                            misplaced_hint(&name, self.macro_name)
+                        ),
+                    );
+                    skip_value(&meta)
+                }
+            }
+        });
+        let Err(error) = parser.parse2(tokens) else {
+            return;
+        };
+        if !self.gave_up.get() {
+            self.cx.error_at(
                 error.span(),
                 format!(
-                    "{message}; #[{macro_name}] takes no arguments or some of: {}",
-                    expected_list(macro_name)
+                    "{error}; #[{}] takes no arguments or some of: {}",
+                    self.macro_name,
+                    self.expected_list()
                 ),
             );
         }
     }
-    out
+
+    /// Records `message` at `span` and stops reading the arguments.
+    fn give_up(&self, span: Span, message: String) -> syn::Error {
+        self.cx.error_at(span, message);
+        self.gave_up.set(true);
+        syn::Error::new(span, "reported")
+    }
+
+    /// The string literal after `key =`; `None` (reported) if the value
+    /// is something else.
+    fn string(&self, meta: &ParseNestedMeta, example: &str) -> syn::Result<Option<LitStr>> {
+        let key = path_to_string(&meta.path);
+        let expected = format!("expected `{key} = {example}` in #[{}(..)]", self.macro_name);
+        let value = meta
+            .value()
+            .map_err(|error| self.give_up(error.span(), expected.clone()))?;
+        if value.peek(LitStr) {
+            return value.parse().map(Some);
+        }
+        let span = value.span();
+        value
+            .parse::<syn::Expr>()
+            .map_err(|error| self.give_up(error.span(), expected.clone()))?;
+        self.cx.error_at(
+            span,
+            format!("{expected}: the value must be a string literal, e.g. `{key} = {example}`"),
+        );
+        Ok(None)
+    }
+
+    /// `crate = "path"`.
+    fn krate(&self, meta: &ParseNestedMeta, slot: &mut Attr<Path>) -> syn::Result<()> {
+        let Some(lit) = self.string(meta, "\"::goprocess\"")? else {
+            return Ok(());
+        };
+        match lit.parse_with(Path::parse_mod_style) {
+            Ok(path) => slot.set(&meta.path, path),
+            Err(_) => self.cx.error_spanned_by(
+                &lit,
+                format!(
+                    "`{}` is not a path; expected e.g. `crate = \"::goprocess\"` or `crate = \"my_reexport::goprocess\"`",
+                    lit.value()
+                ),
+            ),
+        }
+        Ok(())
+    }
+
+    /// `close_timeout = "5s"` / `timeout = "2s"`.
+    fn duration(&self, meta: &ParseNestedMeta, slot: &mut Attr<Budget>) -> syn::Result<()> {
+        let Some(lit) = self.string(meta, "\"5s\"")? else {
+            return Ok(());
+        };
+        match parse_duration(&lit.value()) {
+            Ok(millis) => slot.set(
+                &meta.path,
+                Budget {
+                    millis,
+                    key: path_span(&meta.path),
+                },
+            ),
+            Err(why) => self.cx.error_spanned_by(
+                &lit,
+                format!(
+                    "invalid `{}` {why}; the accepted forms are {DURATION_FORMS}",
+                    path_to_string(&meta.path)
+                ),
+            ),
+        }
+        Ok(())
+    }
+
+    /// One of a few words: `escalation = ".."`, `on_failure = ".."`.
+    fn choice<T: Copy>(
+        &self,
+        meta: &ParseNestedMeta,
+        slot: &mut Attr<T>,
+        words: &[(&str, T)],
+        expected: &str,
+    ) -> syn::Result<()> {
+        let example = format!("\"{}\"", words[0].0);
+        let Some(lit) = self.string(meta, &example)? else {
+            return Ok(());
+        };
+        let value = lit.value();
+        match words.iter().find(|(word, _)| *word == value) {
+            Some((_, choice)) => slot.set(&meta.path, *choice),
+            None => self.cx.error_spanned_by(
+                &lit,
+                format!(
+                    "unknown {} `{value}`; expected {expected}",
+                    path_to_string(&meta.path)
+                ),
+            ),
+        }
+        Ok(())
+    }
 }
 
-/// `= "literal"` after an argument name, with errors that show the form.
-fn string_value(meta: &ParseNestedMeta, expected: &str, example: &str) -> syn::Result<LitStr> {
-    let value = meta
-        .value()
-        .map_err(|e| syn::Error::new(e.span(), expected))?;
-    value.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!("{expected}: the value must be a string literal, e.g. {example}"),
-        )
-    })
-}
-
-/// A hint for an argument that belongs to the other macro.
-fn misplaced_hint(name: &str, macro_name: Symbol) -> String {
+/// A hint for an argument that belongs to another macro.
+fn misplaced_hint(name: &str, macro_name: Symbol) -> &'static str {
+    let on_process = [CLOSE_TIMEOUT.0, ESCALATION.0, ON_FAILURE.0].contains(&name);
     if macro_name == PROCESS && name == TIMEOUT.0 {
         " (`timeout` goes on a `#[teardown]` method; the struct's whole close budget is `close_timeout`)"
-            .to_owned()
     } else if macro_name == TEARDOWN && name == CLOSE_TIMEOUT.0 {
         " (`close_timeout` goes on the `#[process]` struct; the teardown's own budget is `timeout`)"
-            .to_owned()
-    } else if macro_name == TEARDOWN && name == ESCALATION.0 {
-        " (`escalation` goes on the `#[process]` struct)".to_owned()
+    } else if macro_name == RUN && (name == TIMEOUT.0 || name == CLOSE_TIMEOUT.0) {
+        " (a `#[run]` has no budget of its own: it is asked to return when the struct closes, \
+         within the struct's `#[process(close_timeout = \"..\")]`)"
+    } else if macro_name != PROCESS && on_process {
+        " (it goes on the `#[process]` struct)"
     } else {
-        String::new()
+        ""
     }
 }
 
@@ -220,6 +396,8 @@ fn path_span(path: &Path) -> Span {
         .first()
         .map_or_else(Span::call_site, |segment| segment.ident.span())
 }
+
+// ---------------------------------------------------------------- values
 
 /// `"500ms"`, `"5s"`, `"2m"`, `"1h"` → milliseconds. The error says what is
 /// wrong with the text (the caller adds the accepted forms).
@@ -280,10 +458,14 @@ pub(crate) fn path_to_string(path: &Path) -> String {
     }
 }
 
-/// `#[child]` or `#[child(no_wait)]`.
+// ------------------------------------------------------ field attributes
+
+/// `#[child]`, `#[child(no_wait)]`, `#[child(name = "…")]`.
 pub(crate) struct ChildAttr {
-    /// The `no_wait` token, if given.
+    /// The `no_wait` word, if given.
     pub(crate) no_wait: Option<Span>,
+    /// `name = "…"`: the name of the field's processes.
+    pub(crate) name: Option<LitStr>,
 }
 
 /// Bare `#[wait_for]`, or `#[wait_for(a, b)]` with its sibling names.
@@ -294,7 +476,6 @@ pub(crate) struct WaitForAttr<'a> {
 }
 
 /// What `#[process]` reads from the attributes of one field.
-#[derive(Default)]
 pub(crate) struct FieldAttrs<'a> {
     pub(crate) child: Option<ChildAttr>,
     pub(crate) wait_for: Option<WaitForAttr<'a>>,
@@ -302,47 +483,49 @@ pub(crate) struct FieldAttrs<'a> {
     pub(crate) cfgs: Vec<&'a Attribute>,
 }
 
-const FIELD_ATTR_HELP: &str =
-    "expected one of `#[child]`, `#[child(no_wait)]`, `#[wait_for]`, `#[wait_for(a, b)]`";
+const FIELD_ATTR_HELP: &str = "expected one of `#[child]`, `#[child(no_wait)]`, `#[child(name = \"..\")]`, \
+     `#[wait_for]`, `#[wait_for(a, b)]`";
+const CHILD_FORMS: &str = "`#[child]`, `#[child(no_wait)]`, `#[child(name = \"..\")]`";
 
 impl<'a> FieldAttrs<'a> {
     /// Reads the helper attributes of the field `field`, recording every
     /// mistake in `cx`.
     pub(crate) fn from_attrs(cx: &Ctxt, field: &str, attrs: &'a [Attribute]) -> Self {
-        let mut this = FieldAttrs::default();
+        let mut child = Attr::none(
+            cx,
+            format!(
+                "duplicate #[child] on field `{field}`; keep one, with all its arguments: {CHILD_FORMS}"
+            ),
+        );
+        let mut wait_for = Attr::none(
+            cx,
+            format!(
+                "duplicate #[wait_for] on field `{field}`; name every sibling in one attribute: `#[wait_for(a, b)]`"
+            ),
+        );
+        let mut cfgs = Vec::new();
         for attr in attrs {
             let path = attr.path();
             if path == CHILD {
-                if this.child.is_some() {
-                    cx.error_spanned_by(
-                        attr,
-                        format!(
-                            "duplicate #[child] on field `{field}`; keep one: `#[child]` or `#[child(no_wait)]`"
-                        ),
-                    );
-                } else {
-                    this.child = Some(parse_child(cx, attr));
-                }
+                child.set(attr, parse_child(cx, attr));
             } else if path == WAIT_FOR {
-                if this.wait_for.is_some() {
-                    cx.error_spanned_by(
-                        attr,
-                        format!(
-                            "duplicate #[wait_for] on field `{field}`; name every sibling in one attribute: `#[wait_for(a, b)]`"
-                        ),
-                    );
-                } else {
-                    this.wait_for = Some(parse_wait_for(cx, attr));
-                }
+                wait_for.set(attr, parse_wait_for(cx, attr));
             } else if path == CFG {
-                this.cfgs.push(attr);
-            } else if path == TEARDOWN {
+                cfgs.push(attr);
+            } else if names_macro(path, TEARDOWN) || names_macro(path, RUN) {
+                let (attr_name, method) = if names_macro(path, RUN) {
+                    (RUN, "serve")
+                } else {
+                    (TEARDOWN, "close")
+                };
                 cx.error_spanned_by(
                     attr,
-                    "#[teardown] goes on one method of the struct's `impl` block, not on a field: \
-                     `impl MyProcess { #[teardown] async fn close(&self) { .. } }`",
+                    format!(
+                        "#[{attr_name}] goes on one method of the struct's `impl` block, not on a field: \
+                         `impl MyProcess {{ #[{attr_name}] async fn {method}(&self) {{ .. }} }}`"
+                    ),
                 );
-            } else if path == PROCESS {
+            } else if names_macro(path, PROCESS) {
                 cx.error_spanned_by(
                     attr,
                     "#[process] goes on the struct; on a field, use `#[child]` or `#[wait_for]`",
@@ -356,38 +539,59 @@ impl<'a> FieldAttrs<'a> {
                 );
             }
         }
-        this
+        FieldAttrs {
+            child: child.get(),
+            wait_for: wait_for.get(),
+            cfgs,
+        }
     }
 }
 
 fn parse_child(cx: &Ctxt, attr: &Attribute) -> ChildAttr {
-    let mut no_wait = None;
+    let mut no_wait = BoolAttr::none(cx, "duplicate `no_wait` in #[child(..)]; keep only one");
+    let mut name = Attr::none(cx, "duplicate `name` in #[child(..)]; keep only one");
     match &attr.meta {
         Meta::Path(_) => {}
         Meta::List(_) => {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path == NO_WAIT {
-                    if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+                        no_wait.set_true(&meta.path);
+                        Ok(())
+                    } else {
                         cx.error_spanned_by(
                             &meta.path,
                             "`no_wait` takes no value; write `#[child(no_wait)]`",
                         );
-                        skip_value(&meta)?;
-                    } else if no_wait.is_some() {
-                        cx.error_spanned_by(&meta.path, "duplicate `no_wait` in #[child(..)]");
+                        skip_value(&meta)
                     }
-                    no_wait = Some(
-                        meta.path
-                            .segments
-                            .first()
-                            .map_or_else(Span::call_site, |segment| segment.ident.span()),
-                    );
+                } else if meta.path == NAME {
+                    let value = meta.value()?;
+                    if !value.peek(LitStr) {
+                        let span = value.span();
+                        value.parse::<syn::Expr>()?;
+                        cx.error_at(
+                            span,
+                            "the name must be a string literal: `#[child(name = \"frontend\")]`",
+                        );
+                        return Ok(());
+                    }
+                    let lit: LitStr = value.parse()?;
+                    if lit.value().trim().is_empty() {
+                        cx.error_spanned_by(
+                            &lit,
+                            "an empty name would hide the field in errors and snapshots; \
+                             give a name, or remove `name` to use the field's own",
+                        );
+                    } else {
+                        name.set(&meta.path, lit);
+                    }
                     Ok(())
                 } else {
                     cx.error_spanned_by(
                         &meta.path,
                         format!(
-                            "unknown argument `{}` in #[child(..)]; expected `no_wait`",
+                            "unknown argument `{}` in #[child(..)]; expected `no_wait` or `name = \"..\"`",
                             path_to_string(&meta.path)
                         ),
                     );
@@ -397,15 +601,18 @@ fn parse_child(cx: &Ctxt, attr: &Attribute) -> ChildAttr {
             if let Err(error) = result {
                 cx.error_at(
                     error.span(),
-                    format!("{error}; expected `#[child]` or `#[child(no_wait)]`"),
+                    format!("{error}; expected one of {CHILD_FORMS}"),
                 );
             }
         }
         Meta::NameValue(_) => {
-            cx.error_spanned_by(attr, "expected `#[child]` or `#[child(no_wait)]`");
+            cx.error_spanned_by(attr, format!("expected one of {CHILD_FORMS}"));
         }
     }
-    ChildAttr { no_wait }
+    ChildAttr {
+        no_wait: no_wait.get(),
+        name: name.get(),
+    }
 }
 
 fn parse_wait_for<'a>(cx: &Ctxt, attr: &'a Attribute) -> WaitForAttr<'a> {
@@ -455,11 +662,16 @@ fn parse_wait_for<'a>(cx: &Ctxt, attr: &'a Attribute) -> WaitForAttr<'a> {
 }
 
 /// Whether `attr` is consumed by `#[process]`, so it must not reach the
-/// emitted struct: the helper attributes, and the near-misses reported as
-/// unknown (stripped so that they are reported once, by us).
+/// emitted struct: the helper attributes, and the mistakes reported by
+/// [`FieldAttrs::from_attrs`] (near-misses, the macros that go elsewhere),
+/// stripped so that they are reported once, by us.
 pub(crate) fn is_field_helper(attr: &Attribute) -> bool {
     let path = attr.path();
-    FIELD_ATTRS.iter().any(|known| path == *known) || path.get_ident().is_some_and(is_near_miss)
+    FIELD_ATTRS.iter().any(|known| path == *known)
+        || path.get_ident().is_some_and(is_near_miss)
+        || [PROCESS, TEARDOWN, RUN]
+            .iter()
+            .any(|word| names_macro(path, *word))
 }
 
 /// A single-word attribute that looks like a misspelt helper attribute:

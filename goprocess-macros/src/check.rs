@@ -8,7 +8,7 @@ use crate::attr::{edit_distance, path_to_string};
 use crate::ctxt::Ctxt;
 use crate::model::{Process, Role};
 use crate::order;
-use crate::symbol::{FIELD_ATTRS, PROCESS};
+use crate::symbol::{FIELD_ATTRS, PROCESS, names_macro};
 
 /// The shutdown stages, as indices into `process.fields`.
 pub(crate) type Stages = Vec<Vec<usize>>;
@@ -22,6 +22,7 @@ pub(crate) fn check(cx: &Ctxt, process: &Process) -> Stages {
     for field in &process.fields {
         check_roles(cx, process, field);
     }
+    check_names(cx, process);
     let children: Vec<usize> = (0..process.fields.len())
         .filter(|index| process.fields[*index].is_child())
         .collect();
@@ -51,8 +52,7 @@ pub(crate) fn is_misplaced_struct_attr(attr: &Attribute) -> bool {
 }
 
 fn is_duplicate_process(attr: &Attribute) -> bool {
-    let name = path_to_string(attr.path());
-    attr.path() == PROCESS || name == "goprocess::process" || name == "::goprocess::process"
+    names_macro(attr.path(), PROCESS)
 }
 
 /// Attributes next to `#[process]` on the struct itself.
@@ -90,6 +90,34 @@ pub(crate) fn check_generics(cx: &Ctxt, generics: &Generics) -> bool {
         }
     }
     ok
+}
+
+/// Two `#[child]` fields whose processes would get the same name (one of
+/// them renamed with `#[child(name = "…")]`), reported once, at the rename.
+fn check_names(cx: &Ctxt, process: &Process) {
+    let rename = |field: &crate::model::Field| field.attrs.child.as_ref()?.name.clone();
+    let mut seen: Vec<(String, &crate::model::Field)> = Vec::new();
+    for field in process.fields.iter().filter(|field| field.is_child()) {
+        let name = field.process_name();
+        let Some((_, earlier)) = seen.iter().find(|(seen, _)| *seen == name) else {
+            seen.push((name, field));
+            continue;
+        };
+        let (at, other) = match rename(field) {
+            Some(at) => (at, *earlier),
+            None => match rename(earlier) {
+                Some(at) => (at, field),
+                None => continue,
+            },
+        };
+        cx.error_spanned_by(
+            &at,
+            format!(
+                "the name `{name}` is taken by the field `{}`; give each #[child] field its own name",
+                other.name
+            ),
+        );
+    }
 }
 
 fn check_roles(cx: &Ctxt, process: &Process, field: &crate::model::Field) {

@@ -1,22 +1,21 @@
 //! Code generation for `#[process]`: the struct without its helper
-//! attributes, `impl Spec` (with the close budget, if any), and the inherent
-//! `SHUTDOWN_ORDER` and `SHUTDOWN_MERMAID`.
+//! attributes, and `impl Spec` (name, knobs, plan, wiring, hooks).
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Fields, Generics, Ident, Item, ItemStruct, Path, Visibility};
+use syn::{Fields, GenericParam, Generics, Ident, Item, ItemStruct, Path, Type};
 
-use crate::attr::{self, Escalation, MacroArgs, is_field_helper};
+use crate::attr::{Escalation, OnFailure, ProcessArgs, is_field_helper};
 use crate::check::{self, Stages};
 use crate::ctxt::Ctxt;
 use crate::model::{Field, Process, Role};
-use crate::symbol::PROCESS;
 
 /// `#[process]`, from arguments and item to output.
 pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
-    let args = attr::macro_args(&cx, args, PROCESS);
+    let args = ProcessArgs::parse(&cx, args);
     let krate = args.krate.clone().unwrap_or_else(default_crate);
     let item = match syn::parse2::<Item>(input.clone()) {
         Ok(item) => item,
@@ -26,11 +25,14 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     match item {
-        Item::Struct(item) => process_struct(cx, &item, krate, &args),
+        Item::Struct(item) => process_struct(cx, &item, args),
         Item::Enum(mut item) => {
             check::check_struct_attrs(&cx, &item.attrs);
             item.attrs
                 .retain(|attr| !check::is_misplaced_struct_attr(attr));
+            for variant in &mut item.variants {
+                strip_field_helpers(&mut variant.fields);
+            }
             cx.error_spanned_by(
                 item.enum_token,
                 format!(
@@ -39,13 +41,16 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
                     item.ident
                 ),
             );
-            let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
+            let stub = stub(&krate, &item.ident, &item.generics);
             with_errors(cx, quote!(#item #stub))
         }
         Item::Union(mut item) => {
             check::check_struct_attrs(&cx, &item.attrs);
             item.attrs
                 .retain(|attr| !check::is_misplaced_struct_attr(attr));
+            for field in item.fields.named.iter_mut() {
+                field.attrs.retain(|attr| !is_field_helper(attr));
+            }
             cx.error_spanned_by(
                 item.union_token,
                 format!(
@@ -54,7 +59,7 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
                     item.ident
                 ),
             );
-            let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
+            let stub = stub(&krate, &item.ident, &item.generics);
             with_errors(cx, quote!(#item #stub))
         }
         other => {
@@ -67,9 +72,10 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
-fn process_struct(cx: Ctxt, item: &ItemStruct, krate: Path, args: &MacroArgs) -> TokenStream {
+fn process_struct(cx: Ctxt, item: &ItemStruct, args: ProcessArgs) -> TokenStream {
     let stripped = strip_helpers(item);
-    let Some(mut process) = crate::model::Process::from_ast(&cx, item, krate.clone()) else {
+    let krate = args.krate.clone().unwrap_or_else(default_crate);
+    let Some(process) = Process::from_ast(&cx, item, args) else {
         check::check_struct_attrs(&cx, &item.attrs);
         let what = if matches!(item.fields, Fields::Unit) {
             format!(
@@ -79,7 +85,7 @@ fn process_struct(cx: Ctxt, item: &ItemStruct, krate: Path, args: &MacroArgs) ->
             )
         } else {
             format!(
-                "#[process] needs named fields, which #[wait_for(..)] and SHUTDOWN_ORDER refer to; \
+                "#[process] needs named fields, which #[wait_for(..)] and the shutdown plan refer to; \
                  write `struct {} {{ name: Type, .. }}` instead of a tuple struct",
                 item.ident
             )
@@ -89,23 +95,18 @@ fn process_struct(cx: Ctxt, item: &ItemStruct, krate: Path, args: &MacroArgs) ->
             _ => item.ident.span(),
         };
         cx.error_at(span, what);
-        let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
+        let stub = stub(&krate, &item.ident, &item.generics);
         return with_errors(cx, quote!(#stripped #stub));
     };
-    process.close_timeout = args.close_timeout.as_ref().map(|budget| budget.millis);
-    process.escalation = args.escalation;
     let stages = check::check(&cx, &process);
-    let output = if cx.has_errors() {
-        if item.generics.lifetimes().next().is_none() {
-            let stub = stub(&krate, &item.ident, &item.generics, &item.vis);
-            quote!(#stripped #stub)
-        } else {
-            stripped.into_token_stream()
-        }
+    let output = if !cx.has_errors() {
+        let spec = spec_impl(&process, &stages);
+        quote!(#stripped #spec)
+    } else if item.generics.lifetimes().next().is_none() {
+        let stub = stub(&krate, &item.ident, &item.generics);
+        quote!(#stripped #stub)
     } else {
-        let spec = spec_impl(&process);
-        let order = order_impl(&process, &stages);
-        quote!(#stripped #spec #order)
+        stripped.into_token_stream()
     };
     with_errors(cx, output)
 }
@@ -157,39 +158,62 @@ fn strip_helpers(item: &ItemStruct) -> ItemStruct {
     let mut item = item.clone();
     item.attrs
         .retain(|attr| !check::is_misplaced_struct_attr(attr));
-    for field in item.fields.iter_mut() {
-        field.attrs.retain(|attr| !is_field_helper(attr));
-    }
+    strip_field_helpers(&mut item.fields);
     item
 }
 
-/// `impl Spec for S`: the process name, the wiring of the fields, and the
-/// `#[teardown]` method found by the inherent-before-trait rule.
-fn spec_impl(process: &Process) -> TokenStream {
+fn strip_field_helpers(fields: &mut Fields) {
+    for field in fields.iter_mut() {
+        field.attrs.retain(|attr| !is_field_helper(attr));
+    }
+}
+
+/// `impl Spec for S`.
+fn spec_impl(process: &Process, stages: &Stages) -> TokenStream {
     let krate = &process.krate;
     let ident = &process.item.ident;
     let name = &process.name;
     let (impl_generics, ty_generics, where_clause) = process.item.generics.split_for_impl();
     let wiring = Ident::new("wiring", Span::mixed_site());
-    let statements: Vec<TokenStream> = process
-        .fields
-        .iter()
-        .filter_map(|field| wire_field(process, field, &wiring))
-        .collect();
+    let statements = wiring_statements(process, &wiring);
     let wiring_param = if statements.is_empty() {
         Ident::new("_wiring", Span::mixed_site())
     } else {
         wiring
     };
-    let teardown = teardown_fn(krate);
-    let close_timeout = process.close_timeout.map(|millis| {
-        let millis = proc_macro2::Literal::u64_unsuffixed(millis);
+    let knobs = knobs(process);
+    let plan = plan(process, stages);
+    let hooks = hooks(krate, ident);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::__private::Spec for #ident #ty_generics #where_clause {
+            const NAME: &'static str = #name;
+            #knobs
+            const PLAN: #krate::__private::Plan = #plan;
+
+            fn wire(&self, #wiring_param: &mut #krate::__private::Wiring<'_>) {
+                #(#statements)*
+            }
+
+            fn hooks() -> #krate::__private::Hooks<Self> {
+                #hooks
+            }
+        }
+    }
+}
+
+/// The constants of the `#[process(..)]` arguments that were given.
+fn knobs(process: &Process) -> TokenStream {
+    let krate = &process.krate;
+    let args = &process.args;
+    let close_timeout = args.close_timeout.as_ref().map(|budget| {
+        let millis = proc_macro2::Literal::u64_unsuffixed(budget.millis);
         quote! {
             const CLOSE_TIMEOUT: ::core::option::Option<#krate::__private::Duration> =
                 ::core::option::Option::Some(#krate::__private::Duration::from_millis(#millis));
         }
     });
-    let escalation = process.escalation.map(|escalation| {
+    let escalation = args.escalation.map(|escalation| {
         let variant = match escalation {
             Escalation::Abort => quote!(Abort),
             Escalation::Detach => quote!(Detach),
@@ -198,67 +222,139 @@ fn spec_impl(process: &Process) -> TokenStream {
             const ESCALATION: #krate::__private::Escalation = #krate::__private::Escalation::#variant;
         }
     });
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics #krate::__private::Spec for #ident #ty_generics #where_clause {
-            const NAME: &'static str = #name;
-            #close_timeout
-            #escalation
-
-            fn wire(&self, #wiring_param: &mut #krate::__private::Wiring<'_>) {
-                #(#statements)*
-            }
-
-            #teardown
+    let on_failure = args.on_failure.map(|policy| {
+        let variant = match policy {
+            OnFailure::Isolate => quote!(Isolate),
+            OnFailure::Propagate => quote!(Propagate),
+        };
+        quote! {
+            const ON_FAILURE: #krate::__private::OnFailure = #krate::__private::OnFailure::#variant;
         }
+    });
+    quote!(#close_timeout #escalation #on_failure)
+}
+
+/// `Hooks::new(S::__GOPROCESS_TEARDOWN, S::__GOPROCESS_RUN)`: the
+/// `#[teardown]` and `#[run]` hooks if defined, the `NoHooks` fallbacks
+/// otherwise. The type is named without generic arguments, so a hook in an
+/// impl for only some of them is found and refused (at the struct's name).
+fn hooks(krate: &Path, ident: &Ident) -> TokenStream {
+    let span = ident.span();
+    let krate_there = respan(krate.to_token_stream(), span);
+    quote_spanned! {span=>
+        #[allow(unused_imports)]
+        use #krate_there::__private::NoHooks as _;
+        #krate_there::__private::Hooks::<Self>::new(#ident::__GOPROCESS_TEARDOWN, #ident::__GOPROCESS_RUN)
     }
 }
 
-fn teardown_fn(krate: &Path) -> TokenStream {
-    let this = Ident::new("this", Span::mixed_site());
-    quote! {
-        fn teardown(#this: #krate::__private::Arc<Self>) -> #krate::__private::Teardown {
-            #[allow(unused_imports)]
-            use #krate::__private::NoTeardown as _;
-            Self::__goprocess_teardown(#this)
-        }
-    }
+/// The wiring of every field with a role: targets of `#[wait_for(..)]`
+/// before the fields that name them, otherwise in declaration order.
+fn wiring_statements(process: &Process, wiring: &Ident) -> Vec<TokenStream> {
+    let targets: Vec<bool> = (0..process.fields.len())
+        .map(|index| {
+            process.fields.iter().any(|field| {
+                field
+                    .wait_targets()
+                    .iter()
+                    .any(|target| target.unraw() == process.fields[index].name)
+            })
+        })
+        .collect();
+    wiring_order(process)
+        .into_iter()
+        .filter_map(|index| wire_field(process, &process.fields[index], targets[index], wiring))
+        .collect()
 }
 
-/// The type check and the `Wiring` call of one field, if it has a role.
-fn wire_field(process: &Process, field: &Field, wiring: &Ident) -> Option<TokenStream> {
+/// Field indices in declaration order, each `#[wait_for(..)]` field moved
+/// after the siblings it names (the checks refused cycles already).
+fn wiring_order(process: &Process) -> Vec<usize> {
+    let waits: Vec<Vec<usize>> = process
+        .fields
+        .iter()
+        .map(|field| {
+            field
+                .wait_targets()
+                .iter()
+                .filter_map(|target| process.field(&target.unraw().to_string()))
+                .map(|(index, _)| index)
+                .collect()
+        })
+        .collect();
+    let mut placed = vec![false; waits.len()];
+    let mut order = Vec::with_capacity(waits.len());
+    while order.len() < waits.len() {
+        let next = (0..waits.len())
+            .find(|&i| !placed[i] && waits[i].iter().all(|t| placed[*t] || *t == i));
+        let Some(next) = next.or_else(|| (0..waits.len()).find(|&i| !placed[i])) else {
+            break;
+        };
+        placed[next] = true;
+        order.push(next);
+    }
+    order
+}
+
+/// The local that keeps the processes of a field named in `#[wait_for(..)]`.
+fn local(field: &Field) -> Ident {
+    let name = if field.name == "wiring" {
+        "wiring_"
+    } else {
+        &field.name
+    };
+    let mut local = format_ident!("{}", name, span = Span::mixed_site());
+    if field.ident.to_string().starts_with("r#") {
+        local = Ident::new_raw(name, Span::mixed_site());
+    }
+    local
+}
+
+/// The `Wiring` call of one field, if it has a role. The field's type,
+/// with its own tokens, is the call's one `Field` bound, so a type that is
+/// not a `Field` is reported once, there; the rest is spanned at the
+/// field's name.
+fn wire_field(
+    process: &Process,
+    field: &Field,
+    is_target: bool,
+    wiring: &Ident,
+) -> Option<TokenStream> {
     let name = &field.name;
     let ty = field.ty;
-    // The type check and the call are spanned at the field's type, so a type
-    // that is not a `Field` is reported once, there (rustc drops a second
-    // error for the same unmet bound at the same span).
-    let span = ty.span();
+    let span = field.ident.span();
     let wiring = &Ident::new(&wiring.to_string(), Span::mixed_site().located_at(span));
     let value = access(field, span);
+    let renamed = field
+        .attrs
+        .child
+        .as_ref()
+        .and_then(|child| child.name.as_ref())
+        .map(|name| quote_spanned!(span=> .named(#name)));
     let call = match field.role() {
         Role::Plain => return None,
         Role::Child if field.wait_targets().is_empty() => {
-            quote_spanned!(span=> #wiring.child(#name, #value);)
+            quote_spanned!(span=> #wiring #renamed .child::<#ty>(#name, #value))
         }
         Role::Child => {
             let after = field.wait_targets().iter().filter_map(|target| {
-                let (_, target) = process.field(&syn::ext::IdentExt::unraw(target).to_string())?;
-                Some(access(target, target.ty.span()))
+                let (_, target) = process.field(&target.unraw().to_string())?;
+                let local = local(target);
+                Some(quote_spanned!(span=> &#local))
             });
-            quote_spanned!(span=> #wiring.child_after(#name, #value, &[#(#after),*]);)
+            quote_spanned!(span=> #wiring #renamed .child_after::<#ty>(#name, #value, &[#(#after),*]))
         }
-        Role::ChildNoWait => quote_spanned!(span=> #wiring.child_no_wait(#name, #value);),
-        Role::WaitFor => quote_spanned!(span=> #wiring.wait_for(#name, #value);),
-    };
-    let krate = respan(process.krate.to_token_stream(), span);
-    let assert = quote_spanned! {span=>
-        #krate::__private::assert_field::<#ty>();
+        Role::ChildNoWait => {
+            quote_spanned!(span=> #wiring #renamed .child_no_wait::<#ty>(#name, #value))
+        }
+        Role::WaitFor => quote_spanned!(span=> #wiring.wait_for::<#ty>(#name, #value)),
     };
     let cfgs = &field.attrs.cfgs;
-    Some(if cfgs.is_empty() {
-        quote!(#assert #call)
+    Some(if is_target && field.is_child() {
+        let local = local(field);
+        quote!(#(#cfgs)* let #local = #call;)
     } else {
-        quote!(#(#cfgs)* { #assert #call })
+        quote!(#(#cfgs)* #call;)
     })
 }
 
@@ -270,205 +366,94 @@ fn access(field: &Field, span: Span) -> TokenStream {
     quote_spanned!(span=> &self.#member)
 }
 
-/// The inherent `SHUTDOWN_ORDER`, documented with its actual stages, and
-/// `SHUTDOWN_MERMAID`.
-fn order_impl(process: &Process, stages: &Stages) -> TokenStream {
-    let item = process.item;
+/// `const PLAN`: the stages by process name, and every field with a role.
+fn plan(process: &Process, stages: &Stages) -> TokenStream {
+    let krate = &process.krate;
     let stage_names = stages.iter().map(|stage| {
-        let names = stage.iter().map(|index| &process.fields[*index].name);
+        let names = stage
+            .iter()
+            .map(|index| process.fields[*index].process_name());
         quote!(&[#(#names),*])
     });
-    let doc = order_doc(process, stages);
-    let mermaid = mermaid(process, stages);
-    inherent_consts(
-        item.ident.clone(),
-        &item.generics,
-        &item.vis,
-        (&doc, quote!(&[#(#stage_names),*])),
-        (&mermaid_doc(&process.name, &mermaid), mermaid),
-    )
-}
-
-fn inherent_consts(
-    ident: Ident,
-    generics: &Generics,
-    vis: &Visibility,
-    (order_doc, order): (&[String], TokenStream),
-    (mermaid_doc, mermaid): (&[String], String),
-) -> TokenStream {
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let generic_params: Vec<String> = process
+        .item
+        .generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            GenericParam::Type(param) => Some(param.ident.to_string()),
+            GenericParam::Const(param) => Some(param.ident.to_string()),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let fields = process.fields.iter().filter_map(|field| {
+        let name = &field.name;
+        let mut entry = match field.role() {
+            Role::Plain => return None,
+            Role::Child => quote!(#krate::__private::PlanField::child(#name)),
+            Role::ChildNoWait => quote!(#krate::__private::PlanField::no_wait(#name)),
+            Role::WaitFor => quote!(#krate::__private::PlanField::wait_for(#name)),
+        };
+        if let Some(renamed) = field
+            .attrs
+            .child
+            .as_ref()
+            .and_then(|child| child.name.as_ref())
+        {
+            entry = quote!(#entry.named(#renamed));
+        }
+        if !field.wait_targets().is_empty() {
+            let after = field
+                .wait_targets()
+                .iter()
+                .map(|target| target.unraw().to_string());
+            entry = quote!(#entry.after(&[#(#after),*]));
+        }
+        if let Some(nested) = field
+            .nested(krate)
+            .filter(|ty| !mentions_any(ty, &generic_params))
+        {
+            entry = quote!(#entry.nested(#krate::__private::plan_of::<#nested>));
+        }
+        Some(entry)
+    });
     quote! {
-        impl #impl_generics #ident #ty_generics #where_clause {
-            #(#[doc = #order_doc])*
-            #[allow(dead_code)]
-            #vis const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = #order;
-
-            #(#[doc = #mermaid_doc])*
-            #[allow(dead_code)]
-            #vis const SHUTDOWN_MERMAID: &'static str = #mermaid;
+        #krate::__private::Plan {
+            stages: &[#(#stage_names),*],
+            fields: &[#(#fields),*],
         }
     }
 }
 
-fn mermaid_doc(name: &str, chart: &str) -> Vec<String> {
-    let mut doc = vec![
-        format!(" The shutdown order of `{name}` as a Mermaid `flowchart`: an arrow"),
-        " `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields".to_owned(),
-        " have no arrow (nothing waits for them), bare `#[wait_for]` fields point".to_owned(),
-        format!(" at `{name}`'s own teardown, which comes last. Paste it in a"),
-        " ```` ```mermaid ```` block to render it:".to_owned(),
-        String::new(),
-        " ```text".to_owned(),
-    ];
-    doc.extend(chart.lines().map(|line| format!(" {line}")));
-    doc.push(" ```".to_owned());
-    doc
+/// Whether `ty` names one of `params` (a generic parameter of the struct).
+fn mentions_any(ty: &Type, params: &[String]) -> bool {
+    fn walk(tokens: TokenStream, params: &[String]) -> bool {
+        tokens.into_iter().any(|token| match token {
+            TokenTree::Ident(ident) => params.iter().any(|param| ident == param),
+            TokenTree::Group(group) => walk(group.stream(), params),
+            _ => false,
+        })
+    }
+    walk(ty.to_token_stream(), params)
 }
 
-/// Node ids that Mermaid would read as keywords.
-const MERMAID_KEYWORDS: [&str; 12] = [
-    "end",
-    "graph",
-    "flowchart",
-    "subgraph",
-    "direction",
-    "style",
-    "class",
-    "classDef",
-    "click",
-    "linkStyle",
-    "default",
-    "call",
-];
-
-/// The Mermaid node id of a field: its name, with `_` appended when Mermaid
-/// would read the name as a keyword. The struct's own node is `self`, which
-/// no field can be called.
-fn mermaid_id(name: &str) -> String {
-    if MERMAID_KEYWORDS.contains(&name) {
-        format!("{name}_")
-    } else {
-        name.to_owned()
-    }
-}
-
-/// `SHUTDOWN_MERMAID`: a `flowchart` of the derived order.
-fn mermaid(process: &Process, stages: &Stages) -> String {
-    let mut out = String::from("flowchart TD\n");
-    let mut edges = Vec::new();
-    let mut waited_by_sibling = vec![false; process.fields.len()];
-    for field in &process.fields {
-        for target in field.wait_targets() {
-            if let Some((index, _)) = process.field(&syn::ext::IdentExt::unraw(target).to_string())
-            {
-                waited_by_sibling[index] = true;
-            }
-        }
-    }
-    for stage in stages {
-        for &index in stage {
-            let field = &process.fields[index];
-            let id = mermaid_id(&field.name);
-            if field.role() == Role::ChildNoWait {
-                out.push_str(&format!("    {id}[\"{} (not waited for)\"]\n", field.name));
-                continue;
-            }
-            out.push_str(&format!("    {id}[\"{}\"]\n", field.name));
-            for target in field.wait_targets() {
-                let target = mermaid_id(&syn::ext::IdentExt::unraw(target).to_string());
-                edges.push(format!("    {target} --> {id}\n"));
-            }
-            if !waited_by_sibling[index] {
-                edges.push(format!("    {id} --> self\n"));
-            }
-        }
-    }
-    for field in &process.fields {
-        if field.role() == Role::WaitFor {
-            let id = mermaid_id(&field.name);
-            out.push_str(&format!(
-                "    {id}[/\"{} (waited for, not closed)\"/]\n",
-                field.name
-            ));
-            edges.push(format!("    {id} -.-> self\n"));
-        }
-    }
-    out.push_str(&format!("    self([\"{} teardown\"])\n", process.name));
-    for edge in edges {
-        out.push_str(&edge);
-    }
-    out
-}
-
-fn order_doc(process: &Process, stages: &Stages) -> Vec<String> {
-    let mut doc = vec![format!(
-        " The stages in which a started `{}` closes its `#[child]` fields, derived",
-        process.name
-    )];
-    doc.push(" at compile time from their `#[wait_for(..)]` attributes:".to_owned());
-    doc.push(String::new());
-    if stages.is_empty() {
-        doc.push(format!(
-            " (none: `{}` has no `#[child]` fields)",
-            process.name
-        ));
-    }
-    for (number, stage) in stages.iter().enumerate() {
-        let fields: Vec<String> = stage
-            .iter()
-            .map(|index| {
-                let field = &process.fields[*index];
-                let targets: Vec<String> = field
-                    .wait_targets()
-                    .iter()
-                    .map(|target| format!("`{}`", syn::ext::IdentExt::unraw(target)))
-                    .collect();
-                if field.role() == Role::ChildNoWait {
-                    format!("`{}` (not waited for)", field.name)
-                } else if targets.is_empty() {
-                    format!("`{}`", field.name)
-                } else {
-                    format!("`{}` (after {})", field.name, targets.join(", "))
-                }
-            })
-            .collect();
-        doc.push(format!(" {}. {}", number + 1, fields.join(", ")));
-    }
-    doc.push(String::new());
-    doc.push(
-        " Fields of one stage close concurrently; a field starts closing once every".to_owned(),
-    );
-    doc.push(format!(
-        " field it waits for has closed. The `#[teardown]` of `{}`, if any, runs last.",
-        process.name
-    ));
-    doc
-}
-
-/// What is emitted next to the errors: `Spec` and `SHUTDOWN_ORDER` exist, so
-/// uses of the type (`.start()`, `S::SHUTDOWN_ORDER`) do not add errors.
-fn stub(krate: &Path, ident: &Ident, generics: &Generics, vis: &Visibility) -> TokenStream {
-    let name = syn::ext::IdentExt::unraw(ident).to_string();
+/// What is emitted next to the errors: a `Spec` with nothing in it, so
+/// uses of the type (`.start()`, `shutdown_plan()`, its `#[teardown]`) do
+/// not add errors.
+fn stub(krate: &Path, ident: &Ident, generics: &Generics) -> TokenStream {
+    let name = ident.unraw().to_string();
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    let teardown = teardown_fn(krate);
-    let not_computed = [" Not computed: `#[process]` reported an error.".to_owned()];
-    let order = inherent_consts(
-        ident.clone(),
-        generics,
-        vis,
-        (&not_computed, quote!(&[])),
-        (&not_computed, String::new()),
-    );
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::__private::Spec for #ident #ty_generics #where_clause {
             const NAME: &'static str = #name;
+            const PLAN: #krate::__private::Plan = #krate::__private::Plan { stages: &[], fields: &[] };
 
             fn wire(&self, _: &mut #krate::__private::Wiring<'_>) {}
 
-            #teardown
+            fn hooks() -> #krate::__private::Hooks<Self> {
+                #krate::__private::Hooks::none()
+            }
         }
-
-        #order
     }
 }

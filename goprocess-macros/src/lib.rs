@@ -1,15 +1,16 @@
-//! Attribute macros for goprocess: `#[process]` and `#[teardown]`.
+//! Attribute macros for goprocess: `#[process]`, `#[teardown]` and `#[run]`.
 //!
 //! Use them through the `goprocess` crate (`goprocess::process`,
-//! `goprocess::teardown`), which re-exports them and holds the runtime they
-//! expand to. This crate is an implementation detail; its version is pinned
-//! exactly by `goprocess`.
+//! `goprocess::teardown`, `goprocess::run`), which re-exports them and holds
+//! the runtime they expand to. This crate is an implementation detail; its
+//! version is pinned exactly by `goprocess`.
 //!
 //! Inside: thin entry points over parse (`attr`) → model (`model`) → check
-//! (`check`, `order`) → expand (`expand`, `teardown`); errors are collected
-//! in a context (`ctxt`) and reported together, next to the best output that
-//! can still be produced. `docs/macros.md` in the repository shows the
-//! expansion and the error messages.
+//! (`check`, `order`) → expand (`expand` for the struct; `method`,
+//! `teardown` and `run` for the methods); errors are collected in a context
+//! (`ctxt`) and reported together, next to the best output that can still
+//! be produced. `docs/macros.md` in the repository shows the expansion and
+//! the error messages.
 
 #![deny(missing_docs, unreachable_pub)]
 
@@ -17,8 +18,10 @@ mod attr;
 mod check;
 mod ctxt;
 mod expand;
+mod method;
 mod model;
 mod order;
+mod run;
 mod symbol;
 mod teardown;
 
@@ -33,7 +36,7 @@ use proc_macro::TokenStream;
 /// time.
 ///
 /// ```text
-/// use goprocess::{process, teardown, Handle, Process, Start};
+/// use goprocess::prelude::*;
 ///
 /// #[process]
 /// struct App {
@@ -45,10 +48,10 @@ use proc_macro::TokenStream;
 ///     config: Config,                               // plain fields are untouched
 /// }
 ///
-/// assert_eq!(App::SHUTDOWN_ORDER, &[&["http", "metrics", "workers"][..], &["db"]]);
+/// assert_eq!(App::shutdown_plan().stages(), &[&["http", "metrics", "workers"][..], &["db"]]);
 ///
 /// let app: Handle<App> = App { http, db, metrics, journal, workers, config }.start();
-/// app.process().close().await?; // http and workers, then db, then App's #[teardown]
+/// Handle::close(&app).await?; // http and workers, then db, then App's #[teardown]
 /// ```
 ///
 /// # Field attributes
@@ -57,6 +60,7 @@ use proc_macro::TokenStream;
 /// | --- | --- |
 /// | `#[child]` | the struct's process closes the field's process(es) and waits for them |
 /// | `#[child(no_wait)]` | closes them, does not wait for them |
+/// | `#[child(name = "frontend")]` | names them `frontend` instead of after the field |
 /// | `#[wait_for]` | waits for them, never closes them |
 /// | `#[child] #[wait_for(a, b)]` | a `#[child]` that starts closing only once the sibling `#[child]` fields `a` and `b` have closed |
 ///
@@ -64,21 +68,19 @@ use proc_macro::TokenStream;
 /// `Vec<T>` with `T: AsProcess` (`Process`, `Handle<_>`, …); otherwise the
 /// error points at the field's type.
 ///
+/// When the struct starts, the processes of its `#[child]` fields are named
+/// after the fields (`http`; `workers[0]`, `workers[1]` for a `Vec`),
+/// unless they were given a name with `Process::named`; bare `#[wait_for]`
+/// fields keep their names (they are owned elsewhere).
+///
 /// # Generated items
 ///
 /// - the struct, unchanged except for the helper attributes above;
-/// - `impl goprocess::__private::Spec`, which makes `Start` (`.start()`,
-///   `.start_with_parent(&parent)`) available; the process is named after
-///   the struct;
-/// - an associated constant `SHUTDOWN_ORDER: &'static [&'static [&'static
-///   str]]` with the visibility of the struct: the stages in which the
-///   `#[child]` fields close (stage 1: those that wait for no sibling; stage
-///   `k`: those that wait only for earlier stages). Its doc comment lists the
-///   stages, so they show up in rustdoc and on hover;
-/// - an associated constant `SHUTDOWN_MERMAID: &'static str`: the same order
-///   as a Mermaid `flowchart` (`http --> db`: `db` closes after `http`; the
-///   struct's own teardown is the last node), to paste into a
-///   ```` ```mermaid ```` block.
+/// - `impl goprocess::__private::Spec`, which gives the struct `Start`:
+///   `.start()`, `.start_with_parent(&parent)` (the process is named after
+///   the struct) and `Struct::shutdown_plan()`, the derived order of it and
+///   of the `#[process]` structs nested in it. Nothing is added to the
+///   struct's own namespace.
 ///
 /// # Arguments
 ///
@@ -91,12 +93,16 @@ use proc_macro::TokenStream;
 /// - `escalation = "abort"` (the default) or `"detach"`: what happens past
 ///   a budget to the tasks of the struct's own process: aborted, or left
 ///   running (`Process::set_escalation`).
+/// - `on_failure = "isolate"` (the default) or `"propagate"`: whether the
+///   struct's failure (its `#[run]` or `#[teardown]` failed or panicked, or
+///   a propagating child failed) closes the processes it is a child of
+///   (`Process::set_on_failure`).
 ///
 /// A duration is an integer followed by `ms`, `s`, `m` or `h` (`"500ms"`,
 /// `"5s"`, `"2m"`), checked at compile time; zero is refused.
 ///
 /// ```text
-/// #[process(close_timeout = "5s", escalation = "detach")]
+/// #[process(close_timeout = "5s", escalation = "detach", on_failure = "propagate")]
 /// struct Db { #[child] pool: Process }
 /// ```
 ///
@@ -107,22 +113,26 @@ use proc_macro::TokenStream;
 /// bad or zero durations, duplicate attributes, contradictory ones (`#[child]` with a bare
 /// `#[wait_for]`), `#[wait_for(x)]` naming a field that does not exist, is
 /// not a sibling `#[child]` or is the field itself, a waiting cycle among
-/// siblings (`waiting cycle: db -> cache -> db`), lifetime parameters, and
-/// tuple structs, unit structs, enums and unions.
+/// siblings (`waiting cycle: db -> cache -> db`), two fields given one
+/// name, lifetime parameters, and tuple structs, unit structs, enums and
+/// unions.
 ///
 /// # Limitations
 ///
 /// The helper attributes must be written directly (not through
 /// `#[cfg_attr]`). A field's `#[cfg(..)]` is honoured when wiring it, but
-/// `SHUTDOWN_ORDER` always lists every `#[child]` field.
+/// the shutdown plan always lists every `#[child]` field. A field's nested
+/// plan is found from how its type is written (`Handle<T>`, in an `Option`
+/// or `Vec`), so a type alias or a `Handle` of one of the struct's generic
+/// parameters shows as a leaf.
 #[proc_macro_attribute]
 pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::process(args.into(), input.into()).into()
 }
 
 /// Marks the one method that runs when a `#[process]` struct's process
-/// closes: after every `#[child]` and `#[wait_for]` field has closed,
-/// exactly once.
+/// closes: after its `#[run]` has returned and every `#[child]` and
+/// `#[wait_for]` field has closed, exactly once.
 ///
 /// ```text
 /// use goprocess::{process, teardown};
@@ -142,19 +152,22 @@ pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
 /// The method is kept as written (it can still be called directly) and must
 /// be:
 ///
-/// - in an inherent impl that covers every instantiation of the struct
-///   (`impl<T> Pool<T>`, not `impl Pool<u32>`: a teardown in a narrower impl
-///   is silently not used);
+/// - in an inherent impl of a `#[process]` struct that covers every
+///   instantiation of it (`impl<T> Pool<T>`, not `impl Pool<u32>`), visible
+///   from the struct's module (`pub(crate)` if the impl is in another
+///   module);
 /// - a `fn` or `async fn` taking exactly `&self`, without generic
 ///   parameters;
 /// - returning nothing, `()`, or `Result<(), E>` with `E: Into<BoxError>`
 ///   (any path ending in `Result` with `()` first: `io::Result<()>`,
 ///   `anyhow::Result<()>`); an `Err` is what `close()` returns.
 ///
-/// A struct without a `#[teardown]` method simply has no teardown. A second
-/// `#[teardown]` method on the same type fails to compile with "duplicate
-/// definitions with name `__goprocess_only_one_teardown_per_type__remove_the_extra_teardown`",
-/// pointing at both attributes.
+/// Anything else is a compile error: a teardown in a narrower impl, on a
+/// type without `#[process]`, or a second one on the same type
+/// ("duplicate definitions with name `__GOPROCESS_TEARDOWN`", at both
+/// attributes). In a trait impl, where no item but the trait's may be
+/// added, it is rustc's "not a member of trait" error, at the attribute.
+/// A struct without a `#[teardown]` method simply has no teardown.
 ///
 /// `#[teardown(crate = "path")]` overrides `::goprocess`, as for
 /// [`macro@process`].
@@ -166,4 +179,44 @@ pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
     teardown::teardown(args.into(), input.into()).into()
+}
+
+/// Marks the one method that is a `#[process]` struct's own process
+/// function, as with `go`: `start()` runs it in a tokio task once the
+/// struct's edges are in place.
+///
+/// ```text
+/// use goprocess::prelude::*;
+///
+/// #[process]
+/// struct Http { listener: std::net::TcpListener, #[child] conns: Process }
+///
+/// impl Http {
+///     #[run]
+///     async fn serve(&self, me: Process) -> Result<(), std::io::Error> {
+///         // accept until me.closing() resolves
+///         Ok(())
+///     }
+/// }
+/// ```
+///
+/// - Closing the struct waits for the method to return: it should return
+///   once its process is closing (`me.closing()`). Meanwhile the `#[child]`
+///   fields close in their derived order, then the `#[teardown]` runs.
+/// - When it returns by itself, the struct closes: its children in their
+///   derived order, then its teardown.
+/// - Its `Err`, or a panic, is the struct's error.
+/// - `start()` of such a struct needs a tokio runtime, and panics with a
+///   message naming the fix without one.
+///
+/// The method must be an `async fn` in an inherent impl of the struct (as
+/// for [`macro@teardown`]), at most one per type, taking `&self` and
+/// optionally a second argument of type `Process` (the struct's own
+/// process), without generic parameters, and returning nothing, `()` or
+/// `Result<(), E>` with `E: Into<BoxError>`. Anything else is a compile
+/// error at the user's tokens that names the fix. `#[run(crate = "path")]`
+/// overrides `::goprocess`.
+#[proc_macro_attribute]
+pub fn run(args: TokenStream, input: TokenStream) -> TokenStream {
+    run::run(args.into(), input.into()).into()
 }

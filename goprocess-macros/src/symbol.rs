@@ -12,18 +12,24 @@ pub(crate) struct Symbol(pub(crate) &'static str);
 pub(crate) const PROCESS: Symbol = Symbol("process");
 /// `#[teardown]` on one method.
 pub(crate) const TEARDOWN: Symbol = Symbol("teardown");
-/// `#[child]` / `#[child(no_wait)]` on a field.
+/// `#[run]` on one method.
+pub(crate) const RUN: Symbol = Symbol("run");
+/// `#[child]` / `#[child(no_wait)]` / `#[child(name = "…")]` on a field.
 pub(crate) const CHILD: Symbol = Symbol("child");
 /// `#[wait_for]` / `#[wait_for(a, b)]` on a field.
 pub(crate) const WAIT_FOR: Symbol = Symbol("wait_for");
 /// The `no_wait` argument of `#[child]`.
 pub(crate) const NO_WAIT: Symbol = Symbol("no_wait");
-/// The `crate = "path"` argument of `#[process]` and `#[teardown]`.
+/// The `name = "…"` argument of `#[child]`.
+pub(crate) const NAME: Symbol = Symbol("name");
+/// The `crate = "path"` argument of the three macros.
 pub(crate) const CRATE: Symbol = Symbol("crate");
 /// `close_timeout = "5s"` on `#[process]`: the struct's own close budget.
 pub(crate) const CLOSE_TIMEOUT: Symbol = Symbol("close_timeout");
 /// `escalation = "abort" | "detach"` on `#[process]`.
 pub(crate) const ESCALATION: Symbol = Symbol("escalation");
+/// `on_failure = "isolate" | "propagate"` on `#[process]`.
+pub(crate) const ON_FAILURE: Symbol = Symbol("on_failure");
 /// `timeout = "2s"` on `#[teardown]`: the teardown's own budget.
 pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
 /// `#[cfg(..)]`, copied onto the statements generated for a field.
@@ -66,4 +72,13 @@ impl Display for Symbol {
     fn fmt(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str(self.0)
     }
+}
+
+/// Whether `path` names the macro `word`: `word`, `goprocess::word` or
+/// `::goprocess::word` (the spellings a second copy of it would use).
+pub(crate) fn names_macro(path: &Path, word: Symbol) -> bool {
+    path == word
+        || (path.segments.len() == 2
+            && path.segments[0].ident == "goprocess"
+            && path.segments[1].ident == word)
 }

@@ -266,8 +266,8 @@ fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken)
 /// process.
 ///
 /// Needs no runtime and spawns no task: it is a
-/// [child](CancellationToken::child_token) of the process's own
-/// closing token (one per process, made on first use). Cancelling the returned token
+/// [child](CancellationToken::child_token) of one token the process keeps
+/// for this. Cancelling the returned token
 /// yourself does not close `p`, nor cancel other tokens handed out for it.
 ///
 /// ```

@@ -308,18 +308,18 @@ where
 
 #[doc(hidden)]
 pub use structs::private as __private;
-pub use structs::{AsProcess, Handle, Start};
+pub use structs::{AsProcess, Handle, ShutdownPlan, Start};
 
 /// The names most programs need: `use goprocess::prelude::*;`.
 pub mod prelude {
     pub use crate::{AsProcess, Error, ErrorKind, Handle, Process, Start};
     #[cfg(feature = "macros")]
-    pub use goprocess_macros::{process, teardown};
+    pub use goprocess_macros::{process, run, teardown};
 }
 
 #[cfg(feature = "macros")]
 #[doc(inline)]
-pub use goprocess_macros::{process, teardown};
+pub use goprocess_macros::{process, run, teardown};
 
 // ---- doctests of the Markdown guides in docs/: every `rust` block there
 // is compiled and run by `cargo test -p goprocess --doc`. docs/macros.md is

@@ -12,62 +12,29 @@ struct Service {
 #[automatically_derived]
 impl ::goprocess::__private::Spec for Service {
     const NAME: &'static str = "Service";
+    const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
+        stages: &[&["metrics", "type", "tracer"], &["workers"]],
+        fields: &[
+            ::goprocess::__private::PlanField::no_wait("metrics"),
+            ::goprocess::__private::PlanField::wait_for("journal"),
+            ::goprocess::__private::PlanField::child("type")
+                .nested(::goprocess::__private::plan_of::<Worker>),
+            ::goprocess::__private::PlanField::child("workers").after(&["type"]),
+            ::goprocess::__private::PlanField::child("tracer"),
+        ],
+    };
     fn wire(&self, wiring: &mut ::goprocess::__private::Wiring<'_>) {
-        ::goprocess::__private::assert_field::<Process>();
-        wiring.child_no_wait("metrics", &self.metrics);
-        ::goprocess::__private::assert_field::<Process>();
-        wiring.wait_for("journal", &self.journal);
-        ::goprocess::__private::assert_field::<Option<Handle<Worker>>>();
-        wiring.child("type", &self.r#type);
-        ::goprocess::__private::assert_field::<Vec<Process>>();
-        wiring.child_after("workers", &self.workers, &[&self.r#type]);
-        #[cfg(feature = "tracing")]
-        {
-            ::goprocess::__private::assert_field::<Process>();
-            wiring.child("tracer", &self.tracer);
-        }
+        wiring.child_no_wait::<Process>("metrics", &self.metrics);
+        wiring.wait_for::<Process>("journal", &self.journal);
+        let r#type = wiring.child::<Option<Handle<Worker>>>("type", &self.r#type);
+        wiring.child_after::<Vec<Process>>("workers", &self.workers, &[&r#type]);
+        #[cfg(feature = "tracing")] wiring.child::<Process>("tracer", &self.tracer);
     }
-    fn teardown(
-        this: ::goprocess::__private::Arc<Self>,
-    ) -> ::goprocess::__private::Teardown {
+    fn hooks() -> ::goprocess::__private::Hooks<Self> {
         #[allow(unused_imports)]
-        use ::goprocess::__private::NoTeardown as _;
-        Self::__goprocess_teardown(this)
+        use ::goprocess::__private::NoHooks as _;
+        ::goprocess::__private::Hooks::<
+            Self,
+        >::new(Service::__GOPROCESS_TEARDOWN, Service::__GOPROCESS_RUN)
     }
-}
-impl Service {
-    /// The stages in which a started `Service` closes its `#[child]` fields, derived
-    /// at compile time from their `#[wait_for(..)]` attributes:
-    ///
-    /// 1. `metrics` (not waited for), `type`, `tracer`
-    /// 2. `workers` (after `type`)
-    ///
-    /// Fields of one stage close concurrently; a field starts closing once every
-    /// field it waits for has closed. The `#[teardown]` of `Service`, if any, runs last.
-    #[allow(dead_code)]
-    const SHUTDOWN_ORDER: &'static [&'static [&'static str]] = &[
-        &["metrics", "type", "tracer"],
-        &["workers"],
-    ];
-    /// The shutdown order of `Service` as a Mermaid `flowchart`: an arrow
-    /// `a --> b` means that `b` closes after `a`; `#[child(no_wait)]` fields
-    /// have no arrow (nothing waits for them), bare `#[wait_for]` fields point
-    /// at `Service`'s own teardown, which comes last. Paste it in a
-    /// ```` ```mermaid ```` block to render it:
-    ///
-    /// ```text
-    /// flowchart TD
-    ///     metrics["metrics (not waited for)"]
-    ///     type["type"]
-    ///     tracer["tracer"]
-    ///     workers["workers"]
-    ///     journal[/"journal (waited for, not closed)"/]
-    ///     self(["Service teardown"])
-    ///     tracer --> self
-    ///     type --> workers
-    ///     workers --> self
-    ///     journal -.-> self
-    /// ```
-    #[allow(dead_code)]
-    const SHUTDOWN_MERMAID: &'static str = "flowchart TD\n    metrics[\"metrics (not waited for)\"]\n    type[\"type\"]\n    tracer[\"tracer\"]\n    workers[\"workers\"]\n    journal[/\"journal (waited for, not closed)\"/]\n    self([\"Service teardown\"])\n    tracer --> self\n    type --> workers\n    workers --> self\n    journal -.-> self\n";
 }

@@ -8,8 +8,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Attribute, File, ImplItem, Item, ItemImpl};
 
-/// Expands every `#[process]` struct and `#[teardown]` method of `file`, as
-/// the compiler would (top-level items only).
+/// Expands every `#[process]` struct and `#[teardown]` / `#[run]` method of
+/// `file`, as the compiler would (top-level items only).
 pub(crate) fn expand_file(file: &File) -> File {
     let mut items = Vec::new();
     for item in &file.items {
@@ -45,15 +45,17 @@ fn expand_impl(item: &ItemImpl) -> ItemImpl {
             continue;
         };
         let mut method = method.clone();
-        match take_attr(&mut method.attrs, "teardown") {
-            Some(args) => {
-                let output = crate::teardown::teardown(args, quote!(#method));
-                let wrapper: ItemImpl = syn::parse2(quote!(impl X { #output }))
-                    .expect("#[teardown] expands to impl items");
-                expanded.items.extend(wrapper.items);
-            }
-            None => expanded.items.push(ImplItem::Fn(method)),
-        }
+        let output = if let Some(args) = take_attr(&mut method.attrs, "teardown") {
+            crate::teardown::teardown(args, quote!(#method))
+        } else if let Some(args) = take_attr(&mut method.attrs, "run") {
+            crate::run::run(args, quote!(#method))
+        } else {
+            expanded.items.push(ImplItem::Fn(method));
+            continue;
+        };
+        let wrapper: ItemImpl = syn::parse2(quote!(impl X { #output }))
+            .expect("the method macros expand to impl items");
+        expanded.items.extend(wrapper.items);
     }
     expanded
 }

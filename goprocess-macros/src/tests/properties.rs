@@ -1,6 +1,7 @@
 //! Property tests: random structs with random sibling `#[wait_for]` edges.
 //! The macro never panics, reports a cycle if and only if the graph has
-//! one, and otherwise emits `SHUTDOWN_ORDER` as the topological stages.
+//! one, and otherwise emits the plan's stages as the topological stages
+//! and each field's `after` list as declared.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use proptest::prelude::*;
@@ -91,59 +92,82 @@ fn has_cycle(shape: &Shape) -> bool {
     }
 }
 
-fn shutdown_order(items: &[Item]) -> Option<Vec<Vec<String>>> {
-    fn strings(expr: &Expr) -> Vec<&Expr> {
-        match expr {
-            Expr::Reference(reference) => strings(&reference.expr),
-            Expr::Array(array) => array.elems.iter().collect(),
-            _ => Vec::new(),
-        }
-    }
+/// The expression of `Spec::PLAN` in the expansion.
+fn plan(items: &[Item]) -> Option<syn::ExprStruct> {
     items.iter().find_map(|item| {
         let Item::Impl(item) = item else { return None };
-        if item.trait_.is_some() {
-            return None;
-        }
+        item.trait_.as_ref()?;
         item.items.iter().find_map(|impl_item| match impl_item {
-            ImplItem::Const(constant) if constant.ident == "SHUTDOWN_ORDER" => Some(
-                strings(&constant.expr)
-                    .into_iter()
-                    .map(|stage| {
-                        strings(stage)
-                            .into_iter()
-                            .filter_map(|name| match name {
-                                Expr::Lit(syn::ExprLit {
-                                    lit: syn::Lit::Str(name),
-                                    ..
-                                }) => Some(name.value()),
-                                _ => None,
-                            })
-                            .collect()
-                    })
-                    .collect(),
-            ),
+            ImplItem::Const(constant) if constant.ident == "PLAN" => match &constant.expr {
+                Expr::Struct(plan) => Some(plan.clone()),
+                _ => None,
+            },
             _ => None,
         })
     })
 }
 
-/// The value of the `SHUTDOWN_MERMAID` string constant.
-fn shutdown_mermaid(items: &[Item]) -> Option<String> {
-    items.iter().find_map(|item| {
-        let Item::Impl(item) = item else { return None };
-        item.items.iter().find_map(|impl_item| match impl_item {
-            ImplItem::Const(constant) if constant.ident == "SHUTDOWN_MERMAID" => {
-                match &constant.expr {
-                    Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(chart),
-                        ..
-                    }) => Some(chart.value()),
-                    _ => None,
-                }
-            }
-            _ => None,
-        })
+fn plan_field<'a>(plan: &'a syn::ExprStruct, name: &str) -> Option<&'a Expr> {
+    plan.fields.iter().find_map(|field| match &field.member {
+        syn::Member::Named(ident) if ident == name => Some(&field.expr),
+        _ => None,
     })
+}
+
+fn elements(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::Reference(reference) => elements(&reference.expr),
+        Expr::Array(array) => array.elems.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn string(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(name),
+            ..
+        }) => Some(name.value()),
+        _ => None,
+    }
+}
+
+/// `Plan::stages`, as names.
+fn shutdown_order(plan: &syn::ExprStruct) -> Vec<Vec<String>> {
+    let stages = plan_field(plan, "stages").expect("stages");
+    elements(stages)
+        .into_iter()
+        .map(|stage| elements(stage).into_iter().filter_map(string).collect())
+        .collect()
+}
+
+/// `Plan::fields`: each field's name and the siblings of its `.after(..)`.
+fn plan_fields(plan: &syn::ExprStruct) -> Vec<(String, Vec<String>)> {
+    let fields = plan_field(plan, "fields").expect("fields");
+    elements(fields)
+        .into_iter()
+        .map(|mut entry| {
+            let mut after = Vec::new();
+            let name = loop {
+                match entry {
+                    Expr::MethodCall(call) => {
+                        if call.method == "after" {
+                            after = call
+                                .args
+                                .iter()
+                                .flat_map(elements)
+                                .filter_map(string)
+                                .collect();
+                        }
+                        entry = &call.receiver;
+                    }
+                    Expr::Call(call) => break call.args.first().and_then(string).expect("a name"),
+                    other => panic!("unexpected plan entry: {}", quote!(#other)),
+                }
+            };
+            (name, after)
+        })
+        .collect()
 }
 
 fn error_messages(output: &TokenStream) -> Vec<String> {
@@ -195,7 +219,8 @@ proptest! {
             }
         } else {
             prop_assert!(errors.is_empty(), "unexpected errors: {errors:?}");
-            let order = shutdown_order(&items).expect("SHUTDOWN_ORDER is emitted");
+            let plan = plan(&items).expect("PLAN is emitted");
+            let order = shutdown_order(&plan);
             let mut stage_of = vec![None; shape.roles.len()];
             for (stage, names) in order.iter().enumerate() {
                 prop_assert!(!names.is_empty(), "empty stage");
@@ -218,31 +243,18 @@ proptest! {
                     prop_assert_eq!(stage, expected, "field f{}", i);
                 }
             }
-            // The chart has exactly the sibling edges, plus one edge to the
-            // struct's node from each waited-for field nobody else waits for.
-            let chart = shutdown_mermaid(&items).expect("SHUTDOWN_MERMAID is emitted");
-            prop_assert!(chart.starts_with("flowchart TD\n"), "{chart}");
-            let mut expected: Vec<String> = Vec::new();
-            for (i, role) in shape.roles.iter().enumerate() {
-                for &j in &shape.waits[i] {
-                    expected.push(format!("f{j} --> f{i}"));
-                }
-                let waited = shape.waits.iter().any(|targets| targets.contains(&i));
-                match role {
-                    Role::Child if !waited => expected.push(format!("f{i} --> self")),
-                    Role::WaitFor => expected.push(format!("f{i} -.-> self")),
-                    _ => {}
-                }
-            }
-            let mut edges: Vec<String> = chart
-                .lines()
-                .map(str::trim)
-                .filter(|line| line.contains("->"))
-                .map(str::to_owned)
+            // Every field with a role is listed once, with its siblings.
+            let mut expected: Vec<(String, Vec<String>)> = shape
+                .roles
+                .iter()
+                .enumerate()
+                .filter(|(_, role)| **role != Role::Plain)
+                .map(|(i, _)| (format!("f{i}"), shape.waits[i].iter().map(|j| format!("f{j}")).collect()))
                 .collect();
+            let mut fields = plan_fields(&plan);
             expected.sort();
-            edges.sort();
-            prop_assert_eq!(edges, expected);
+            fields.sort();
+            prop_assert_eq!(fields, expected);
         }
     }
 
@@ -265,7 +277,7 @@ proptest! {
     }
 }
 
-const ARGS: [&str; 16] = [
+const ARGS: [&str; 19] = [
     "close_timeout = \"5s\"",
     "close_timeout = \"0s\"",
     "close_timeout = \"5 s\"",
@@ -282,9 +294,12 @@ const ARGS: [&str; 16] = [
     "krate = \"x\"",
     "crate = \"a\", crate = \"b\"",
     "\"x\"",
+    "on_failure = \"propagate\"",
+    "on_failure = \"crash\", on_failure = \"isolate\"",
+    "on_failure = propagate",
 ];
 
-const FIELD_ATTRS: [&str; 17] = [
+const FIELD_ATTRS: [&str; 22] = [
     "",
     "#[child]",
     "#[child(no_wait)]",
@@ -302,4 +317,9 @@ const FIELD_ATTRS: [&str; 17] = [
     "#[child] #[wait_for(f1, f2, f3)]",
     "#[childs] #[waitfor]",
     "#[doc = \"kept\"] #[cfg(all())]",
+    "#[child(name = \"x\")]",
+    "#[child(name = \"f0\")]",
+    "#[child(name = \"\", no_wait)]",
+    "#[child(name = x)]",
+    "#[child(name = \"a\", name = \"b\")]",
 ];

@@ -46,7 +46,7 @@ impl ShutdownReport {
 
     pub(crate) fn collect(root: &Process) -> ShutdownReport {
         ShutdownReport {
-            open: read(root, |e| e.kind.closes(), |st| st.step != Step::Closed),
+            open: read(root, |e| e.kind().closes(), |st| st.step != Step::Closed),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use crate::process::graph::{Below, walk};
-use crate::process::state::{Edge, Inner, Stamp, State, Step, StoredCause};
+use crate::process::state::{EdgeRef, Inner, Stamp, State, Step, StoredCause};
 use crate::{CloseCause, EdgeKind, Process};
 
 /// The three public states of a process.
@@ -183,7 +183,7 @@ impl fmt::Display for ProcessInfo {
 /// Closed ones out, and does not go below them).
 pub(super) fn read(
     root: &Process,
-    follow: impl Fn(&Edge) -> bool,
+    follow: impl Fn(&EdgeRef<'_>) -> bool,
     keep: impl Fn(&State) -> bool,
 ) -> Vec<ProcessInfo> {
     let now = Stamp::now();
@@ -220,7 +220,7 @@ pub(super) fn read(
             cause: None,
             function_running: st.function_running,
             restarts: st.cold().restarts,
-            edges: st.edges.iter().map(|e| (e.kind, e.target.id())).collect(),
+            edges: st.edges().map(|e| (e.kind(), e.target.id())).collect(),
             incoming: Vec::new(),
             waiting_for: Vec::new(),
         };
@@ -228,7 +228,7 @@ pub(super) fn read(
             st.parent_links()
                 .map(|(parent, _)| parent.clone())
                 .collect(),
-            st.targets(|e| e.waiting).collect(),
+            st.targets(|e| e.waiting()).collect(),
             st.cause_stored(),
         ));
         processes.push(info);

@@ -30,8 +30,8 @@ use tracing::{debug, trace};
 
 use super::cause::{By, Cause, Why};
 use super::state::{
-    CLOSED, CLOSING, Cold, Edge, EdgeKind, Few, Hook, HookAt, Inner, Link, Links, Stamp, State,
-    Step,
+    CLOSED, CLOSING, Cold, EdgeBits, EdgeKind, EdgeRef, Few, Hook, HookAt, Inner, Link, Links,
+    Stamp, State, Step,
 };
 use super::teardown::{self, Teardown};
 use super::waiters::Wakers;
@@ -186,8 +186,8 @@ pub(crate) fn close_locked(
         .as_ref()
         .map(|_| (st.name_ref(inner.id()), st.cause_stored()));
     inner.set_phase(CLOSING);
-    let closes = |e: &Edge| e.kind.closes() && !e.deferred;
-    let closes_children = st.edges.iter().any(closes) && {
+    let closes = |e: &EdgeRef<'_>| e.kind().closes() && !e.deferred();
+    let closes_children = st.edges().any(|e| closes(&e)) && {
         d.close
             .extend(st.targets(closes).map(|child| (child, Cause::parent(p))));
         true
@@ -533,12 +533,13 @@ impl Finished {
         let mut leave = |link: Link, last: bool, d: &mut Driver| -> Option<(Arc<Inner>, bool)> {
             let parent = link.parent.upgrade()?;
             let mut st = parent.lock();
-            let edge = st.edges.remove(link.key)?;
+            let edge = st.remove_edge(link.key)?;
             debug_assert!(edge.target == *p, "a back-link names its own edge");
-            let (waiting, is_child) = (edge.waiting, edge.kind.closes() && !edge.supervised);
+            let bits = edge.bits;
+            let (waiting, is_child) = (bits.waiting(), bits.kind().closes() && !bits.supervised());
             if propagate
                 && let (Some(name), Err(error)) = (&name, &result)
-                && propagate_to(&mut st, (edge.kind, edge.supervised), name, error)
+                && propagate_to(&mut st, bits, name, error)
             {
                 propagated_to.push(Arc::clone(&parent));
             }
@@ -614,13 +615,9 @@ impl Finished {
 /// (its error lists the failure: here for a no-wait child, which it does
 /// not wait for; a waited-for child's is recorded when its wait is
 /// released). Returns whether to ask the parent to close.
-pub(super) fn propagate_to(
-    st: &mut State,
-    (kind, supervised): (EdgeKind, bool),
-    name: &Name,
-    error: &Error,
-) -> bool {
-    if !kind.closes() || supervised || st.step == Step::Closed {
+pub(super) fn propagate_to(st: &mut State, bits: EdgeBits, name: &Name, error: &Error) -> bool {
+    let kind = bits.kind();
+    if !kind.closes() || bits.supervised() || st.step == Step::Closed {
         return false;
     }
     st.cold_alloc().failed_by_child = true;

@@ -128,7 +128,7 @@ fn escalate(report: &ShutdownReport, root: &Process) {
                 aborted.push((p.clone(), tasks));
             }
         }
-        Below::Into((), st.targets(|e| e.kind.closes()).collect())
+        Below::Into((), st.targets(|e| e.kind().closes()).collect())
     });
     // Outside every lock: aborting drops nothing here (tokio drops an
     // aborted task on its own runtime), but stay on the safe side.
@@ -196,14 +196,15 @@ fn detach(p: &Process, error: &Error) -> Released {
             // The key was read under `p`'s lock, now released: if `p` has
             // closed since, it left this edge set and the key may be
             // another process's edge now.
-            let Some(edge) = st.edges.get_mut(key).filter(|e| e.target == *p) else {
+            let Some(bits) = st.edge_bits_mut(key, p) else {
                 continue;
             };
-            let was_waiting = std::mem::replace(&mut edge.waiting, false);
-            let is_child = edge.kind.closes() && !edge.supervised;
-            let edge = (edge.kind, edge.supervised);
+            let was_waiting = bits.waiting();
+            bits.set_waiting(false);
+            let bits = *bits;
+            let is_child = bits.kind().closes() && !bits.supervised();
             let closes_parent =
-                propagate && super::close::propagate_to(&mut st, edge, &name, error);
+                propagate && super::close::propagate_to(&mut st, bits, &name, error);
             if closes_parent {
                 let cause = Cause::named(Why::ChildFailed, name.clone());
                 d.push_close(
@@ -265,7 +266,7 @@ mod tests {
         assert!(!released.is_pending());
         let st = parent.inner.lock();
         assert_eq!(st.pending, 1, "the parent still waits for the sibling");
-        assert!(st.edges.iter().all(|e| e.waiting));
+        assert!(st.edges().all(|e| e.waiting()));
         assert!(st.cold().failed_children.is_empty(), "nothing failed");
     }
 }

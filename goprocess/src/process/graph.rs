@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, PoisonError};
 
-use super::state::{Edge, EdgeKind, Link, State, Step};
+use super::state::{EdgeBits, EdgeKind, Link, State, Step};
 use super::{Cause, Driver};
 use crate::Process;
 use crate::error::{Error, ErrorKind};
@@ -52,7 +52,7 @@ pub(super) fn link_fresh_as(
         if st.step == Step::Closed {
             return Err(st.display_name(parent.inner.id()));
         }
-        let key = st.edges.next_key();
+        let key = st.next_edge_key();
         let fresh = Arc::get_mut(&mut child.inner)
             .expect("a fresh process has a single handle")
             .state_mut();
@@ -63,10 +63,8 @@ pub(super) fn link_fresh_as(
         if let Some(observers) = &st.cold().observers {
             fresh.cold_alloc().observers = Some(observers.clone());
         }
-        let mut edge = Edge::new(child.clone(), EdgeKind::Child);
-        edge.deferred = supervised;
-        edge.supervised = supervised;
-        let inserted = st.edges.insert(edge);
+        let bits = EdgeBits::new(EdgeKind::Child, supervised, supervised);
+        let inserted = st.insert_edge(child.clone(), bits);
         debug_assert_eq!(inserted, key);
         st.pending += 1;
         st.step != Step::Running && !supervised
@@ -114,27 +112,24 @@ pub(super) fn link_with(
         .waits()
         .then(|| GRAPH.lock().unwrap_or_else(PoisonError::into_inner));
     if graph.is_some() && reaches(child, parent) {
-        let detail = format!(
-            "`{}` already waits, directly or through others, for `{}`",
-            child.display_name(),
-            parent.display_name()
-        );
-        return Err(Error::refused(
+        return Err(parent.refused(
             ErrorKind::Cycle,
-            parent.display_name(),
-            detail,
+            format!(
+                "`{}` already waits, directly or through others, for `{}`",
+                child.display_name(),
+                parent.display_name()
+            ),
         ));
     }
     if let Some(sibling) = after.iter().find(|a| *a == child || reaches(a, child)) {
-        let detail = format!(
-            "`{}` is to close after `{}`, which already waits, directly or through others, for it",
-            child.display_name(),
-            sibling.display_name()
-        );
-        return Err(Error::refused(
+        return Err(parent.refused(
             ErrorKind::Cycle,
-            parent.display_name(),
-            detail,
+            format!(
+                "`{}` is to close after `{}`, which already waits, directly or through others, \
+                 for it",
+                child.display_name(),
+                sibling.display_name()
+            ),
         ));
     }
 
@@ -143,9 +138,7 @@ pub(super) fn link_with(
         if st.step == Step::Closed {
             None
         } else {
-            let mut edge = Edge::new(child.clone(), kind);
-            edge.deferred = deferred;
-            let key = st.edges.insert(edge);
+            let key = st.insert_edge(child.clone(), EdgeBits::new(kind, deferred, false));
             if kind.waits() {
                 st.pending += 1;
             }
@@ -200,8 +193,8 @@ pub(super) fn link_with(
         // is lost by linking late.
         let wake = {
             let mut st = parent.inner.lock();
-            let edge = st.edges.remove(key);
-            if edge.as_ref().is_some_and(|e| e.waiting) {
+            let edge = st.remove_edge(key);
+            if edge.as_ref().is_some_and(|e| e.bits.waiting()) {
                 st.pending -= 1;
             }
             drop(edge);

@@ -604,8 +604,8 @@ impl Process {
     ///
     /// # Errors
     ///
-    /// As for [`close`](Self::close) (from inside, see its "Closing from
-    /// inside"), and [`ErrorKind::Timeout`].
+    /// As for [`close`](Self::close) (from inside, see its section
+    /// "Closing from inside"), and [`ErrorKind::Timeout`].
     ///
     /// # Cancel safety
     ///
@@ -935,7 +935,6 @@ impl Process {
 
     /// Names the process after the struct field that holds it, unless a
     /// user gave it a name with [`named`](Self::named).
-    #[allow(dead_code)] // for `#[child]` fields, wired by the macros next
     pub(crate) fn name_as_field(&self, name: Cow<'static, str>) {
         if self.inner.is_background() {
             return;
@@ -1235,7 +1234,7 @@ impl Process {
             let st = self.inner.lock();
             after
                 .into_iter()
-                .filter(|a| st.edges.iter().any(|e| e.waiting && e.target == *a))
+                .filter(|a| st.edges().any(|e| e.waiting() && e.target == a))
                 .collect()
         };
         if let Err(refused) = graph::link_with(self, child, EdgeKind::Child, &after) {
@@ -1286,7 +1285,7 @@ impl Process {
         self.inner.lock().display_name(self.inner.id())
     }
 
-    fn refused(&self, kind: ErrorKind, detail: &'static str) -> Error {
+    fn refused(&self, kind: ErrorKind, detail: impl Into<Cow<'static, str>>) -> Error {
         Error::refused(kind, self.display_name(), detail)
     }
 

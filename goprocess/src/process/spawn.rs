@@ -28,7 +28,6 @@ pub(crate) enum AfterFunction {
 /// Closed `process`, `f` is dropped without running; returns whether it
 /// was started.
 #[track_caller]
-#[allow(dead_code)] // for `#[run]`, wired by the macros next
 pub(crate) fn run_in<F, Fut>(process: &Process, f: F, after: AfterFunction, what: &str) -> bool
 where
     F: FnOnce(Process) -> Fut + Send + 'static,

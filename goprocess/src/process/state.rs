@@ -194,17 +194,17 @@ impl Drop for Inner {
     /// that is dropped unclosed must not overflow the stack.
     fn drop(&mut self) {
         let st = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
-        if st.edges.len() == 0 {
+        if st.edge_count() == 0 {
             return;
         }
-        let mut orphans: Vec<Process> = st.edges.take_all().map(|e| e.target).collect();
+        let mut orphans: Vec<Process> = st.take_all_targets();
         while let Some(p) = orphans.pop() {
             if let Ok(mut inner) = std::sync::Arc::try_unwrap(p.inner) {
                 let st = inner
                     .state
                     .get_mut()
                     .unwrap_or_else(PoisonError::into_inner);
-                orphans.extend(st.edges.take_all().map(|e| e.target));
+                orphans.extend(st.take_all_targets());
             }
         }
     }
@@ -264,7 +264,11 @@ impl Step {
 
 pub(crate) struct State {
     pub(crate) step: Step,
-    pub(crate) edges: Edges,
+    /// Its first outgoing edge (see `EDGE0`), its flags in `edge0_bits`.
+    edge0: Option<Process>,
+    edge0_bits: EdgeBits,
+    /// Its further outgoing edges, allocated on the second one.
+    edges: Option<Box<Slab<Edge>>>,
     pub(crate) pending: u32,
     /// The back-link to its first parent (the `Weak` here, the key in
     /// `parent_key`, to spare the padding of a `Link`); the others are in
@@ -430,7 +434,9 @@ impl State {
     pub(crate) fn new(step: Step, created: Stamp) -> State {
         State {
             step,
-            edges: Edges(None),
+            edge0: None,
+            edge0_bits: EdgeBits(0),
+            edges: None,
             pending: 0,
             parent: None,
             parent_key: 0,
@@ -512,17 +518,16 @@ impl State {
     /// targets of its waiting edges, and the siblings a deferred child
     /// closes after.
     pub(crate) fn waits_on(&self) -> impl Iterator<Item = Process> + '_ {
-        self.targets(|e| e.waiting)
+        self.targets(|e| e.waiting())
             .chain(self.cold.iter().flat_map(|c| c.after.iter().cloned()))
     }
 
     /// The targets of the edges that `keep` selects.
     pub(crate) fn targets<'a>(
         &'a self,
-        keep: impl Fn(&Edge) -> bool + 'a,
+        keep: impl Fn(&EdgeRef<'_>) -> bool + 'a,
     ) -> impl Iterator<Item = Process> + 'a {
-        self.edges
-            .iter()
+        self.edges()
             .filter(move |e| keep(e))
             .map(|e| e.target.clone())
     }
@@ -598,31 +603,171 @@ impl State {
     }
 }
 
-/// An outgoing edge `p → target`.
-pub(crate) struct Edge {
-    pub(crate) target: Process,
-    pub(crate) kind: EdgeKind,
-    /// A child whose close is started by something else than its parent's
-    /// closing (`Process::add_child_after`): the parent waits for it, but
-    /// step 2 of the parent's close skips it.
-    pub(crate) deferred: bool,
-    /// Counted in the owner's `pending`: true for waiting kinds until the
-    /// target overran its close budget and was detached.
-    pub(crate) waiting: bool,
-    /// A run of a supervised child: its failures are its supervisor's to
-    /// handle (restart), not recorded in the owner's error nor propagated.
-    pub(crate) supervised: bool,
+/// The flags of an edge, in one byte: its kind (bits 0-1) and
+///
+/// - `DEFERRED`: a child whose close is started by something else than its
+///   parent's closing (`Process::add_child_after`, a supervised run): the
+///   parent waits for it, but step 2 of the parent's close skips it;
+/// - `WAITING`: counted in the owner's `pending`: set for waiting kinds
+///   until the target overran its close budget and was detached;
+/// - `SUPERVISED`: a run of a supervised child: its failures are its
+///   supervisor's to handle (restart), not recorded in the owner's error
+///   nor propagated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct EdgeBits(u8);
+
+impl EdgeBits {
+    const DEFERRED: u8 = 0b100;
+    const WAITING: u8 = 0b1000;
+    const SUPERVISED: u8 = 0b1_0000;
+
+    pub(crate) fn new(kind: EdgeKind, deferred: bool, supervised: bool) -> EdgeBits {
+        let kind = match kind {
+            EdgeKind::Child => 0,
+            EdgeKind::ChildNoWait => 1,
+            EdgeKind::WaitFor => 2,
+        };
+        let mut bits = kind;
+        if deferred {
+            bits |= EdgeBits::DEFERRED;
+        }
+        if supervised {
+            bits |= EdgeBits::SUPERVISED;
+        }
+        let mut bits = EdgeBits(bits);
+        bits.set_waiting(bits.kind().waits());
+        bits
+    }
+
+    pub(crate) fn kind(self) -> EdgeKind {
+        match self.0 & 0b11 {
+            0 => EdgeKind::Child,
+            1 => EdgeKind::ChildNoWait,
+            _ => EdgeKind::WaitFor,
+        }
+    }
+
+    pub(crate) fn deferred(self) -> bool {
+        self.0 & EdgeBits::DEFERRED != 0
+    }
+
+    pub(crate) fn waiting(self) -> bool {
+        self.0 & EdgeBits::WAITING != 0
+    }
+
+    pub(crate) fn supervised(self) -> bool {
+        self.0 & EdgeBits::SUPERVISED != 0
+    }
+
+    pub(crate) fn set_waiting(&mut self, waiting: bool) {
+        if waiting {
+            self.0 |= EdgeBits::WAITING;
+        } else {
+            self.0 &= !EdgeBits::WAITING;
+        }
+    }
 }
 
-impl Edge {
-    pub(crate) fn new(target: Process, kind: EdgeKind) -> Edge {
-        Edge {
-            target,
-            kind,
-            deferred: false,
-            waiting: kind.waits(),
-            supervised: false,
+/// An outgoing edge `p → target`, owned (as the edge set's slab stores it,
+/// and as it is removed).
+pub(crate) struct Edge {
+    pub(crate) target: Process,
+    pub(crate) bits: EdgeBits,
+}
+
+/// An outgoing edge, as the edge set lists it.
+#[derive(Clone, Copy)]
+pub(crate) struct EdgeRef<'a> {
+    pub(crate) target: &'a Process,
+    pub(crate) bits: EdgeBits,
+}
+
+impl EdgeRef<'_> {
+    pub(crate) fn kind(&self) -> EdgeKind {
+        self.bits.kind()
+    }
+    pub(crate) fn deferred(&self) -> bool {
+        self.bits.deferred()
+    }
+    pub(crate) fn waiting(&self) -> bool {
+        self.bits.waiting()
+    }
+}
+
+/// The key of the first edge, which lives in the process's state
+/// (`State::edge0`, its flags in `State::edge0_bits`): most processes
+/// have no child or one. More go into a slab, allocated on the second
+/// edge; slab key `k` is `k + 1`.
+const EDGE0: u32 = 0;
+
+impl State {
+    pub(crate) fn edge_count(&self) -> usize {
+        usize::from(self.edge0.is_some()) + self.edges.as_ref().map_or(0, |s| s.len())
+    }
+
+    /// The key the next [`insert_edge`](Self::insert_edge) will return.
+    pub(crate) fn next_edge_key(&self) -> u32 {
+        if self.edge0.is_none() {
+            EDGE0
+        } else {
+            self.edges.as_ref().map_or(0, |s| s.next_key()) + 1
         }
+    }
+
+    pub(crate) fn insert_edge(&mut self, target: Process, bits: EdgeBits) -> u32 {
+        if self.edge0.is_none() {
+            self.edge0 = Some(target);
+            self.edge0_bits = bits;
+            return EDGE0;
+        }
+        self.edges
+            .get_or_insert_default()
+            .insert(Edge { target, bits })
+            + 1
+    }
+
+    pub(crate) fn remove_edge(&mut self, key: u32) -> Option<Edge> {
+        match key {
+            EDGE0 => self.edge0.take().map(|target| Edge {
+                target,
+                bits: self.edge0_bits,
+            }),
+            k => self.edges.as_mut()?.remove(k - 1),
+        }
+    }
+
+    /// The flags of the edge `key`, if it points at `target` (a key read
+    /// earlier may have been freed and reused since).
+    pub(crate) fn edge_bits_mut(&mut self, key: u32, target: &Process) -> Option<&mut EdgeBits> {
+        match key {
+            EDGE0 => (self.edge0.as_ref() == Some(target)).then_some(&mut self.edge0_bits),
+            k => {
+                let edge = self.edges.as_mut()?.get_mut(k - 1)?;
+                (edge.target == *target).then_some(&mut edge.bits)
+            }
+        }
+    }
+
+    /// Its outgoing edges.
+    pub(crate) fn edges(&self) -> impl Iterator<Item = EdgeRef<'_>> {
+        let first = self.edge0.as_ref().map(|target| EdgeRef {
+            target,
+            bits: self.edge0_bits,
+        });
+        let more = self.edges.iter().flat_map(|s| s.iter()).map(|e| EdgeRef {
+            target: &e.target,
+            bits: e.bits,
+        });
+        first.into_iter().chain(more)
+    }
+
+    /// Removes every edge, returning their targets.
+    fn take_all_targets(&mut self) -> Vec<Process> {
+        let mut all: Vec<Process> = self.edge0.take().into_iter().collect();
+        if let Some(mut slab) = self.edges.take() {
+            all.extend(slab.take_all().map(|e| e.target));
+        }
+        all
     }
 }
 
@@ -745,45 +890,6 @@ impl<T> IntoIterator for Few<T> {
             Few::Many(v) => (None, v),
         };
         one.into_iter().chain(many)
-    }
-}
-
-/// The outgoing edges of a process: a slab, boxed so that the processes
-/// with none (the leaves: most of a tree) pay one word for it. Allocated
-/// on the first edge and kept (a parent that runs one child at a time does
-/// not allocate per child).
-pub(crate) struct Edges(Option<Box<Slab<Edge>>>);
-
-impl Edges {
-    pub(crate) fn len(&self) -> usize {
-        self.0.as_ref().map_or(0, |s| s.len())
-    }
-
-    pub(crate) fn next_key(&self) -> u32 {
-        self.0.as_ref().map_or(0, |s| s.next_key())
-    }
-
-    pub(crate) fn insert(&mut self, edge: Edge) -> u32 {
-        self.0.get_or_insert_default().insert(edge)
-    }
-
-    pub(crate) fn remove(&mut self, key: u32) -> Option<Edge> {
-        self.0.as_mut()?.remove(key)
-    }
-
-    pub(crate) fn get_mut(&mut self, key: u32) -> Option<&mut Edge> {
-        self.0.as_mut()?.get_mut(key)
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Edge> {
-        self.0.iter().flat_map(|s| s.iter())
-    }
-
-    pub(crate) fn take_all(&mut self) -> impl Iterator<Item = Edge> + use<> {
-        self.0
-            .take()
-            .into_iter()
-            .flat_map(|mut s| s.take_all().collect::<Vec<_>>())
     }
 }
 
@@ -966,7 +1072,7 @@ mod size {
     fn a_process_stays_small() {
         let size = std::mem::size_of::<super::Inner>();
         assert!(
-            size <= 112,
+            size <= 120,
             "Inner grew to {size} bytes; move rarely used fields to `Cold`"
         );
     }

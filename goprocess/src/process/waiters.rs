@@ -189,6 +189,8 @@ impl Future for PhaseWait {
         if this.inner.is_background() {
             return Poll::Pending; // never closes: nothing will ever wake it
         }
+        // Only a wait for Closed, polled inside a process function or
+        // teardown, may be a wait for oneself (see the type's doc).
         let self_wait_unchecked = this.target == CLOSED && !this.checked && current::any();
         if self_wait_unchecked && phase >= CLOSING {
             this.checked = true;
@@ -200,7 +202,7 @@ impl Future for PhaseWait {
                 return Poll::Ready(());
             }
         }
-        let want = if this.target == CLOSED && !this.checked && current::any() {
+        let want = if self_wait_unchecked && !this.checked {
             CLOSING
         } else {
             this.target

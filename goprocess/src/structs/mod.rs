@@ -1,15 +1,20 @@
-//! Support for `#[process]` structs: [`Handle`], [`AsProcess`], [`Start`].
+//! Support for `#[process]` structs: [`Handle`], [`AsProcess`], [`Start`],
+//! [`ShutdownPlan`].
 //!
 //! The macros generate glue only; what the glue calls lives in
 //! [`private`] (re-exported as the hidden `goprocess::__private`).
 
+mod plan;
 pub mod private;
 
 use std::fmt;
+use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::Process;
+pub use self::plan::ShutdownPlan;
+use crate::{Error, Process};
 
 /// Anything that is, or owns, one process: what `#[child]` and
 /// `#[wait_for]` fields hold (directly, or as `Option<T>` / `Vec<T>`).
@@ -56,7 +61,13 @@ impl<T: AsProcess + ?Sized> AsProcess for Arc<T> {
 /// together with the process that owns it.
 ///
 /// Cloning is cheap (two `Arc`s). Dropping handles does not close the
-/// process: close it with `handle.process().close()`.
+/// process: close it with [`Handle::close`].
+///
+/// Like `Arc`, a `Handle` derefs to your struct, so its own operations are
+/// associated functions (`Handle::close(&app)`), not methods: a method
+/// `close` on `Handle` would hide a `close` method of your struct behind
+/// `app.close()`, silently, whenever the signatures happen to fit. Every
+/// other operation is one step away, on [`process()`](Handle::process).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -68,7 +79,8 @@ impl<T: AsProcess + ?Sized> AsProcess for Arc<T> {
 ///
 /// let cache: Handle<Cache> = Cache { capacity: 128 }.start();
 /// assert_eq!(cache.capacity, 128);          // Deref to the value
-/// cache.process().close().await?;
+/// Handle::close(&cache).await?;
+/// assert!(cache.process().is_closed());
 /// # Ok(())
 /// # }
 /// ```
@@ -100,6 +112,76 @@ impl<T> Handle<T> {
     /// The shared value, for code that wants to keep it without the handle.
     pub fn value(&self) -> &Arc<T> {
         &self.value
+    }
+
+    /// Closes the struct's process and waits until it is Closed:
+    /// [`Process::close`] of [`this.process()`](Handle::process). Its
+    /// `#[run]` is asked to return, its `#[child]` fields close in their
+    /// derived order, then its `#[teardown]` runs.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`Process::close`]: dropping the future does not stop the
+    /// close.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), goprocess::Error> {
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct Db {}
+    ///
+    /// let db = Db {}.start();
+    /// Handle::close(&db).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn close(this: &Self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        this.process.close()
+    }
+
+    /// [`Process::close_within`] of [`this.process()`](Handle::process):
+    /// closes it with a time budget.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), goprocess::Error> {
+    /// use std::time::Duration;
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct Db {}
+    ///
+    /// let db = Db {}.start();
+    /// Handle::close_within(&db, Duration::from_secs(5)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn close_within(
+        this: &Self,
+        budget: Duration,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        this.process.close_within(budget)
+    }
+
+    /// [`Process::closing`] of [`this.process()`](Handle::process):
+    /// resolves once it starts closing.
+    pub fn closing(this: &Self) -> impl Future<Output = ()> + Send + 'static {
+        this.process.closing()
+    }
+
+    /// [`Process::closed`] of [`this.process()`](Handle::process):
+    /// resolves once it is Closed (for a struct with `#[run]`: also once
+    /// the run returned by itself and everything closed after it).
+    pub fn closed(this: &Self) -> impl Future<Output = ()> + Send + 'static {
+        this.process.closed()
+    }
+
+    /// [`Process::err`] of [`this.process()`](Handle::process): waits
+    /// until it is Closed and returns its result.
+    pub fn err(this: &Self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        this.process.err()
     }
 }
 
@@ -161,17 +243,54 @@ impl<T: fmt::Debug> fmt::Debug for Handle<T> {
 /// ```
 pub trait Start: Sized {
     /// Starts the value in a new root process.
+    ///
+    /// # Panics
+    ///
+    /// If the struct has a `#[run]` method and no tokio runtime is running
+    /// on this thread (the run is spawned as a tokio task).
+    #[track_caller]
     fn start(self) -> Handle<Self>;
+
     /// Starts the value in a new child of `parent`.
+    ///
+    /// # Panics
+    ///
+    /// As [`start`](Start::start).
+    #[track_caller]
     fn start_with_parent(self, parent: &Process) -> Handle<Self>;
+
+    /// The struct's derived shutdown order, and that of the `#[process]`
+    /// structs nested in it, before anything runs: see [`ShutdownPlan`].
+    ///
+    /// ```
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct App {
+    ///     #[child]
+    ///     http: Process,
+    ///     #[child]
+    ///     #[wait_for(http)]
+    ///     db: Process,
+    /// }
+    ///
+    /// assert_eq!(App::shutdown_plan().stages(), &[&["http"][..], &["db"]]);
+    /// ```
+    fn shutdown_plan() -> ShutdownPlan;
 }
 
 impl<T: private::Spec> Start for T {
+    #[track_caller]
     fn start(self) -> Handle<Self> {
         private::start(self, None)
     }
 
+    #[track_caller]
     fn start_with_parent(self, parent: &Process) -> Handle<Self> {
         private::start(self, Some(parent))
+    }
+
+    fn shutdown_plan() -> ShutdownPlan {
+        private::plan_of::<T>()
     }
 }

@@ -1,7 +1,7 @@
 use goprocess::{process, Process, Start};
 
 // Every mistake is reported in one go, and the stub impls keep uses of the
-// type (`.start()`, `SHUTDOWN_ORDER`) from adding errors.
+// type (`.start()`, `shutdown_plan()`) from adding errors.
 #[process]
 struct App {
     #[child(nowait)]
@@ -16,5 +16,5 @@ struct App {
 
 fn main() {
     let app = App { metrics: Process::new(), http: Process::new(), db: Process::new() }.start();
-    let _ = (app, App::SHUTDOWN_ORDER);
+    let _ = (app, App::shutdown_plan().stages());
 }

@@ -33,6 +33,6 @@ struct App {
 }
 
 fn main() {
-    assert!(App::SHUTDOWN_MERMAID.starts_with("flowchart TD"));
+    assert!(App::shutdown_plan().to_mermaid().starts_with("flowchart TD"));
     let _ = |pool: Process| App { db: Db { pool }.start() }.start();
 }

@@ -3,7 +3,7 @@
 #![deny(warnings, clippy::all, missing_docs, unreachable_pub, unused_qualifications)]
 //! A crate with public and private process structs.
 
-use goprocess::{process, teardown, Handle, Process, Start};
+use goprocess::{process, run, teardown, Handle, Process, Start};
 
 #[allow(dead_code)]
 struct Result;
@@ -50,6 +50,25 @@ struct Db {
 impl Db {
     #[teardown]
     fn flush(&self) {}
+
+    #[run]
+    async fn serve(&self, me: Process) -> std::result::Result<(), std::io::Error> {
+        me.closing().await;
+        Ok(())
+    }
+}
+
+/// A public process with a public run.
+#[process]
+pub struct Ticker {
+    #[child(name = "clock")]
+    tick: Process,
+}
+
+impl Ticker {
+    /// Ticks until closed.
+    #[run]
+    pub async fn tick(&self) {}
 }
 
 #[process]
@@ -67,7 +86,9 @@ struct App {
 }
 
 fn main() {
-    let _ = App::SHUTDOWN_ORDER;
+    let _ = App::shutdown_plan().stages();
+    let _ = Ticker::shutdown_plan().to_string();
+    let _ = |tick: Process| Ticker { tick }.start();
     let _ = |listener: Process, writer: Process, metrics: Process, journal: Process| {
         let http = Http { listener }.start();
         let db = Db { pool: std::vec::Vec::new(), writer: Some(writer) }.start();

@@ -33,5 +33,5 @@ fn main() {
     }
     .start();
     let _ = pool.workers.len();
-    assert_eq!(Pool::<Process, 2>::SHUTDOWN_ORDER, &[&["workers"][..], &["supervisor"]]);
+    assert_eq!(Pool::<Process, 2>::shutdown_plan().stages(), &[&["workers"][..], &["supervisor"]]);
 }

@@ -1,0 +1,9 @@
+use goprocess::{process, Process};
+
+#[process]
+struct App {
+    #[child(name = "")]
+    http: Process,
+}
+
+fn main() {}

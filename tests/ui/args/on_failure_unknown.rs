@@ -1,0 +1,6 @@
+use goprocess::process;
+
+#[process(on_failure = "restart")]
+struct App {}
+
+fn main() {}

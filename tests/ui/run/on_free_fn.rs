@@ -1,0 +1,6 @@
+use goprocess::run;
+
+#[run]
+async fn serve() {}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use goprocess::run;
+
+struct Http {}
+
+impl Http {
+    #[run]
+    async fn serve(&self) {}
+}
+
+fn main() {}

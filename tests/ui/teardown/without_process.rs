@@ -1,0 +1,10 @@
+use goprocess::teardown;
+
+struct Db {}
+
+impl Db {
+    #[teardown]
+    fn close(&self) {}
+}
+
+fn main() {}
