@@ -1,5 +1,6 @@
 //! Flat memory under restarts: a supervisor that has restarted a child
-//! 100,000 times holds no more than after its first restart. Counted by a
+//! 100,000 times holds no more than after its first restarts (past a
+//! one-time warm-up of its report channel's buffers). Counted by a
 //! global allocator of this test binary's own (so no other test's
 //! allocations are in the count), and seen in snapshots: the supervisor
 //! still has one run linked, and shows the restart count.
@@ -108,16 +109,29 @@ async fn restart_a_child_many_times() {
     let edges_after_one = common::edge_counts(sup.process());
     gate.notify_one();
 
+    while runs.load(Ordering::SeqCst) < 1_001 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let after_thousand = live().await;
     while runs.load(Ordering::SeqCst) < RESTARTS + 1 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(sup.restarts(), RESTARTS);
     let after_many = live().await;
-    let grown = after_many - after_one;
+    // The first few dozen restarts may grow buffers once (the channel that
+    // reports ends allocates its blocks of 32 messages, then reuses them);
+    // from there on, nothing grows.
+    let warm_up = after_thousand - after_one;
     assert!(
-        grown <= 1024,
-        "{grown} more bytes live after {RESTARTS} restarts than after one \
-         ({after_one} then {after_many})"
+        warm_up <= 4096,
+        "{warm_up} more bytes live after 1,000 restarts than after one \
+         ({after_one} then {after_thousand})"
+    );
+    let grown = after_many - after_thousand;
+    assert!(
+        grown <= 0,
+        "{grown} more bytes live after {RESTARTS} restarts than after 1,000 \
+         ({after_thousand} then {after_many})"
     );
 
     let edges = common::edge_counts(sup.process());
