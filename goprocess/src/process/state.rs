@@ -309,7 +309,7 @@ pub(crate) struct State {
 
 /// The rarely set part of a [`State`]: name, errors, budget, token,
 /// observers, policy. Allocated on first write: read it with
-/// [`State::cold`] (an unset part reads as `Cold::EMPTY`), write it with
+/// [`State::cold`] (an unset part reads as `Cold::empty()`), write it with
 /// [`State::cold_alloc`]; code on hot paths that only *may* write uses
 /// [`State::cold_mut`], which does not allocate.
 pub(crate) struct Cold {
@@ -377,37 +377,39 @@ pub(crate) struct Cold {
 }
 
 impl Cold {
-    const EMPTY: Cold = Cold {
-        teardown: std::sync::Mutex::new(None),
-        error: None,
-        name: None,
-        name_given: false,
-        on_failure: super::OnFailure::Isolate,
-        function_error: None,
-        teardown_error: None,
-        timeout_error: None,
-        failed_children: Vec::new(),
-        omitted_children: 0,
-        closing_token: None,
-        teardown_task: None,
-        escalated: false,
-        budget: None,
-        escalation: super::deadline::Escalation::Abort,
-        hooks: Hooks(Vec::new()),
-        observers: None,
-        cause_name: None,
-        cause_by: None,
-        signal: None,
-        failed_by_child: false,
-        propagated: false,
-        restarts: 0,
-        after: Vec::new(),
-        more_waiters: Slab::new(),
-        more_parents: Vec::new(),
-    };
+    const fn empty() -> Cold {
+        Cold {
+            teardown: std::sync::Mutex::new(None),
+            error: None,
+            name: None,
+            name_given: false,
+            on_failure: super::OnFailure::Isolate,
+            function_error: None,
+            teardown_error: None,
+            timeout_error: None,
+            failed_children: Vec::new(),
+            omitted_children: 0,
+            closing_token: None,
+            teardown_task: None,
+            escalated: false,
+            budget: None,
+            escalation: super::deadline::Escalation::Abort,
+            hooks: Hooks(Vec::new()),
+            observers: None,
+            cause_name: None,
+            cause_by: None,
+            signal: None,
+            failed_by_child: false,
+            propagated: false,
+            restarts: 0,
+            after: Vec::new(),
+            more_waiters: Slab::new(),
+            more_parents: Vec::new(),
+        }
+    }
 }
 
-static EMPTY_COLD: Cold = Cold::EMPTY;
+static EMPTY_COLD: Cold = Cold::empty();
 
 /// A process's close cause read under its lock, to be shown once the lock
 /// is released (showing it reads the name of the process it names).
@@ -471,7 +473,7 @@ impl State {
 
     /// The cold part, to write: allocated on first use.
     pub(crate) fn cold_alloc(&mut self) -> &mut Cold {
-        self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
+        self.cold.get_or_insert_with(|| Box::new(Cold::empty()))
     }
 
     /// Adds a back-link to a parent.
