@@ -305,7 +305,7 @@ fn ready_locked(p: &Process, st: &mut State) -> Option<Next> {
         return None;
     }
     match st.step {
-        Step::Closing => match st.teardown.take().map(|tf| *tf) {
+        Step::Closing => match st.take_teardown() {
             None => Some(Next::Finish(finish_locked(p, st))),
             Some(tf) => {
                 st.step = Step::TearingDown;

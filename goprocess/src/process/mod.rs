@@ -103,8 +103,10 @@ impl Process {
             // Only `go` makes a process with something pending: its function.
             st.pending = pending;
             st.function_running = pending > 0;
-            st.teardown_set = teardown.is_some();
-            st.teardown = teardown.map(Box::new);
+            if let Some(tf) = teardown {
+                st.teardown_set = true;
+                st.put_teardown(tf);
+            }
             st
         })
     }
@@ -297,7 +299,7 @@ impl Process {
             }
             match st.step {
                 Step::Running | Step::Closing => {
-                    st.teardown = Some(Box::new(tf));
+                    st.put_teardown(tf);
                     st.teardown_set = true;
                     return Ok(());
                 }

@@ -277,8 +277,6 @@ pub(crate) struct State {
     /// the parent that closed it.
     parent: Option<Weak<Inner>>,
     parent_key: u32,
-    /// Boxed whole: 8 bytes in every process, for the few that have one.
-    pub(crate) teardown: Option<Box<Teardown>>,
     /// A teardown was ever installed (it may have run since).
     pub(crate) teardown_set: bool,
     /// Set by `close_after_children` (and when a `go` function returns):
@@ -311,10 +309,15 @@ pub(crate) struct State {
 
 /// The rarely set part of a [`State`]: name, errors, budget, token,
 /// observers, policy. Allocated on first write: read it with
-/// [`State::cold`] (an unset part reads as `Cold::EMPTY`), write it with
+/// [`State::cold`] (an unset part reads as `Cold::empty()`), write it with
 /// [`State::cold_alloc`]; code on hot paths that only *may* write uses
 /// [`State::cold_mut`], which does not allocate.
 pub(crate) struct Cold {
+    /// Its teardown until it runs: in the cold part, as few processes have
+    /// one (and those usually have a name, which lives here too). Behind a
+    /// lock of its own only to make the cold part `Sync` (a teardown is
+    /// `Send` only): it is only ever used under the process's lock.
+    teardown: std::sync::Mutex<Option<Teardown>>,
     /// The error it closed with; `None` while it is not Closed, or once it
     /// closed cleanly. Only a failed process has one, and it has a cold
     /// part already (for the failures it recorded).
@@ -374,36 +377,39 @@ pub(crate) struct Cold {
 }
 
 impl Cold {
-    const EMPTY: Cold = Cold {
-        error: None,
-        name: None,
-        name_given: false,
-        on_failure: super::OnFailure::Isolate,
-        function_error: None,
-        teardown_error: None,
-        timeout_error: None,
-        failed_children: Vec::new(),
-        omitted_children: 0,
-        closing_token: None,
-        teardown_task: None,
-        escalated: false,
-        budget: None,
-        escalation: super::deadline::Escalation::Abort,
-        hooks: Hooks(Vec::new()),
-        observers: None,
-        cause_name: None,
-        cause_by: None,
-        signal: None,
-        failed_by_child: false,
-        propagated: false,
-        restarts: 0,
-        after: Vec::new(),
-        more_waiters: Slab::new(),
-        more_parents: Vec::new(),
-    };
+    const fn empty() -> Cold {
+        Cold {
+            teardown: std::sync::Mutex::new(None),
+            error: None,
+            name: None,
+            name_given: false,
+            on_failure: super::OnFailure::Isolate,
+            function_error: None,
+            teardown_error: None,
+            timeout_error: None,
+            failed_children: Vec::new(),
+            omitted_children: 0,
+            closing_token: None,
+            teardown_task: None,
+            escalated: false,
+            budget: None,
+            escalation: super::deadline::Escalation::Abort,
+            hooks: Hooks(Vec::new()),
+            observers: None,
+            cause_name: None,
+            cause_by: None,
+            signal: None,
+            failed_by_child: false,
+            propagated: false,
+            restarts: 0,
+            after: Vec::new(),
+            more_waiters: Slab::new(),
+            more_parents: Vec::new(),
+        }
+    }
 }
 
-static EMPTY_COLD: Cold = Cold::EMPTY;
+static EMPTY_COLD: Cold = Cold::empty();
 
 /// A process's close cause read under its lock, to be shown once the lock
 /// is released (showing it reads the name of the process it names).
@@ -440,7 +446,6 @@ impl State {
             pending: 0,
             parent: None,
             parent_key: 0,
-            teardown: None,
             teardown_set: false,
             idle_close: Why::Running,
             cause: Why::Running,
@@ -468,7 +473,7 @@ impl State {
 
     /// The cold part, to write: allocated on first use.
     pub(crate) fn cold_alloc(&mut self) -> &mut Cold {
-        self.cold.get_or_insert_with(|| Box::new(Cold::EMPTY))
+        self.cold.get_or_insert_with(|| Box::new(Cold::empty()))
     }
 
     /// Adds a back-link to a parent.
@@ -512,6 +517,24 @@ impl State {
             .map(|p| (p, self.parent_key));
         let more = self.cold().more_parents.iter().map(|l| (&l.parent, l.key));
         first.into_iter().chain(more)
+    }
+
+    /// Sets its teardown.
+    pub(crate) fn put_teardown(&mut self, tf: Teardown) {
+        *self
+            .cold_alloc()
+            .teardown
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = Some(tf);
+    }
+
+    /// Takes its teardown, if it has one (to run it).
+    pub(crate) fn take_teardown(&mut self) -> Option<Teardown> {
+        self.cold_mut()?
+            .teardown
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 
     /// The processes it waits for, as far as cycles are concerned: the
@@ -1072,7 +1095,7 @@ mod size {
     fn a_process_stays_small() {
         let size = std::mem::size_of::<super::Inner>();
         assert!(
-            size <= 120,
+            size <= 112,
             "Inner grew to {size} bytes; move rarely used fields to `Cold`"
         );
     }
