@@ -514,15 +514,17 @@ impl Finished {
         // The parents its failure asks to close (`OnFailure::Propagate`).
         let mut propagated_to: Vec<Arc<Inner>> = Vec::new();
         // What it held is released before anyone can see it Closed.
-        let hooks = if hooks.is_empty() {
-            hooks
-        } else {
-            let (release, rest): (Vec<_>, Vec<_>) = hooks
-                .into_iter()
-                .partition(|(at, _)| *at == HookAt::Release);
-            release.into_iter().for_each(|(_, hook)| hook());
-            rest
-        };
+        // In place: a process with hooks usually has one.
+        let mut hooks = hooks;
+        let mut i = 0;
+        while i < hooks.len() {
+            if hooks[i].0 == HookAt::Release {
+                let (_, hook) = hooks.remove(i);
+                hook();
+            } else {
+                i += 1;
+            }
+        }
         let failed = |is_child: bool| match &result {
             Err(e) if is_child => name.as_ref().map(|name| (name, e)),
             _ => None,

@@ -810,16 +810,16 @@ impl Hooks {
         std::mem::take(&mut self.0)
     }
 
-    /// Removes and returns the hooks that run at `at`.
+    /// Removes and returns the hooks that run at `at`, in the order they
+    /// were added; allocates nothing when there is none.
     pub(crate) fn take_at(&mut self, at: HookAt) -> Vec<Hook> {
-        if self.0.is_empty() {
+        if !self.0.iter().any(|(when, _)| *when == at) {
             return Vec::new();
         }
-        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.0)
-            .into_iter()
-            .partition(|(when, _)| *when == at);
-        self.0 = later;
-        now.into_iter().map(|(_, f)| f).collect()
+        self.0
+            .extract_if(.., |(when, _)| *when == at)
+            .map(|(_, f)| f)
+            .collect()
     }
 }
 
