@@ -7,7 +7,7 @@
 //! teardowns run as tasks. Each event runs a [`Driver`], a work list that
 //! replaces recursion, so a chain 100,000 deep closes on a flat stack.
 //!
-//! The five steps of a close (see `goprocess-semantics`):
+//! The five steps of a close (as in Go's goprocess):
 //!
 //! 1. [`close_locked`]: mark Closing, wake the `closing()` waiters.
 //! 2. Same call: queue every closing edge's target to be closed.

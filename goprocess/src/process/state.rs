@@ -836,7 +836,7 @@ pub(crate) enum HookAt {
     Left,
 }
 
-/// The three relations of the semantics.
+/// The three relations between processes (Go's `AddChild`, `AddChildNoWait`, `WaitFor`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EdgeKind {
     /// `add_child`: closed with the parent, and the parent waits for it.
