@@ -556,8 +556,15 @@ impl State {
     }
 
     /// Reports `kind` to this process's timelines, if it has any.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record(&mut self, id: u64, kind: crate::introspect::TimelineEventKind) {
+        if self.cold.is_some() {
+            self.record_observed(id, kind);
+        }
+    }
+
+    #[inline(never)]
+    fn record_observed(&mut self, id: u64, kind: crate::introspect::TimelineEventKind) {
         let Some(cold) = &self.cold else { return };
         let Some(observers) = cold.observers.as_ref().filter(|o| o.has_timelines()) else {
             return;
