@@ -160,44 +160,28 @@ pub(crate) fn close_locked(
         return;
     }
     st.step = Step::Closing;
-    // Tracing and subscribers read the cause only when someone listens.
-    let traced = !inner.span().is_disabled();
     st.cause = cause.why;
-    match cause.by {
-        // The only parent is its back-link; among several, keep which.
-        Some(By::Parent(id)) if !st.cold().more_parents.is_empty() => {
-            let by = st.parent_links().find_map(|(parent, _)| {
-                parent
-                    .upgrade()
-                    .filter(|p| p.id() == id)
-                    .map(|p| Arc::downgrade(&p))
-            });
-            st.cold_alloc().cause_by = by;
-        }
-        Some(By::Parent(_)) | None => {}
-        Some(By::Process(weak)) => st.cold_alloc().cause_by = Some(weak),
-        Some(By::Named(name)) => st.cold_alloc().cause_name = Some(name),
-    }
-    st.record(inner.id(), TimelineEventKind::Closing);
+    // Most processes have no cold part and a cause that names no process
+    // (or names a parent, through the back-link): nothing more to do.
+    let rare = match cause.by {
+        Some(By::Process(_) | By::Named(_)) => Some(closing_rare(p, &mut st, cause.by)),
+        _ if st.has_cold() => Some(closing_rare(p, &mut st, cause.by)),
+        _ => None,
+    };
     // As stored: a parent is named through the back-link kept for it.
-    let traced = traced.then(|| st.cause_stored());
-    let subscribers = st.subscribers();
-    let event = subscribers
-        .as_ref()
-        .map(|_| (st.name_ref(inner.id()), st.cause_stored()));
+    let traced = (!inner.span().is_disabled()).then(|| st.cause_stored());
     inner.set_phase(CLOSING);
     let closes = |e: &EdgeRef<'_>| e.kind().closes() && !e.deferred();
-    let closes_children = st.edges().any(|e| closes(&e)) && {
+    let closes_children = st.edge_count() > 0 && st.edges().any(|e| closes(&e)) && {
         d.close
             .extend(st.targets(closes).map(|child| (child, Cause::parent(p))));
         true
     };
-    let extras = st.cold_mut().and_then(ClosingExtras::take);
-    // A deferred child's order no longer matters once its close started.
-    let after = match st.cold_mut() {
-        Some(cold) if !cold.after.is_empty() => std::mem::take(&mut cold.after),
-        _ => Vec::new(),
-    };
+    let Rare {
+        extras,
+        after,
+        event,
+    } = rare.unwrap_or_default();
     let woken = st.drain_waiters(CLOSING);
     let quiet = !closes_children && extras.is_none();
     let next = if quiet {
@@ -215,7 +199,7 @@ pub(crate) fn close_locked(
         let cause = stored.resolve();
         debug!(parent: inner.span(), cause = %DisplayOption(cause.as_ref()), "closing");
     }
-    if let (Some(subscribers), Some((name, stored))) = (subscribers, event)
+    if let Some((subscribers, name, stored)) = event
         && let Some(cause) = stored.resolve()
     {
         subscribers.emit(&Event::Closing {
@@ -233,6 +217,51 @@ pub(crate) fn close_locked(
         None if !quiet => d.advance.push(p.clone()),
         // Waiting: whatever it waits for advances it when it is done.
         None => {}
+    }
+}
+
+/// What the start of a close does with the cold part, for the processes
+/// that have one: the cause's named process, the timeline, the
+/// subscribers, the closing extras, a deferred child's order.
+#[derive(Default)]
+struct Rare {
+    extras: Option<ClosingExtras>,
+    after: Vec<Process>,
+    event: Option<(Observers, Name, super::state::StoredCause)>,
+}
+
+#[cold]
+#[inline(never)]
+fn closing_rare(p: &Process, st: &mut State, by: Option<By>) -> Rare {
+    match by {
+        // The only parent is its back-link; among several, keep which.
+        Some(By::Parent(id)) if !st.cold().more_parents.is_empty() => {
+            let by = st.parent_links().find_map(|(parent, _)| {
+                parent
+                    .upgrade()
+                    .filter(|p| p.id() == id)
+                    .map(|p| Arc::downgrade(&p))
+            });
+            st.cold_alloc().cause_by = by;
+        }
+        Some(By::Parent(_)) | None => {}
+        Some(By::Process(weak)) => st.cold_alloc().cause_by = Some(weak),
+        Some(By::Named(name)) => st.cold_alloc().cause_name = Some(name),
+    }
+    st.record(p.inner.id(), TimelineEventKind::Closing);
+    let event = st
+        .subscribers()
+        .map(|subscribers| (subscribers, st.name_ref(p.inner.id()), st.cause_stored()));
+    let extras = st.cold_mut().and_then(ClosingExtras::take);
+    // A deferred child's order no longer matters once its close started.
+    let after = match st.cold_mut() {
+        Some(cold) if !cold.after.is_empty() => std::mem::take(&mut cold.after),
+        _ => Vec::new(),
+    };
+    Rare {
+        extras,
+        after,
+        event,
     }
 }
 

@@ -465,6 +465,12 @@ impl State {
         self.cold.as_deref().unwrap_or(&EMPTY_COLD)
     }
 
+    /// Whether the cold part was ever written.
+    #[inline(always)]
+    pub(crate) fn has_cold(&self) -> bool {
+        self.cold.is_some()
+    }
+
     /// The cold part if it was ever written, for code that may write it
     /// but should not allocate it just to find it empty.
     pub(crate) fn cold_mut(&mut self) -> Option<&mut Cold> {
