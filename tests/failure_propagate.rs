@@ -21,26 +21,6 @@ use std::time::Duration;
 use common::{Log, within};
 use goprocess::{CloseCause, Error, ErrorKind, OnFailure, Process, Start, process};
 
-/// Silences the default panic hook for the injected panics only.
-fn quiet_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let injected = payload
-                .downcast_ref::<&str>()
-                .is_some_and(|m| m.starts_with("injected"))
-                || payload
-                    .downcast_ref::<String>()
-                    .is_some_and(|m| m.starts_with("injected"));
-            if !injected {
-                default(info);
-            }
-        }));
-    });
-}
-
 /// Whether `cause` is `ChildFailed` naming `child`.
 fn child_failed(cause: Option<CloseCause>, child: &Process) -> bool {
     matches!(cause, Some(CloseCause::ChildFailed(c)) if c.id() == child.id())
@@ -126,7 +106,7 @@ async fn a_propagating_function_error_closes_its_parent_and_the_siblings() {
 
 #[tokio::test]
 async fn a_propagating_panic_closes_its_parent() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let app = Process::new().named("app");
     let worker = app
         .child()
@@ -161,7 +141,7 @@ async fn a_propagating_teardown_error_closes_its_with_parent_parent() {
 
 #[tokio::test]
 async fn a_propagating_teardown_panic_closes_its_add_child_parent() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let app = Process::new().named("app");
     let db = Process::with_teardown(|| panic!("injected: teardown"))
         .named("db")

@@ -24,30 +24,9 @@ impl Runs {
     }
 }
 
-/// Silences the default panic hook for the injected panics only.
-fn quiet_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let injected = info
-                .payload()
-                .downcast_ref::<&str>()
-                .is_some_and(|m| m.starts_with("injected"))
-                || info
-                    .payload()
-                    .downcast_ref::<String>()
-                    .is_some_and(|m| m.starts_with("injected"));
-            if !injected {
-                default(info);
-            }
-        }));
-    });
-}
-
 #[tokio::test]
 async fn a_panicking_process_function_fails_only_its_process() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let runs = Runs::default();
     let r = runs.clone();
     let parent = Process::with_teardown(move || {
@@ -82,7 +61,7 @@ async fn a_panicking_process_function_fails_only_its_process() {
 
 #[tokio::test]
 async fn a_closure_that_panics_before_returning_its_future_fails_its_process() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let parent = Process::new();
     #[allow(unreachable_code)]
     let bad = parent.go(|_| -> std::future::Ready<()> { panic!("injected: closure") });
@@ -97,7 +76,7 @@ async fn a_closure_that_panics_before_returning_its_future_fails_its_process() {
 
 #[tokio::test]
 async fn a_panicking_root_function_closes_its_children_instead_of_waiting() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let log = Log::new();
     let (tx, rx) = tokio::sync::oneshot::channel::<Process>();
     let l = log.clone();
@@ -118,7 +97,7 @@ async fn a_panicking_root_function_closes_its_children_instead_of_waiting() {
 
 #[tokio::test]
 async fn a_panicking_sync_teardown_runs_once_and_is_reported() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let runs = Runs::default();
     let r = runs.clone();
     let p = Process::with_teardown(move || {
@@ -140,7 +119,7 @@ async fn a_panicking_sync_teardown_runs_once_and_is_reported() {
 
 #[tokio::test]
 async fn a_panicking_async_teardown_runs_once_and_is_reported() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let runs = Runs::default();
     let r = runs.clone();
     let p = Process::with_async_teardown(move || async move {
@@ -161,7 +140,7 @@ async fn a_panicking_async_teardown_runs_once_and_is_reported() {
 
 #[tokio::test]
 async fn a_teardown_that_panics_from_close_blocking_on_a_plain_thread() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let runs = Runs::default();
     let r = runs.clone();
     let p = Process::with_teardown(move || {
@@ -176,7 +155,7 @@ async fn a_teardown_that_panics_from_close_blocking_on_a_plain_thread() {
 
 #[tokio::test]
 async fn a_child_that_panics_while_its_parent_is_closing() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let log = Log::new();
     let parent = Process::with_teardown(log.teardown("parent")).named("app");
     let l = log.clone();
@@ -208,7 +187,7 @@ async fn a_child_that_panics_while_its_parent_is_closing() {
 
 #[tokio::test]
 async fn a_child_teardown_that_panics_while_its_parent_is_closing() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let log = Log::new();
     let parent = Process::with_teardown(log.teardown("parent")).named("app");
     let child = Process::with_parent(&parent).named("db");
@@ -237,7 +216,7 @@ async fn a_child_teardown_that_panics_while_its_parent_is_closing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_panicking_children_across_threads_never_hang_the_parent() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let runs = Runs::default();
     let r = runs.clone();
     let parent = Process::with_teardown(move || {

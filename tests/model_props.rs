@@ -425,26 +425,9 @@ fn run_case(ops: Vec<Op>) -> Result<(), TestCaseError> {
     })
 }
 
-fn quiet_injected_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let injected = info
-            .payload()
-            .downcast_ref::<String>()
-            .is_some_and(|m| m.starts_with("injected"))
-            || info
-                .payload()
-                .downcast_ref::<&str>()
-                .is_some_and(|m| m.starts_with("injected"));
-        if !injected {
-            default(info);
-        }
-    }));
-}
-
 #[test]
 fn random_operation_sequences_match_the_model() {
-    quiet_injected_panics();
+    common::quiet_injected_panics();
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -355,26 +355,9 @@ fn run_case(case: Case) -> Result<(), TestCaseError> {
     })
 }
 
-fn quiet_injected_panics() {
-    let default = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let injected = info
-            .payload()
-            .downcast_ref::<String>()
-            .is_some_and(|m| m.starts_with("injected"))
-            || info
-                .payload()
-                .downcast_ref::<&str>()
-                .is_some_and(|m| m.starts_with("injected"));
-        if !injected {
-            default(info);
-        }
-    }));
-}
-
 #[test]
 fn random_failure_sequences_match_the_otp_model() {
-    quiet_injected_panics();
+    common::quiet_injected_panics();
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())

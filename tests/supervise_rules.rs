@@ -197,26 +197,6 @@ async fn until(mut done: impl FnMut() -> bool) {
     .await;
 }
 
-/// Silences the default panic hook for the injected panics only.
-fn quiet_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let injected = payload
-                .downcast_ref::<&str>()
-                .is_some_and(|m| m.starts_with("injected"))
-                || payload
-                    .downcast_ref::<String>()
-                    .is_some_and(|m| m.starts_with("injected"));
-            if !injected {
-                default(info);
-            }
-        }));
-    });
-}
-
 /// A supervisor under `app` with children `names` (all `restart`),
 /// started, with a generous limit.
 async fn supervised(
@@ -365,7 +345,7 @@ async fn children_closed_for_a_restart_close_one_at_a_time() {
 
 #[tokio::test(start_paused = true)]
 async fn permanent_is_restarted_after_ok_err_and_panic() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let app = Process::new().named("app");
     let c = Children::new();
     let sup = supervised(&app, Strategy::OneForOne, &c, &["w"], Restart::Permanent).await;
@@ -379,7 +359,7 @@ async fn permanent_is_restarted_after_ok_err_and_panic() {
 
 #[tokio::test(start_paused = true)]
 async fn transient_is_restarted_only_after_a_failure() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let app = Process::new().named("app");
     let c = Children::new();
     let sup = supervised(&app, Strategy::OneForOne, &c, &["w"], Restart::Transient).await;
@@ -614,7 +594,7 @@ async fn a_permanent_child_returning_ok_breaks_the_limit_with_nothing_to_list() 
 
 #[tokio::test(start_paused = true)]
 async fn a_failure_handled_by_a_restart_is_not_in_the_supervisor_s_error() {
-    quiet_panics();
+    common::quiet_injected_panics();
     let app = Process::new().named("app");
     let c = Children::new();
     let sup = supervised(&app, Strategy::OneForOne, &c, &["w"], Restart::Transient).await;

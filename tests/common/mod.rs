@@ -132,3 +132,25 @@ pub fn edge_counts(p: &goprocess::Process) -> (usize, usize) {
     let info = snapshot.get(p.id()).expect("a snapshot holds its root");
     (info.edges().len(), info.incoming().len())
 }
+
+/// Silences the default panic hook for the panics a test injects on
+/// purpose (their message starts with "injected"), once per test binary;
+/// other panics are reported as usual.
+pub fn quiet_injected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let injected = payload
+                .downcast_ref::<&str>()
+                .is_some_and(|m| m.starts_with("injected"))
+                || payload
+                    .downcast_ref::<String>()
+                    .is_some_and(|m| m.starts_with("injected"));
+            if !injected {
+                default(info);
+            }
+        }));
+    });
+}
