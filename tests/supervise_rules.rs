@@ -1123,3 +1123,47 @@ async fn a_supervisor_is_a_child_field_of_a_process_struct() {
     assert_eq!(c.events(), strings(&["http closed", "stop w2", "stop w1"]));
     assert!(service.pool.process().is_closed());
 }
+
+/// Timelines show the restart count: of the child before each run, and of
+/// the supervisor when it closed.
+#[tokio::test(start_paused = true)]
+async fn timeline_rows_show_the_restart_counts() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let app = Process::new().named("app");
+    let timeline = goprocess::Timeline::new();
+    timeline.attach(&app);
+    let sup = Supervisor::new(&app, Strategy::OneForOne).named("sup");
+    let runs = std::sync::Arc::new(AtomicU32::new(0));
+    let r = runs.clone();
+    sup.child("worker", Restart::Transient, move |me| {
+        let n = r.fetch_add(1, Ordering::SeqCst);
+        async move {
+            if n < 2 {
+                return Err("crash");
+            }
+            me.closing().await;
+            Ok(())
+        }
+    })
+    .unwrap();
+    within(async {
+        while sup.restarts() < 2 || runs.load(Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    within(app.close()).await.unwrap();
+    let rows: Vec<(String, u64)> = timeline
+        .rows()
+        .iter()
+        .map(|r| (r.name().to_string(), r.restarts()))
+        .collect();
+    let worker: Vec<u64> = rows
+        .iter()
+        .filter(|(n, _)| n == "worker")
+        .map(|r| r.1)
+        .collect();
+    assert_eq!(worker, [0, 1, 2], "{rows:?}");
+    assert!(rows.contains(&("sup".to_string(), 2)), "{rows:?}");
+    assert!(timeline.chart().to_string().contains("(restarts: 2)"));
+}

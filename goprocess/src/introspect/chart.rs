@@ -172,6 +172,7 @@ struct Line {
     teardown: Option<Duration>,
     closed_at: Option<Duration>,
     failed: bool,
+    restarts: u64,
 }
 
 impl From<&TimelineRow> for Line {
@@ -182,6 +183,7 @@ impl From<&TimelineRow> for Line {
             teardown: row.teardown_took(),
             closed_at: row.closed_at(),
             failed: row.failed(),
+            restarts: row.restarts(),
         }
     }
 }
@@ -197,6 +199,7 @@ impl Line {
         self.closed_at = self.closed_at.zip(row.closed_at()).map(|(a, b)| a.max(b));
         self.teardown = None;
         self.failed |= row.failed();
+        self.restarts = self.restarts.max(row.restarts());
     }
 
     fn took(&self) -> Option<Duration> {
@@ -286,6 +289,9 @@ fn write_table(f: &mut fmt::Formatter<'_>, lines: &[Line], scale: Option<&Scale>
         )?;
         if let Some(bar) = scale.and_then(|s| s.bar(l)) {
             write!(f, "  {bar}")?;
+        }
+        if l.restarts > 0 {
+            write!(f, "  (restarts: {})", l.restarts)?;
         }
         if l.failed {
             f.write_str("  (failed)")?;

@@ -39,6 +39,7 @@ pub struct TimelineEvent {
     name: Cow<'static, str>,
     kind: TimelineEventKind,
     cause: Option<CloseCause>,
+    restarts: u64,
 }
 
 impl TimelineEvent {
@@ -123,6 +124,8 @@ struct Recorded {
     kind: TimelineEventKind,
     /// Resolved (names read) when the timeline is read.
     cause: Option<StoredCause>,
+    /// The process's restart count (see [`TimelineRow::restarts`]).
+    restarts: u64,
 }
 
 impl Default for Timeline {
@@ -159,6 +162,7 @@ impl Timeline {
         name: Name,
         kind: TimelineEventKind,
         cause: Option<StoredCause>,
+        restarts: u64,
     ) {
         let at = Instant::now().saturating_duration_since(self.inner.start);
         self.inner
@@ -171,6 +175,7 @@ impl Timeline {
                 name,
                 kind,
                 cause,
+                restarts,
             });
     }
 
@@ -197,6 +202,7 @@ impl Timeline {
                     .clone(),
                 kind: e.kind,
                 cause: e.cause.as_ref().and_then(StoredCause::resolve),
+                restarts: e.restarts,
             })
             .collect()
     }
@@ -219,10 +225,12 @@ impl Timeline {
                     closed_at: None,
                     failed: false,
                     cause: None,
+                    restarts: 0,
                 });
                 rows.len() - 1
             });
             let row = &mut rows[i];
+            row.restarts = row.restarts.max(e.restarts);
             match e.kind {
                 TimelineEventKind::Closing => {
                     row.closing_at = Some(e.at);
@@ -256,6 +264,7 @@ pub struct TimelineRow {
     closed_at: Option<Duration>,
     failed: bool,
     cause: Option<CloseCause>,
+    restarts: u64,
 }
 
 impl TimelineRow {
@@ -290,6 +299,12 @@ impl TimelineRow {
     /// Why it started closing.
     pub fn cause(&self) -> Option<&CloseCause> {
         self.cause.as_ref()
+    }
+    /// For a run of a supervised child: how many times the child had been
+    /// restarted before this run; for a supervisor: its restarts by the
+    /// time it closed. 0 otherwise.
+    pub fn restarts(&self) -> u64 {
+        self.restarts
     }
 }
 

@@ -581,8 +581,9 @@ impl State {
             _ => None,
         };
         let name = self.name_ref(id);
+        let restarts = self.cold().restarts;
         for t in observers.timelines() {
-            t.record(id, name.clone(), kind, cause.clone());
+            t.record(id, name.clone(), kind, cause.clone(), restarts);
         }
     }
 
