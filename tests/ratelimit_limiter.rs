@@ -253,7 +253,7 @@ async fn the_limiter_is_a_child_of_its_parent_and_a_process() {
     let job = limiter
         .limited_go(|me| async move { me.closing().await })
         .await;
-    // Deref to Process.
+    // Its process, by `process()` and as `AsProcess`.
     assert!(!limiter.process().is_closing());
     assert_eq!(limiter.process(), limiter.as_process());
     within(parent.close()).await.unwrap();
