@@ -446,27 +446,21 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
     // Only a failing process needs its name and an error built: the
     // usual clean close skips both (formatting `#id` alone would cost
     // an allocation per process).
-    let failing = st.cold_mut().is_some_and(|c| {
-        c.teardown_error.is_some()
-            || c.function_error.is_some()
-            || c.timeout_error.is_some()
-            || c.failed_by_child
-            || !c.failed_children.is_empty()
-            || c.omitted_children > 0
-    });
     // Failed on its own (not only through isolated children): what its
     // `OnFailure` acts on, and what a `Failed` event reports.
     let mut own_failure = false;
+    let mut failing = false;
     let mut propagate = false;
+    if let Some(c) = st.cold_mut() {
+        own_failure = c.teardown_error.is_some()
+            || c.function_error.is_some()
+            || c.timeout_error.is_some()
+            || c.failed_by_child;
+        failing = own_failure || !c.failed_children.is_empty() || c.omitted_children > 0;
+        propagate = own_failure && c.on_failure == OnFailure::Propagate && !c.propagated;
+        c.propagated |= propagate;
+    }
     let (result, name) = if failing {
-        if let Some(c) = st.cold_mut() {
-            own_failure = c.teardown_error.is_some()
-                || c.function_error.is_some()
-                || c.timeout_error.is_some()
-                || c.failed_by_child;
-            propagate = own_failure && c.on_failure == OnFailure::Propagate && !c.propagated;
-            c.propagated |= propagate;
-        }
         let (result, name) = failure(st, inner.id());
         (result, Some(name))
     } else {

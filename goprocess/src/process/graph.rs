@@ -258,30 +258,26 @@ pub(crate) fn waits_for_caller(p: &Process) -> bool {
     if !super::current::any() {
         return false;
     }
-    let mut found = false;
-    walk(p, (), |q, st, _| {
-        if super::current::contains(q.inner.id()) {
-            found = true;
-            return Below::Stop;
-        }
-        if st.step == Step::Closed {
-            return Below::Skip;
-        }
-        Below::Into((), st.waits_on().filter(|r| !r.is_closed()).collect())
-    });
-    found
+    waits_on_any(p, |q| super::current::contains(q.inner.id()))
 }
 
 /// Whether `to` is reachable from `from` along waiting edges (`from` waits,
 /// directly or not, for `to`).
 fn reaches(from: &Process, to: &Process) -> bool {
-    let mut found = false;
+    waits_on_any(from, |p| p == to)
+}
+
+/// Whether `from` is, or waits (directly or not, the sibling order of
+/// structs included) for, a process that `found` picks. A Closed process
+/// waits for nothing.
+fn waits_on_any(from: &Process, found: impl Fn(&Process) -> bool) -> bool {
+    let mut hit = false;
     walk(from, (), |p, st, _| {
-        if p == to {
-            found = true;
+        if found(p) {
+            hit = true;
             return Below::Stop;
         }
         Below::Into((), st.waits_on().filter(|q| !q.is_closed()).collect())
     });
-    found
+    hit
 }

@@ -899,11 +899,23 @@ impl Process {
     }
 
     fn set_name(&self, name: Cow<'static, str>) {
-        if !self.inner.is_background() {
+        self.rename(name, true, |_| true);
+    }
+
+    /// Names the process `name` if `allowed` says so (the background
+    /// process keeps its name); `given` marks a name from `named`, which
+    /// struct fields do not override.
+    fn rename(&self, name: Cow<'static, str>, given: bool, allowed: impl Fn(&State) -> bool) {
+        if self.inner.is_background() {
+            return;
+        }
+        let mut st = self.inner.lock();
+        if allowed(&st) {
             self.inner.span().record("name", &*name);
-            let mut st = self.inner.lock();
             st.set_name(self.inner.id(), name);
-            st.cold_alloc().name_given = true;
+            if given {
+                st.cold_alloc().name_given = true;
+            }
         }
     }
 
@@ -925,27 +937,13 @@ impl Process {
     /// Names the process after the type of the `#[process]` struct it runs,
     /// unless it has a name already.
     pub(crate) fn name_by_default(&self, name: &'static str) {
-        if self.inner.is_background() {
-            return;
-        }
-        let mut st = self.inner.lock();
-        if st.name().is_none() {
-            self.inner.span().record("name", name);
-            st.set_name(self.inner.id(), Cow::Borrowed(name));
-        }
+        self.rename(Cow::Borrowed(name), false, |st| st.name().is_none());
     }
 
     /// Names the process after the struct field that holds it, unless a
     /// user gave it a name with [`named`](Self::named).
     pub(crate) fn name_as_field(&self, name: Cow<'static, str>) {
-        if self.inner.is_background() {
-            return;
-        }
-        let mut st = self.inner.lock();
-        if !st.cold().name_given {
-            self.inner.span().record("name", &*name);
-            st.set_name(self.inner.id(), name);
-        }
+        self.rename(name, false, |st| !st.cold().name_given);
     }
 
     /// Sets what this process's failure does to its parents (builder form
@@ -1028,18 +1026,15 @@ impl Process {
     /// Adds `observer` to this process and everything it reaches now; the
     /// processes linked under them later inherit it.
     pub(crate) fn observe(&self, observer: crate::events::Observer) {
-        let mut seen = std::collections::HashSet::new();
-        let mut stack = vec![self.clone()];
         let added = [observer];
-        while let Some(p) = stack.pop() {
-            if !seen.insert(p.inner.id()) || p.inner.is_background() {
-                continue;
+        graph::walk(self, (), |p, st, _| {
+            if p.inner.is_background() {
+                return graph::Below::Skip;
             }
-            let mut st = p.inner.lock();
             let observers = crate::events::Observers::adding(st.cold().observers.as_ref(), &added);
             st.cold_alloc().observers = Some(observers);
-            stack.extend(st.targets(|_| true));
-        }
+            graph::Below::Into((), st.targets(|_| true).collect())
+        });
     }
 
     /// The name given by [`named`](Self::named), if any.
