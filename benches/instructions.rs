@@ -10,6 +10,9 @@
 //! The second run does only the set-up; the difference, divided by `n`, is
 //! the cost per operation (`scripts/callgrind.sh` does this). Scenarios:
 //! `go_wait` (n × `go(noop)` + `closed()`), `tokio_spawn_wait`,
+//! `tokio_util_spawn_wait` (a child token moved into a tracked task),
+//! `go_batch` (batches of 1,000 `go` children, then their `closed()`; n
+//! rounded down to whole batches), `tokio_util_batch`,
 //! `close_idle` (close a parent with n idle `go` children),
 //! `tokio_util_close_idle`, `tree` (build and close a task-less tree of
 //! fan-out 10 holding n nodes, rounded down to a full level),
@@ -35,6 +38,10 @@ fn measured<R: Default>(f: impl FnOnce() -> R) -> R {
         f()
     }
 }
+
+/// The batch size of `go_batch` and `tokio_util_batch` (as in
+/// `benches/batches.rs`).
+const BATCH: usize = 1_000;
 
 fn tree_depth(n: usize) -> u32 {
     let mut depth = 0;
@@ -71,6 +78,56 @@ fn run(scenario: &str, n: usize) {
                     for _ in 0..n {
                         let s = signal.clone();
                         tokio::spawn(async move { drop(s) }).await.unwrap();
+                    }
+                })
+            });
+        }
+        "tokio_util_spawn_wait" => {
+            let token = CancellationToken::new();
+            let tracker = tokio_util::task::TaskTracker::new();
+            rt.block_on(async { tracker.spawn(async {}).await })
+                .unwrap();
+            measured(|| {
+                rt.block_on(async {
+                    for _ in 0..n {
+                        let t = token.child_token();
+                        tracker.spawn(async move { drop(t) }).await.unwrap();
+                    }
+                })
+            });
+        }
+        "go_batch" => {
+            let parent = Process::new();
+            rt.block_on(async { parent.go(|_| async {}).closed().await });
+            measured(|| {
+                rt.block_on(async {
+                    let mut batch = Vec::with_capacity(BATCH);
+                    for _ in 0..n / BATCH {
+                        batch.extend((0..BATCH).map(|_| parent.go(|_| async {})));
+                        for p in batch.drain(..) {
+                            p.closed().await;
+                        }
+                    }
+                })
+            });
+            rt.block_on(parent.close()).unwrap();
+        }
+        "tokio_util_batch" => {
+            let token = CancellationToken::new();
+            let tracker = tokio_util::task::TaskTracker::new();
+            rt.block_on(async { tracker.spawn(async {}).await })
+                .unwrap();
+            measured(|| {
+                rt.block_on(async {
+                    let mut batch = Vec::with_capacity(BATCH);
+                    for _ in 0..n / BATCH {
+                        batch.extend((0..BATCH).map(|_| {
+                            let t = token.child_token();
+                            tracker.spawn(async move { drop(t) })
+                        }));
+                        for h in batch.drain(..) {
+                            h.await.unwrap();
+                        }
                     }
                 })
             });
@@ -152,7 +209,8 @@ fn run(scenario: &str, n: usize) {
             });
         }
         other => panic!(
-            "unknown scenario `{other}`; expected one of: go_wait, tokio_spawn_wait, \
+            "unknown scenario `{other}`; expected one of: go_wait, tokio_spawn_wait, tokio_util_spawn_wait, \
+             go_batch, tokio_util_batch, \
              close_idle, tokio_util_close_idle, tree, token_tree, chain, restart, \
              loop_spawn_restart"
         ),
@@ -177,6 +235,9 @@ fn main() {
             for s in [
                 "go_wait",
                 "tokio_spawn_wait",
+                "tokio_util_spawn_wait",
+                "go_batch",
+                "tokio_util_batch",
                 "close_idle",
                 "tokio_util_close_idle",
                 "tree",

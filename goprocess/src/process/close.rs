@@ -30,8 +30,8 @@ use tracing::{debug, trace};
 
 use super::cause::{By, Cause, Why};
 use super::state::{
-    CLOSED, CLOSING, Cold, EdgeBits, EdgeKind, EdgeRef, Few, Hook, HookAt, Inner, Link, Links,
-    Stamp, State, Step,
+    CLOSED, CLOSING, Cold, EdgeBits, EdgeKind, EdgeRef, Few, Hook, HookAt, Inner, Links, Stamp,
+    State, Step,
 };
 use super::teardown::{self, Teardown};
 use super::waiters::Wakers;
@@ -193,6 +193,10 @@ pub(crate) fn close_locked(
         // It stays Closing for a while: reports say since when.
         st.closing_since = *d.now.get_or_insert_with(Stamp::now);
     }
+    // Whatever releases its last wait later advances it (every release
+    // that brings `pending` to zero does): it needs another look only when
+    // nothing is pending now, its close having started something.
+    let look_again = !quiet && st.pending == 0;
     drop(st);
     drop(after);
     if let Some(stored) = traced {
@@ -214,7 +218,7 @@ pub(crate) fn close_locked(
     match next {
         Some(next) => run_next(p, next, d),
         // Its close may have closed or released something: look again.
-        None if !quiet => d.advance.push(p.clone()),
+        None if look_again => d.advance.push(p.clone()),
         // Waiting: whatever it waits for advances it when it is done.
         None => {}
     }
@@ -440,9 +444,28 @@ fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Name) {
 /// lock holders), store its result, and take out what the rest of the step
 /// needs. Only for a process that is not Closed yet.
 fn finish_locked(p: &Process, st: &mut State) -> Finished {
-    let inner = &p.inner;
     debug_assert!(st.step != Step::Closed, "a process finishes once");
     st.step = Step::Closed;
+    // The function's end cleared its task handle before releasing its
+    // wait: nothing to drop here.
+    debug_assert!(st.task.is_none() && !st.function_running);
+    if !st.has_cold() {
+        // The usual close: no failure, name, hook, observer, timeline or
+        // second parent (all of them live in the cold part). Its parent is
+        // upgraded here, under the lock: cheaper than a copy of the `Weak`
+        // upgraded later.
+        return Finished::Plain {
+            parent: st.take_only_parent(),
+            woken: st.drain_waiters(CLOSED),
+        };
+    }
+    Finished::Full(finish_full_locked(p, st))
+}
+
+/// [`finish_locked`] for a process with a cold part.
+#[inline(never)]
+fn finish_full_locked(p: &Process, st: &mut State) -> FinishedFull {
+    let inner = &p.inner;
     // Only a failing process needs its name and an error built: the
     // usual clean close skips both (formatting `#id` alone would cost
     // an allocation per process).
@@ -474,16 +497,13 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
     if let Err(e) = &result {
         st.cold_alloc().error = Some(e.clone());
     }
-    // The function's end cleared its task handle before releasing its
-    // wait: nothing to drop here.
-    debug_assert!(st.task.is_none() && !st.function_running);
     st.record(
         inner.id(),
         TimelineEventKind::Closed {
             failed: result.is_err(),
         },
     );
-    Finished {
+    FinishedFull {
         links: st.take_parents(),
         result,
         name,
@@ -499,7 +519,19 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
 }
 
 /// What step 5 does after the process's own lock is released.
-struct Finished {
+enum Finished {
+    /// A process without a cold part: it closed cleanly, and has at most
+    /// one parent (upgraded, with the key of its edge there) and nobody to
+    /// tell but its waiters.
+    Plain {
+        parent: Option<(Arc<Inner>, u32)>,
+        woken: Wakers,
+    },
+    Full(FinishedFull),
+}
+
+/// [`Finished`] for a process with a cold part.
+struct FinishedFull {
     links: Links,
     result: Result<(), Error>,
     /// For a failed process: its name, for its parents' lists.
@@ -513,6 +545,61 @@ struct Finished {
     events: Option<(Observers, Name, bool)>,
 }
 
+/// What a failed process takes to each parent it leaves.
+struct Failing<'a> {
+    name: &'a Name,
+    error: &'a Error,
+    /// Its failure asks its parents to close (`OnFailure::Propagate`).
+    propagate: bool,
+    /// The parents it asked.
+    asked: Vec<Arc<Inner>>,
+}
+
+impl Failing<'_> {
+    /// What a parent lists of it: its failure, if it is that parent's child.
+    fn as_child(&self, is_child: bool) -> Option<(&Name, &Error)> {
+        is_child.then_some((self.name, self.error))
+    }
+}
+
+/// Leaves `parent`'s edge set (the edge at `key`). As the `last` parent,
+/// under its lock, marks `p` Closed and releases that parent's wait at
+/// once (one lock per parent); otherwise returns the parent if its wait is
+/// still to be released, and whether `p` is its child.
+fn leave(
+    p: &Process,
+    parent: Arc<Inner>,
+    key: u32,
+    last: bool,
+    failing: Option<&mut Failing<'_>>,
+    d: &mut Driver,
+) -> Option<(Arc<Inner>, bool)> {
+    let mut st = parent.lock();
+    let edge = st.remove_edge(key)?;
+    debug_assert!(edge.target == *p, "a back-link names its own edge");
+    let bits = edge.bits;
+    let (waiting, is_child) = (bits.waiting(), bits.kind().closes() && !bits.supervised());
+    let mut failed_child = None;
+    if let Some(f) = failing {
+        if f.propagate && propagate_to(&mut st, bits, f.name, f.error) {
+            f.asked.push(Arc::clone(&parent));
+        }
+        failed_child = f.as_child(is_child);
+    }
+    if last {
+        p.inner.set_phase(CLOSED);
+        let wake = waiting && release_wait(&mut st, failed_child);
+        drop(st);
+        if wake {
+            d.advance.push(Process { inner: parent });
+        }
+        None
+    } else {
+        drop(st);
+        waiting.then_some((parent, is_child))
+    }
+}
+
 impl Finished {
     /// Leaves the parents' edge sets, marks the process Closed for every
     /// thread, wakes its waiters and releases its parents' waits.
@@ -524,8 +611,27 @@ impl Finished {
     /// under the last parent's lock, so that parent's wait is released in
     /// the same critical section: one lock per parent.
     fn announce(self, p: &Process, d: &mut Driver) {
+        match self {
+            Finished::Plain { parent, woken } => {
+                if let Some((parent, key)) = parent {
+                    leave(p, parent, key, true, None, d);
+                }
+                // Stored again if the parent was gone: a no-op otherwise.
+                p.inner.set_phase(CLOSED);
+                debug!(parent: p.inner.span(), "closed");
+                woken.wake();
+            }
+            Finished::Full(full) => full.announce(p, d),
+        }
+    }
+}
+
+impl FinishedFull {
+    /// [`Finished::announce`], with hooks, failures and events.
+    #[inline(never)]
+    fn announce(self, p: &Process, d: &mut Driver) {
         let inner = &p.inner;
-        let Finished {
+        let FinishedFull {
             links,
             result,
             name,
@@ -534,8 +640,6 @@ impl Finished {
             propagate,
             events,
         } = self;
-        // The parents its failure asks to close (`OnFailure::Propagate`).
-        let mut propagated_to: Vec<Arc<Inner>> = Vec::new();
         // What it held is released before anyone can see it Closed.
         // In place: a process with hooks usually has one.
         let mut hooks = hooks;
@@ -548,52 +652,23 @@ impl Finished {
                 i += 1;
             }
         }
-        let failed = |is_child: bool| match &result {
-            Err(e) if is_child => name.as_ref().map(|name| (name, e)),
+        let mut failing = match (&name, &result) {
+            (Some(name), Err(error)) => Some(Failing {
+                name,
+                error,
+                propagate,
+                asked: Vec::new(),
+            }),
             _ => None,
         };
-        // Leaves one parent's edge set. Under the last parent's lock, marks
-        // the process Closed and releases that parent's wait at once;
-        // returns the other parents whose wait is still to be released.
-        let mut leave = |link: Link, last: bool, d: &mut Driver| -> Option<(Arc<Inner>, bool)> {
-            let parent = link.parent.upgrade()?;
-            let mut st = parent.lock();
-            let edge = st.remove_edge(link.key)?;
-            debug_assert!(edge.target == *p, "a back-link names its own edge");
-            let bits = edge.bits;
-            let (waiting, is_child) = (bits.waiting(), bits.kind().closes() && !bits.supervised());
-            if propagate
-                && let (Some(name), Err(error)) = (&name, &result)
-                && propagate_to(&mut st, bits, name, error)
-            {
-                propagated_to.push(Arc::clone(&parent));
-            }
-            if last {
-                inner.set_phase(CLOSED);
-                let wake = waiting && release_wait(&mut st, failed(is_child));
-                drop(st);
-                if wake {
-                    d.advance.push(Process { inner: parent });
-                }
-                None
-            } else {
-                drop(st);
-                waiting.then_some((parent, is_child))
-            }
-        };
         let mut waits: Few<(Arc<Inner>, bool)> = Few::None;
-        match links {
-            Few::None => {}
-            Few::One(link) => {
-                leave(link, true, d);
-            }
-            Few::Many(links) => {
-                let last = links.len();
-                for (i, link) in links.into_iter().enumerate() {
-                    if let Some(wait) = leave(link, i + 1 == last, d) {
-                        waits.push(wait);
-                    }
-                }
+        let last = links.len();
+        for (i, link) in links.into_iter().enumerate() {
+            let Some(parent) = link.parent.upgrade() else {
+                continue;
+            };
+            if let Some(wait) = leave(p, parent, link.key, i + 1 == last, failing.as_mut(), d) {
+                waits.push(wait);
             }
         }
         // Stored again if the last parent was gone: a no-op otherwise.
@@ -605,7 +680,8 @@ impl Finished {
         woken.wake();
         if waits.len() > 0 {
             for (parent, is_child) in waits {
-                let wake = release_wait(&mut parent.lock(), failed(is_child));
+                let failed_child = failing.as_ref().and_then(|f| f.as_child(is_child));
+                let wake = release_wait(&mut parent.lock(), failed_child);
                 if wake {
                     d.advance.push(Process { inner: parent });
                 }
@@ -626,9 +702,9 @@ impl Finished {
         if !hooks.is_empty() {
             hooks.into_iter().for_each(|(_, hook)| hook());
         }
-        if let Some(name) = name.filter(|_| !propagated_to.is_empty()) {
-            for parent in propagated_to {
-                let cause = Cause::named(Why::ChildFailed, name.clone());
+        if let Some(f) = failing.filter(|f| !f.asked.is_empty()) {
+            for parent in f.asked {
+                let cause = Cause::named(Why::ChildFailed, f.name.clone());
                 d.close.push((Process { inner: parent }, cause));
             }
         }

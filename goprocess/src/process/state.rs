@@ -37,7 +37,7 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{PoisonError, Weak};
+use std::sync::{Arc, PoisonError, Weak};
 
 use tokio_util::sync::CancellationToken;
 
@@ -199,7 +199,7 @@ impl Drop for Inner {
         }
         let mut orphans: Vec<Process> = st.take_all_targets();
         while let Some(p) = orphans.pop() {
-            if let Ok(mut inner) = std::sync::Arc::try_unwrap(p.inner) {
+            if let Ok(mut inner) = Arc::try_unwrap(p.inner) {
                 let st = inner
                     .state
                     .get_mut()
@@ -513,6 +513,18 @@ impl State {
             }
             _ => Links::One(first),
         }
+    }
+
+    /// For a process without a cold part (so with one parent at most): its
+    /// parent, if it is still linked and alive, and the key of its edge
+    /// there. Unlinks it, keeping the `Weak` (as [`take_parents`](Self::take_parents)).
+    pub(crate) fn take_only_parent(&mut self) -> Option<(Arc<Inner>, u32)> {
+        debug_assert!(!self.has_cold(), "more parents live in the cold part");
+        if self.parent_key == UNLINKED {
+            return None;
+        }
+        let key = std::mem::replace(&mut self.parent_key, UNLINKED);
+        Some((self.parent.as_ref()?.upgrade()?, key))
     }
 
     /// Its back-links: each parent, and the key of its edge there.
