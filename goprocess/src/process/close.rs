@@ -126,15 +126,23 @@ impl Driver {
         self.close.len() + self.advance.len() > 0
     }
 
-    pub(crate) fn run(&mut self) {
+    /// Runs the work until none is left.
+    pub(crate) fn run(mut self) {
         loop {
             if let Some((p, cause)) = self.close.pop() {
-                begin_closing(&p, cause, self);
+                begin_closing(&p, cause, &mut self);
             } else if let Some(p) = self.advance.pop() {
-                advance(&p, self);
+                advance(&p, &mut self);
             } else {
-                return;
+                break;
             }
+        }
+        // Empty now: unless a list grew a buffer (to be freed), nothing is
+        // left to drop, and the drop glue of the inline entries would cost
+        // every event of one process a call and a dozen branches.
+        if self.close.rest.capacity() == 0 && self.advance.rest.capacity() == 0 {
+            debug_assert!(self.close.first.is_none() && self.advance.first.is_none());
+            std::mem::forget(self);
         }
     }
 }
@@ -177,13 +185,8 @@ pub(crate) fn close_locked(
             .extend(st.targets(closes).map(|child| (child, Cause::parent(p))));
         true
     };
-    let Rare {
-        extras,
-        after,
-        event,
-    } = rare.unwrap_or_default();
     let woken = st.drain_waiters(CLOSING);
-    let quiet = !closes_children && extras.is_none();
+    let quiet = !closes_children && rare.as_ref().is_none_or(|r| r.extras.is_none());
     let next = if quiet {
         ready_locked(p, &mut st)
     } else {
@@ -198,19 +201,11 @@ pub(crate) fn close_locked(
     // nothing is pending now, its close having started something.
     let look_again = !quiet && st.pending == 0;
     drop(st);
-    drop(after);
     if let Some(stored) = traced {
         let cause = stored.resolve();
         debug!(parent: inner.span(), cause = %DisplayOption(cause.as_ref()), "closing");
     }
-    if let Some((subscribers, name, stored)) = event
-        && let Some(cause) = stored.resolve()
-    {
-        subscribers.emit(&Event::Closing {
-            process: ProcessRef(name),
-            cause,
-        });
-    }
+    let extras = rare.and_then(Rare::unlocked);
     woken.wake();
     if let Some(extras) = extras {
         extras.run(p);
@@ -227,11 +222,34 @@ pub(crate) fn close_locked(
 /// What the start of a close does with the cold part, for the processes
 /// that have one: the cause's named process, the timeline, the
 /// subscribers, the closing extras, a deferred child's order.
-#[derive(Default)]
 struct Rare {
     extras: Option<ClosingExtras>,
     after: Vec<Process>,
     event: Option<(Observers, Name, super::state::StoredCause)>,
+}
+
+impl Rare {
+    /// Outside the lock: emits the `Closing` event and returns the extras
+    /// to run once the waiters are woken.
+    #[cold]
+    #[inline(never)]
+    fn unlocked(self) -> Option<ClosingExtras> {
+        let Rare {
+            extras,
+            after,
+            event,
+        } = self;
+        drop(after);
+        if let Some((subscribers, name, stored)) = event
+            && let Some(cause) = stored.resolve()
+        {
+            subscribers.emit(&Event::Closing {
+                process: ProcessRef(name),
+                cause,
+            });
+        }
+        extras
+    }
 }
 
 #[cold]

@@ -155,7 +155,7 @@ impl Released {
         self.parents.is_pending() || !self.hooks.is_empty()
     }
 
-    fn run(mut self) {
+    fn run(self) {
         self.parents.run();
         self.hooks.into_iter().for_each(|hook| hook());
     }

@@ -102,7 +102,12 @@ impl Word {
     }
 
     fn set_phase(&self, phase: u8) {
-        self.0.fetch_or(u64::from(phase), Ordering::Release);
+        // The phase only moves forward, and only the thread that closes a
+        // process stores it: storing it again (step 5 may) needs no
+        // read-modify-write.
+        if (self.0.load(Ordering::Relaxed) & 0b11) as u8 != phase {
+            self.0.fetch_or(u64::from(phase), Ordering::Release);
+        }
     }
 }
 
