@@ -45,7 +45,7 @@ pub struct ProcessInfo {
     path: Vec<Cow<'static, str>>,
     state: ProcessState,
     detail: &'static str,
-    age: Duration,
+    age: Option<Duration>,
     closing_for: Option<Duration>,
     cause: Option<CloseCause>,
     function_running: bool,
@@ -90,8 +90,14 @@ impl ProcessInfo {
         self.detail
     }
 
-    /// How long ago it was made.
-    pub fn age(&self) -> Duration {
+    /// How long ago it was named: for a process named as it was made (with
+    /// [`named`](Process::named) on a new process, a
+    /// [`ChildBuilder`](crate::ChildBuilder), a `#[process]` struct's field
+    /// or a supervised child's run), its age. `None` for a process without
+    /// a name: reading the clock for every process would cost each
+    /// short-lived `go` child a fifth of its price, and the processes
+    /// worth a look in a snapshot are the named ones.
+    pub fn age(&self) -> Option<Duration> {
         self.age
     }
 
@@ -215,7 +221,7 @@ pub(super) fn read(
             } else {
                 st.step.name()
             },
-            age: st.created.elapsed_at(now).unwrap_or_default(),
+            age: st.cold().named_at.elapsed_at(now),
             closing_for: st.closing_since.elapsed_at(now),
             cause: None,
             function_running: st.function_running,
@@ -483,7 +489,9 @@ impl fmt::Display for Snapshot {
             if let Some(cause) = &p.cause {
                 write!(f, ": {cause}")?;
             }
-            write!(f, ", age {:.1?}", p.age)?;
+            if let Some(age) = p.age {
+                write!(f, ", age {age:.1?}")?;
+            }
             if p.function_running {
                 f.write_str(", function running")?;
             }

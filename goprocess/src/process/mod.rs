@@ -70,15 +70,15 @@ pub struct Process {
 }
 
 impl Process {
-    /// Makes a process whose state is `state(created)`. Every call is made
+    /// Makes a process whose state is `state()`. Every call is made
     /// before the state is built, which lets the compiler build it with
-    /// fewer copies on its way into the allocation (three ~200-byte copies
-    /// instead of five; a process is made per `go`).
+    /// fewer copies on its way into the allocation (a process is made per
+    /// `go`).
     #[inline(always)]
     fn from_parts(
         parent_span: Option<&tracing::Span>,
         background: bool,
-        state: impl FnOnce(state::Stamp) -> State,
+        state: impl FnOnce() -> State,
     ) -> Process {
         let id = state::next_id();
         let span = match parent_span {
@@ -89,17 +89,16 @@ impl Process {
                 target: "goprocess", parent: None, "process", id, name = tracing::field::Empty
             ),
         };
-        let created = state::Stamp::now();
         Process {
-            inner: Arc::new(Inner::new(id, background, span, state(created))),
+            inner: Arc::new(Inner::new(id, background, span, state())),
         }
     }
 
     #[inline(always)]
     fn fresh(parent: Option<&Process>, pending: u32, teardown: Option<Teardown>) -> Process {
         let parent = parent.filter(|p| !p.inner.is_background());
-        Process::from_parts(parent.map(|p| p.inner.span()), false, |created| {
-            let mut st = State::new(Step::Running, created);
+        Process::from_parts(parent.map(|p| p.inner.span()), false, || {
+            let mut st = State::new(Step::Running);
             // Only `go` makes a process with something pending: its function.
             st.pending = pending;
             st.function_running = pending > 0;
@@ -114,8 +113,8 @@ impl Process {
     /// A process that is already closed with [`ErrorKind::ParentClosed`],
     /// for work refused before it began; `why` completes "not started: ".
     pub(crate) fn not_started(parent: &Process, why: String) -> Process {
-        let mut p = Process::from_parts(Some(parent.inner.span()), false, |created| {
-            State::new(Step::Closed, created)
+        let mut p = Process::from_parts(Some(parent.inner.span()), false, || {
+            State::new(Step::Closed)
         });
         let inner = Arc::get_mut(&mut p.inner).expect("a fresh process has a single handle");
         let id = inner.id();
@@ -156,8 +155,7 @@ impl Process {
         static BACKGROUND: OnceLock<Process> = OnceLock::new();
         BACKGROUND
             .get_or_init(|| {
-                let p =
-                    Process::from_parts(None, true, |created| State::new(Step::Running, created));
+                let p = Process::from_parts(None, true, || State::new(Step::Running));
                 p.inner
                     .lock()
                     .set_name(p.inner.id(), Cow::Borrowed("background"));
@@ -1305,7 +1303,7 @@ impl Process {
     /// background process); for `CLOSED`, also once waiting longer would
     /// wait for the caller itself (see [`close`](Self::close)).
     pub(crate) fn wait_phase(&self, target: u8) -> waiters::PhaseWait {
-        waiters::PhaseWait::new(self.inner.clone(), target)
+        waiters::PhaseWait::new(&self.inner, target)
     }
 
     /// Waits for Closed, then returns the stored result; `Ok(())` when the

@@ -300,9 +300,6 @@ pub(crate) struct State {
     pub(crate) task: Option<tokio::task::JoinHandle<()>>,
     /// When it started closing ([`Stamp`]), or 0.
     pub(crate) closing_since: Stamp,
-    /// When it was made, on tokio's clock (8 bytes where an `Instant`
-    /// takes 16; every process has one).
-    pub(crate) created: Stamp,
     /// The first who awaits `closing()` or `closed()` (see `waiters`);
     /// more wait in the cold part.
     pub(crate) waiter: Option<std::task::Waker>,
@@ -329,6 +326,12 @@ pub(crate) struct Cold {
     pub(crate) error: Option<Error>,
     /// Shared with the errors and timelines that show it.
     pub(crate) name: Option<Name>,
+    /// When it was first named: where its age in snapshots starts. Only
+    /// named processes have an age: a clock read costs a fifth of what a
+    /// short-lived `go` child costs beyond a tokio task, and names are
+    /// what snapshots are read by (almost every process that has one got
+    /// it as it was made).
+    pub(crate) named_at: Stamp,
     /// The name was given with `named` (not a struct's type or field name).
     pub(crate) name_given: bool,
     /// What its failure does to its parents.
@@ -387,6 +390,7 @@ impl Cold {
             teardown: std::sync::Mutex::new(None),
             error: None,
             name: None,
+            named_at: Stamp::NEVER,
             name_given: false,
             on_failure: super::OnFailure::Isolate,
             function_error: None,
@@ -442,7 +446,7 @@ pub(crate) fn aborted_why(st: &State, error: Error) -> Error {
 
 impl State {
     #[inline(always)]
-    pub(crate) fn new(step: Step, created: Stamp) -> State {
+    pub(crate) fn new(step: Step) -> State {
         State {
             step,
             edge0: None,
@@ -457,7 +461,6 @@ impl State {
             function_running: false,
             task: None,
             closing_since: Stamp::NEVER,
-            created,
             waiter: None,
             waiter_target: 0,
             cold: None,
@@ -640,6 +643,10 @@ impl State {
         match &self.cold().name {
             Some(name) => name.set(text),
             None => self.cold_alloc().name = Some(Name::new(id, Some(text))),
+        }
+        let cold = self.cold_alloc();
+        if cold.named_at == Stamp::NEVER {
+            cold.named_at = Stamp::now();
         }
     }
 
@@ -1126,7 +1133,7 @@ mod size {
     fn a_process_stays_small() {
         let size = std::mem::size_of::<super::Inner>();
         assert!(
-            size <= 112,
+            size <= 104,
             "Inner grew to {size} bytes; move rarely used fields to `Cold`"
         );
     }

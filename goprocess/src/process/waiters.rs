@@ -144,7 +144,10 @@ fn reached(step: Step, target: u8) -> bool {
 /// for); if it does, the wait ends there, since the process cannot be
 /// Closed before the caller returns. Otherwise it waits for `CLOSED`.
 pub(crate) struct PhaseWait {
-    inner: Arc<Inner>,
+    /// `None` when the target was reached before the wait was made: it is
+    /// ready, and holds no reference (awaiting a process that has already
+    /// closed is common, and then costs no reference count round trip).
+    inner: Option<Arc<Inner>>,
     target: u8,
     /// The phase the registration (if any) waits for: `target`, or
     /// `CLOSING` while a self-wait is still to be checked.
@@ -156,9 +159,9 @@ pub(crate) struct PhaseWait {
 }
 
 impl PhaseWait {
-    pub(crate) fn new(inner: Arc<Inner>, target: u8) -> PhaseWait {
+    pub(crate) fn new(inner: &Arc<Inner>, target: u8) -> PhaseWait {
         PhaseWait {
-            inner,
+            inner: (inner.phase() < target).then(|| Arc::clone(inner)),
             target,
             registered_for: target,
             checked: false,
@@ -169,7 +172,8 @@ impl PhaseWait {
     /// Removes the registration, if it was not drained already.
     fn forget(&mut self) {
         let Some(key) = self.key.take() else { return };
-        let mut st = self.inner.lock();
+        let Some(inner) = &self.inner else { return };
+        let mut st = inner.lock();
         if !reached(st.step, self.registered_for) {
             st.remove_waiter(key);
         }
@@ -181,12 +185,15 @@ impl Future for PhaseWait {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        let phase = this.inner.phase();
+        let Some(inner) = &this.inner else {
+            return Poll::Ready(()); // reached before the wait was made
+        };
+        let phase = inner.phase();
         if phase >= this.target {
             this.key = None; // drained: the target was reached under the lock first
             return Poll::Ready(());
         }
-        if this.inner.is_background() {
+        if inner.is_background() {
             return Poll::Pending; // never closes: nothing will ever wake it
         }
         // Only a wait for Closed, polled inside a process function or
@@ -195,7 +202,7 @@ impl Future for PhaseWait {
         if self_wait_unchecked && phase >= CLOSING {
             this.checked = true;
             let process = crate::Process {
-                inner: this.inner.clone(),
+                inner: Arc::clone(inner),
             };
             if super::graph::waits_for_caller(&process) {
                 this.forget();
@@ -207,7 +214,7 @@ impl Future for PhaseWait {
         } else {
             this.target
         };
-        let mut st = this.inner.lock();
+        let mut st = inner.lock();
         if this.key.is_some() && reached(st.step, this.registered_for) {
             this.key = None; // drained by the step change it waited for
         }
