@@ -178,7 +178,6 @@ pub(crate) fn close_locked(
     };
     // As stored: a parent is named through the back-link kept for it.
     let traced = (!inner.span().is_disabled()).then(|| st.cause_stored());
-    inner.set_phase(CLOSING);
     let closes = |e: &EdgeRef<'_>| e.kind().closes() && !e.deferred();
     let closes_children = st.edge_count() > 0 && st.edges().any(|e| closes(&e)) && {
         d.close
@@ -192,8 +191,12 @@ pub(crate) fn close_locked(
     } else {
         None
     };
-    if !matches!(next, Some(Next::Finish(_))) {
-        // It stays Closing for a while: reports say since when.
+    // A process that closes in this critical section goes from Running to
+    // Closed for lock-free readers too (one atomic store, in step 5);
+    // others stay Closing for a while, and reports say since when.
+    let finishing = matches!(next, Some(Next::Finish(_)));
+    if !finishing {
+        inner.set_phase(CLOSING);
         st.closing_since = *d.now.get_or_insert_with(Stamp::now);
     }
     // Whatever releases its last wait later advances it (every release
@@ -206,7 +209,15 @@ pub(crate) fn close_locked(
         debug!(parent: inner.span(), cause = %DisplayOption(cause.as_ref()), "closing");
     }
     let extras = rare.and_then(Rare::unlocked);
-    woken.wake();
+    // A process that closes at once has its `closing()` waiters woken once
+    // the phase says Closed (woken before, they would find it neither
+    // Closing nor Closed).
+    let woken_later = if finishing {
+        Some(woken)
+    } else {
+        woken.wake();
+        None
+    };
     if let Some(extras) = extras {
         extras.run(p);
     }
@@ -216,6 +227,9 @@ pub(crate) fn close_locked(
         None if look_again => d.advance.push(p.clone()),
         // Waiting: whatever it waits for advances it when it is done.
         None => {}
+    }
+    if let Some(woken) = woken_later {
+        woken.wake();
     }
 }
 
