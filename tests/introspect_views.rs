@@ -41,6 +41,36 @@ async fn the_text_tree_shows_names_states_edges_and_ages() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn ages_count_from_the_name_and_anonymous_processes_have_none() {
+    let app = Process::new().named("app");
+    let anonymous = app.go(|me| async move { me.closing().await });
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let job = app
+        .child()
+        .named("job")
+        .go(|me| async move { me.closing().await });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Named a second time: the age still counts from the first name.
+    let job = job.named("job 1");
+
+    let snapshot = app.snapshot();
+    let age = |id: u64| snapshot.get(id).expect("in the snapshot").age();
+    assert_eq!(age(app.id()), Some(Duration::from_secs(3)));
+    assert_eq!(age(job.id()), Some(Duration::from_secs(1)));
+    assert_eq!(age(anonymous.id()), None);
+    let text = snapshot.to_string();
+    assert!(
+        text.contains(&format!("#{} [running, function running]", anonymous.id())),
+        "{text}"
+    );
+    assert!(
+        text.contains("job 1 [running, age 1.0s, function running]"),
+        "{text}"
+    );
+    within(app.close()).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_snapshot_sees_closing_processes_and_shared_children() {
     let (app, http, db) = service().await;
     // A second parent for db: shown once, then referred to.
