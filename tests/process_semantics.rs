@@ -14,6 +14,32 @@ use tokio::sync::{Barrier, oneshot};
 
 // ---- the three states -------------------------------------------------
 
+/// A `go` child with nothing else to wait for goes from Running to Closed
+/// in one step: its `closing()` and `closed()` waiters, registered while
+/// it runs, from this thread and from another worker, are all woken, and
+/// it reads Closed (and closing) from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_of_a_child_that_closes_at_once_are_woken() {
+    for _ in 0..200 {
+        let parent = Process::new();
+        let (go, gate) = oneshot::channel::<()>();
+        let child = parent.go(|_| async move {
+            let _ = gate.await;
+        });
+        let closing: Vec<_> = (0..2).map(|_| tokio::spawn(child.closing())).collect();
+        let closed: Vec<_> = (0..2).map(|_| tokio::spawn(child.closed())).collect();
+        let here = child.closing();
+        tokio::task::yield_now().await;
+        go.send(()).unwrap();
+        within(here).await;
+        for w in closing.into_iter().chain(closed) {
+            within(w).await.unwrap();
+        }
+        assert!(child.is_closing() && child.is_closed());
+        within(parent.close()).await.unwrap();
+    }
+}
+
 /// Several waiters of each phase on one process, one of them dropped
 /// before the close: each is woken at its own phase, none too early, and
 /// the dropped one leaves nothing behind.
