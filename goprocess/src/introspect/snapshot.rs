@@ -257,7 +257,8 @@ pub(super) fn read(
 }
 
 /// A point-in-time view of a process and everything it reaches: names,
-/// states, edge kinds, ages. Made by [`Process::snapshot`].
+/// states, edge kinds, the ages of named processes (see
+/// [`ProcessInfo::age`]). Made by [`Process::snapshot`].
 ///
 /// `Display` renders an indented tree (like `pstree`): children under their
 /// parent, `(no wait)` marking no-wait children, and `waits for` lines for

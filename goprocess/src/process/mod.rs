@@ -729,7 +729,7 @@ impl Process {
 
     /// A point-in-time view of this process and everything it reaches
     /// (children, no-wait children, wait targets): names, states, edge
-    /// kinds, ages. Print it for a `pstree`-like tree, or export it with
+    /// kinds, the ages of named processes. Print it for a `pstree`-like tree, or export it with
     /// [`Snapshot::to_dot`](crate::Snapshot::to_dot) / [`Snapshot::to_mermaid`](crate::Snapshot::to_mermaid).
     ///
     /// ```
