@@ -12,7 +12,7 @@
 //! `go_wait` (n × `go(noop)` + `closed()`), `tokio_spawn_wait`,
 //! `tokio_util_spawn_wait` (a child token moved into a tracked task),
 //! `go_batch` (batches of 1,000 `go` children, then their `closed()`; n
-//! rounded down to whole batches), `tokio_util_batch`,
+//! rounded down to whole batches, at least one), `tokio_util_batch`,
 //! `close_idle` (close a parent with n idle `go` children),
 //! `tokio_util_close_idle`, `tree` (build and close a task-less tree of
 //! fan-out 10 holding n nodes, rounded down to a full level),
@@ -42,6 +42,11 @@ fn measured<R: Default>(f: impl FnOnce() -> R) -> R {
 /// The batch size of `go_batch` and `tokio_util_batch` (as in
 /// `benches/batches.rs`).
 const BATCH: usize = 1_000;
+
+/// Whole batches in `n` children (at least one, for the smoke run).
+fn batches(n: usize) -> usize {
+    (n / BATCH).max(1)
+}
 
 fn tree_depth(n: usize) -> u32 {
     let mut depth = 0;
@@ -102,7 +107,7 @@ fn run(scenario: &str, n: usize) {
             measured(|| {
                 rt.block_on(async {
                     let mut batch = Vec::with_capacity(BATCH);
-                    for _ in 0..n / BATCH {
+                    for _ in 0..batches(n) {
                         batch.extend((0..BATCH).map(|_| parent.go(|_| async {})));
                         for p in batch.drain(..) {
                             p.closed().await;
@@ -120,7 +125,7 @@ fn run(scenario: &str, n: usize) {
             measured(|| {
                 rt.block_on(async {
                     let mut batch = Vec::with_capacity(BATCH);
-                    for _ in 0..n / BATCH {
+                    for _ in 0..batches(n) {
                         batch.extend((0..BATCH).map(|_| {
                             let t = token.child_token();
                             tracker.spawn(async move { drop(t) })
@@ -209,10 +214,9 @@ fn run(scenario: &str, n: usize) {
             });
         }
         other => panic!(
-            "unknown scenario `{other}`; expected one of: go_wait, tokio_spawn_wait, tokio_util_spawn_wait, \
-             go_batch, tokio_util_batch, \
-             close_idle, tokio_util_close_idle, tree, token_tree, chain, restart, \
-             loop_spawn_restart"
+            "unknown scenario `{other}`; expected one of: go_wait, tokio_spawn_wait, \
+             tokio_util_spawn_wait, go_batch, tokio_util_batch, close_idle, \
+             tokio_util_close_idle, tree, token_tree, chain, restart, loop_spawn_restart"
         ),
     }
     // Dropping the runtime would drop the tasks a set-up-only run leaves

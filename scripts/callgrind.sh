@@ -10,7 +10,8 @@ target=${CARGO_TARGET_DIR:-target}
 cargo bench -p goprocess-benches --bench instructions --no-run >/dev/null 2>&1
 bin=$(ls -t "$target"/release/deps/instructions-* | grep -v '\.d$' | head -1)
 if [ $# -eq 0 ]; then
-    set -- go_wait 20000 tokio_spawn_wait 20000 close_idle 20000 tokio_util_close_idle 20000 \
+    set -- go_wait 20000 tokio_spawn_wait 20000 tokio_util_spawn_wait 20000 \
+        go_batch 20000 tokio_util_batch 20000 close_idle 20000 tokio_util_close_idle 20000 \
         tree 11111 token_tree 11111 chain 10000
 fi
 count() {
