@@ -22,7 +22,8 @@
 //!
 //! Each step runs as far as it can under the lock it already holds: a
 //! process whose close starts nothing else and waits for nothing goes
-//! through steps 1 to 5 in one critical section.
+//! through steps 1 to 5 in one critical section (and its phase word from
+//! Running to Closed in one store, its `closing()` waiters woken after).
 
 use std::sync::Arc;
 
