@@ -34,7 +34,7 @@ use std::time::Duration;
 
 use goprocess::{Error, ErrorKind, Process};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -428,15 +428,7 @@ fn run_case(ops: Vec<Op>) -> Result<(), TestCaseError> {
 #[test]
 fn random_operation_sequences_match_the_model() {
     common::quiet_injected_panics();
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(512);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let (mut runner, cases) = common::prop_runner();
     let result = runner.run(&prop::collection::vec(op(), 1..80), run_case);
     eprintln!(
         "model_props: {} cases, {} operations, {} processes, {} cycles refused, {} relations accepted on closing processes",

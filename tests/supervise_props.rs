@@ -31,7 +31,7 @@ use goprocess::events::Event;
 use goprocess::supervise::{Restart, Strategy as Otp, Supervisor};
 use goprocess::{ErrorKind, Process};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 use tokio::sync::oneshot;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -358,15 +358,7 @@ fn run_case(case: Case) -> Result<(), TestCaseError> {
 #[test]
 fn random_failure_sequences_match_the_otp_model() {
     common::quiet_injected_panics();
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(512);
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    });
+    let (mut runner, cases) = common::prop_runner();
     let result = runner.run(&case(), run_case);
     eprintln!(
         "supervise_props: {} cases, {} failures driven, {} restarts, {} gave up, {} failures listed",

@@ -154,3 +154,19 @@ pub fn quiet_injected_panics() {
         }));
     });
 }
+
+/// A property-test runner of `PROPTEST_CASES` cases (512 by default), with
+/// no failure file, and that number of cases.
+pub fn prop_runner() -> (proptest::test_runner::TestRunner, u32) {
+    use proptest::test_runner::{Config, TestRunner};
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
+    let runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    (runner, cases)
+}
