@@ -27,6 +27,7 @@ mod common;
 use common::{Signal, build};
 use goprocess::Process;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 static SKIP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -42,6 +43,29 @@ fn measured<R: Default>(f: impl FnOnce() -> R) -> R {
 /// The batch size of `go_batch` and `tokio_util_batch` (as in
 /// `benches/batches.rs`).
 const BATCH: usize = 1_000;
+
+/// A parent that has already run one `go` child on `rt` (the first spawn
+/// warms the runtime up, and is not counted).
+fn warm_parent(rt: &tokio::runtime::Runtime) -> Process {
+    let parent = Process::new();
+    rt.block_on(async { parent.go(|_| async {}).closed().await });
+    parent
+}
+
+/// tokio-util's peer of [`warm_parent`]: a token and a tracker that has
+/// already run one task on `rt`.
+fn warm_tracker(rt: &tokio::runtime::Runtime) -> (CancellationToken, TaskTracker) {
+    let tracker = TaskTracker::new();
+    rt.block_on(async { tracker.spawn(async {}).await })
+        .unwrap();
+    (CancellationToken::new(), tracker)
+}
+
+/// tokio-util's peer of a `go` child: a tracked task holding a child token.
+fn tracked_child(token: &CancellationToken, tracker: &TaskTracker) -> tokio::task::JoinHandle<()> {
+    let t = token.child_token();
+    tracker.spawn(async move { drop(t) })
+}
 
 /// Whole batches in `n` children (at least one, for the smoke run).
 fn batches(n: usize) -> usize {
@@ -64,8 +88,7 @@ fn run(scenario: &str, n: usize) {
     let rt = common::current_thread();
     match scenario {
         "go_wait" => {
-            let parent = Process::new();
-            rt.block_on(async { parent.go(|_| async {}).closed().await });
+            let parent = warm_parent(&rt);
             measured(|| {
                 rt.block_on(async {
                     for _ in 0..n {
@@ -88,22 +111,17 @@ fn run(scenario: &str, n: usize) {
             });
         }
         "tokio_util_spawn_wait" => {
-            let token = CancellationToken::new();
-            let tracker = tokio_util::task::TaskTracker::new();
-            rt.block_on(async { tracker.spawn(async {}).await })
-                .unwrap();
+            let (token, tracker) = warm_tracker(&rt);
             measured(|| {
                 rt.block_on(async {
                     for _ in 0..n {
-                        let t = token.child_token();
-                        tracker.spawn(async move { drop(t) }).await.unwrap();
+                        tracked_child(&token, &tracker).await.unwrap();
                     }
                 })
             });
         }
         "go_batch" => {
-            let parent = Process::new();
-            rt.block_on(async { parent.go(|_| async {}).closed().await });
+            let parent = warm_parent(&rt);
             measured(|| {
                 rt.block_on(async {
                     let mut batch = Vec::with_capacity(BATCH);
@@ -118,18 +136,12 @@ fn run(scenario: &str, n: usize) {
             rt.block_on(parent.close()).unwrap();
         }
         "tokio_util_batch" => {
-            let token = CancellationToken::new();
-            let tracker = tokio_util::task::TaskTracker::new();
-            rt.block_on(async { tracker.spawn(async {}).await })
-                .unwrap();
+            let (token, tracker) = warm_tracker(&rt);
             measured(|| {
                 rt.block_on(async {
                     let mut batch = Vec::with_capacity(BATCH);
                     for _ in 0..batches(n) {
-                        batch.extend((0..BATCH).map(|_| {
-                            let t = token.child_token();
-                            tracker.spawn(async move { drop(t) })
-                        }));
+                        batch.extend((0..BATCH).map(|_| tracked_child(&token, &tracker)));
                         for h in batch.drain(..) {
                             h.await.unwrap();
                         }
