@@ -210,15 +210,18 @@ pub(crate) fn close_locked(
         debug!(parent: inner.span(), cause = %DisplayOption(cause.as_ref()), "closing");
     }
     let extras = rare.and_then(Rare::unlocked);
-    // A process that closes at once has its `closing()` waiters woken once
-    // the phase says Closed (woken before, they would find it neither
-    // Closing nor Closed).
-    let woken_later = if finishing {
-        Some(woken)
-    } else {
+    if finishing {
+        // Quiet, so no extras. Its `closing()` waiters are woken once the
+        // phase says Closed (woken before, they would find it neither
+        // Closing nor Closed).
+        debug_assert!(extras.is_none());
+        if let Some(next) = next {
+            run_next(p, next, d);
+        }
         woken.wake();
-        None
-    };
+        return;
+    }
+    woken.wake();
     if let Some(extras) = extras {
         extras.run(p);
     }
@@ -228,9 +231,6 @@ pub(crate) fn close_locked(
         None if look_again => d.advance.push(p.clone()),
         // Waiting: whatever it waits for advances it when it is done.
         None => {}
-    }
-    if let Some(woken) = woken_later {
-        woken.wake();
     }
 }
 
