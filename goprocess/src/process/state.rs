@@ -640,11 +640,11 @@ impl State {
     }
 
     pub(crate) fn set_name(&mut self, id: u64, text: Cow<'static, str>) {
-        match &self.cold().name {
-            Some(name) => name.set(text),
-            None => self.cold_alloc().name = Some(Name::new(id, Some(text))),
-        }
         let cold = self.cold_alloc();
+        match &cold.name {
+            Some(name) => name.set(text),
+            None => cold.name = Some(Name::new(id, Some(text))),
+        }
         if cold.named_at == Stamp::NEVER {
             cold.named_at = Stamp::now();
         }
