@@ -1,9 +1,10 @@
-//! Closing from inside: a close (or `close_within`, `err`,
-//! `close_blocking`) awaited from inside a process function or teardown,
-//! on a process that waits, directly or not, for the caller's own process,
-//! must not wait for itself. The close proceeds and the call returns
-//! `Ok(())` at once; `closed()` resolves once that process is closing.
-//! (Go deadlocks in every one of these.)
+//! Closing from inside: a close (or `close_within`,
+//! `close_after_children`, `close_blocking`) awaited from inside a process
+//! function or teardown, on a process that waits, directly or not, for the
+//! caller's own process, must not wait for itself. The close proceeds and
+//! the call returns `Ok(())` at once. (Go deadlocks in every one of these.)
+//! The observers (`closed()`, `err()`) never say more than they know: they
+//! resolve only once the process is Closed, as in Go.
 
 mod common;
 
@@ -54,8 +55,12 @@ async fn a_grandchild_closing_the_root_with_every_close_variant_returns_at_once(
                 1 => within(r.close_within(Duration::from_secs(30))).await,
                 2 => within(r.close_after_children()).await,
                 _ => {
+                    // The observer does not pretend: `err()` cannot answer
+                    // before this function returns.
                     r.request_close();
-                    within(r.err()).await
+                    let err = tokio::time::timeout(Duration::from_millis(50), r.err()).await;
+                    assert!(err.is_err(), "err() answered before Closed");
+                    Ok(())
                 }
             };
             result.unwrap();
@@ -70,24 +75,36 @@ async fn a_grandchild_closing_the_root_with_every_close_variant_returns_at_once(
     }
 }
 
-#[tokio::test]
-async fn closed_inside_a_function_resolves_once_the_awaited_process_is_closing() {
+/// Go's `TestGoClosing`: the parent shouldn't close before its late
+/// child returns, and `closed()` awaited in the child says so.
+#[tokio::test(start_paused = true)]
+async fn closed_inside_a_function_stays_pending_until_the_awaited_process_is_closed() {
     let app = Process::new();
     let a = app.clone();
     let log = Log::new();
     let l = log.clone();
     app.go(move |_| async move {
-        a.closed().await; // app waits for this function: resolves at Closing
+        a.closing().await;
+        let closed = tokio::time::timeout(Duration::from_millis(100), a.closed()).await;
         l.push(format!(
-            "app closing: {}, closed: {}",
+            "closed() timed out: {}, app closing: {}, closed: {}",
+            closed.is_err(),
             a.is_closing(),
             a.is_closed()
         ));
+        let err = tokio::time::timeout(Duration::from_millis(100), a.err()).await;
+        l.push(format!("err() timed out: {}", err.is_err()));
     });
     tokio::task::yield_now().await;
     assert!(log.events().is_empty(), "resolved while app was running");
     within(app.close()).await.unwrap();
-    assert_eq!(log.events(), ["app closing: true, closed: false"]);
+    assert_eq!(
+        log.events(),
+        [
+            "closed() timed out: true, app closing: true, closed: false",
+            "err() timed out: true"
+        ]
+    );
 }
 
 #[test]

@@ -158,11 +158,24 @@ impl Observers {
         self.0.iter().any(|o| matches!(o, Observer::Hook(_)))
     }
 
-    /// Sends `event` to every subscriber. Outside every lock.
+    /// Sends `event` to every subscriber. Outside every lock. A
+    /// subscriber that panics is reported (tracing `error`) and the others
+    /// still get the event: subscribers are user code, and the close
+    /// machinery that delivers events must carry on.
     pub(crate) fn emit(&self, event: &Event) {
         for o in self.0.iter() {
             if let Observer::Hook(hook) = o {
-                hook(event);
+                let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    hook(event);
+                }));
+                if let Err(payload) = delivered {
+                    tracing::error!(
+                        target: "goprocess",
+                        panic = %crate::error::panic_message(&*payload),
+                        ?event,
+                        "an event subscriber panicked; the event still went to the other subscribers"
+                    );
+                }
             }
         }
     }

@@ -50,6 +50,13 @@ use crate::sync::MutexGuard;
 pub(crate) struct Driver {
     close: Stack<(Process, Cause)>,
     advance: Stack<Process>,
+    /// Processes with events to deliver: taken last, once the close steps
+    /// queued on this thread have all run, so a subscriber (user code,
+    /// which may block, panic or close anything) never runs in the middle
+    /// of a close step with work still queued. First in, first out: events
+    /// go out in the order their processes queued them (a parent's
+    /// `Closing` before the children's it caused).
+    deliver: std::collections::VecDeque<Process>,
     /// When this event started closing processes, read once: a parent
     /// closing 100,000 children reads the clock once, not 100,000 times.
     now: Option<Stamp>,
@@ -122,9 +129,15 @@ impl Driver {
         self.close.push((p, cause));
     }
 
+    /// Delivers `p`'s queued events (see [`Outbox`]) once the close steps
+    /// queued here have run.
+    pub(crate) fn push_deliver(&mut self, p: Process) {
+        self.deliver.push_back(p);
+    }
+
     /// Whether there is work left to run.
     pub(crate) fn is_pending(&self) -> bool {
-        self.close.len() + self.advance.len() > 0
+        self.close.len() + self.advance.len() + self.deliver.len() > 0
     }
 
     /// Runs the work until none is left.
@@ -134,6 +147,8 @@ impl Driver {
                 begin_closing(&p, cause, &mut self);
             } else if let Some(p) = self.advance.pop() {
                 advance(&p, &mut self);
+            } else if let Some(p) = self.deliver.pop_front() {
+                deliver_next(&p, &mut self);
             } else {
                 break;
             }
@@ -141,7 +156,10 @@ impl Driver {
         // Empty now: unless a list grew a buffer (to be freed), nothing is
         // left to drop, and the drop glue of the inline entries would cost
         // every event of one process a call and a dozen branches.
-        if self.close.rest.capacity() == 0 && self.advance.rest.capacity() == 0 {
+        if self.close.rest.capacity() == 0
+            && self.advance.rest.capacity() == 0
+            && self.deliver.capacity() == 0
+        {
             debug_assert!(self.close.first.is_none() && self.advance.first.is_none());
             std::mem::forget(self);
         }
@@ -195,7 +213,10 @@ pub(crate) fn close_locked(
     // A process that closes in this critical section goes from Running to
     // Closed for lock-free readers too (one atomic store, in step 5);
     // others stay Closing for a while, and reports say since when.
-    let finishing = matches!(next, Some(Next::Finish(_)));
+    let finishing = matches!(
+        next,
+        Some(Next::Finish(Finished::Plain { .. } | Finished::Full(_)))
+    );
     if !finishing {
         inner.set_phase(CLOSING);
         st.closing_since = *d.now.get_or_insert_with(Stamp::now);
@@ -209,7 +230,7 @@ pub(crate) fn close_locked(
         let cause = stored.resolve();
         debug!(parent: inner.span(), cause = %DisplayOption(cause.as_ref()), "closing");
     }
-    let extras = rare.and_then(Rare::unlocked);
+    let extras = rare.and_then(|rare| rare.unlocked(p, d));
     if finishing {
         // Quiet, so no extras. Its `closing()` waiters are woken once the
         // phase says Closed (woken before, they would find it neither
@@ -240,28 +261,24 @@ pub(crate) fn close_locked(
 struct Rare {
     extras: Option<ClosingExtras>,
     after: Vec<Process>,
-    event: Option<(Observers, Name, super::state::StoredCause)>,
+    /// Its `Closing` event was queued, and this thread is to deliver it.
+    deliver: bool,
 }
 
 impl Rare {
-    /// Outside the lock: emits the `Closing` event and returns the extras
-    /// to run once the waiters are woken.
+    /// Outside the lock: returns the extras to run once the waiters are
+    /// woken.
     #[cold]
     #[inline(never)]
-    fn unlocked(self) -> Option<ClosingExtras> {
+    fn unlocked(self, p: &Process, d: &mut Driver) -> Option<ClosingExtras> {
         let Rare {
             extras,
             after,
-            event,
+            deliver,
         } = self;
         drop(after);
-        if let Some((subscribers, name, stored)) = event
-            && let Some(cause) = stored.resolve()
-        {
-            subscribers.emit(&Event::Closing {
-                process: ProcessRef(name),
-                cause,
-            });
+        if deliver {
+            d.deliver.push_back(p.clone());
         }
         extras
     }
@@ -286,9 +303,18 @@ fn closing_rare(p: &Process, st: &mut State, by: Option<By>) -> Rare {
         Some(By::Named(name)) => st.cold_alloc().cause_name = Some(name),
     }
     st.record(p.inner.id(), TimelineEventKind::Closing);
-    let event = st
-        .subscribers()
-        .map(|subscribers| (subscribers, st.name_ref(p.inner.id()), st.cause_stored()));
+    let deliver = match st.subscribers() {
+        Some(observers) => {
+            let name = st.name_ref(p.inner.id());
+            let cause = st.cause_stored();
+            st.cold_alloc().outbox.push(Delivery::Closing {
+                observers,
+                name,
+                cause,
+            })
+        }
+        None => false,
+    };
     let extras = st.cold_mut().and_then(ClosingExtras::take);
     // A deferred child's order no longer matters once its close started.
     let after = match st.cold_mut() {
@@ -298,7 +324,7 @@ fn closing_rare(p: &Process, st: &mut State, by: Option<By>) -> Rare {
     Rare {
         extras,
         after,
-        event,
+        deliver,
     }
 }
 
@@ -473,12 +499,13 @@ fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Name) {
     (Err(own.with_children(children, omitted)), name)
 }
 
-/// Step 5, the part under the process's lock: mark it Closed (for the
-/// lock holders), store its result, and take out what the rest of the step
-/// needs. Only for a process that is not Closed yet.
+/// Step 5, the part under the process's lock: store its result, and
+/// either mark it Closed (for the lock holders) and take out what the rest
+/// of the step needs, or, for a process with subscribers, queue its last
+/// events and the rest of the step behind them. Only for a process that is
+/// not finished yet.
 fn finish_locked(p: &Process, st: &mut State) -> Finished {
-    debug_assert!(st.step != Step::Closed, "a process finishes once");
-    st.step = Step::Closed;
+    debug_assert!(!st.step.finished(), "a process finishes once");
     // The function's end cleared its task handle before releasing its
     // wait: nothing to drop here.
     debug_assert!(st.task.is_none() && !st.function_running);
@@ -487,17 +514,18 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
         // second parent (all of them live in the cold part). Its parent is
         // upgraded here, under the lock: cheaper than a copy of the `Weak`
         // upgraded later.
+        st.step = Step::Closed;
         return Finished::Plain {
             parent: st.take_only_parent(),
             woken: st.drain_waiters(CLOSED),
         };
     }
-    Finished::Full(finish_full_locked(p, st))
+    finish_full_locked(p, st)
 }
 
 /// [`finish_locked`] for a process with a cold part.
 #[inline(never)]
-fn finish_full_locked(p: &Process, st: &mut State) -> FinishedFull {
+fn finish_full_locked(p: &Process, st: &mut State) -> Finished {
     let inner = &p.inner;
     // Only a failing process needs its name and an error built: the
     // usual clean close skips both (formatting `#id` alone would cost
@@ -522,11 +550,6 @@ fn finish_full_locked(p: &Process, st: &mut State) -> FinishedFull {
     } else {
         (Ok(()), None)
     };
-    let subscribers = st.subscribers();
-    let observed = subscribers.as_ref().map(|_| match &name {
-        Some(name) => name.clone(),
-        None => st.name_ref(inner.id()),
-    });
     if let Err(e) = &result {
         st.cold_alloc().error = Some(e.clone());
     }
@@ -536,18 +559,66 @@ fn finish_full_locked(p: &Process, st: &mut State) -> FinishedFull {
             failed: result.is_err(),
         },
     );
-    FinishedFull {
-        links: st.take_parents(),
+    let outcome = Outcome {
         result,
         name,
-        // Only Closed hooks can be left: Closing ones ran at step 1, and
-        // one added later runs at once.
-        hooks: st.cold_mut().map(|c| c.hooks.take()).unwrap_or_default(),
-        woken: st.drain_waiters(CLOSED),
         propagate,
-        events: subscribers
-            .zip(observed)
-            .map(|(subscribers, name)| (subscribers, name, own_failure)),
+    };
+    let Some(subscribers) = st.subscribers() else {
+        st.step = Step::Closed;
+        return Finished::Full(outcome.leave_locked(st));
+    };
+    // Its subscribers see `Failed` and `Closed` before anyone can see it
+    // Closed: the rest of step 5 waits behind them in its outbox.
+    st.step = Step::Finishing;
+    let process = match &outcome.name {
+        Some(name) => name.clone(),
+        None => st.name_ref(inner.id()),
+    };
+    let outbox = &mut st.cold_alloc().outbox;
+    let mut deliver = false;
+    if own_failure && let Err(error) = &outcome.result {
+        deliver |= outbox.push(Delivery::Event {
+            observers: subscribers.clone(),
+            event: Event::Failed {
+                process: ProcessRef(process.clone()),
+                error: error.clone(),
+            },
+        });
+    }
+    deliver |= outbox.push(Delivery::Event {
+        observers: subscribers,
+        event: Event::Closed {
+            process: ProcessRef(process),
+            result: outcome.result.clone(),
+        },
+    });
+    deliver |= outbox.push(Delivery::Finish(outcome));
+    Finished::Deferred { deliver }
+}
+
+/// A finished process's result, and what it does to its parents.
+pub(crate) struct Outcome {
+    result: Result<(), Error>,
+    /// For a failed process: its name, for its parents' lists.
+    name: Option<Name>,
+    /// Its failure asks its parents to close (`OnFailure::Propagate`).
+    propagate: bool,
+}
+
+impl Outcome {
+    /// Under the lock of a process marked Closed: takes out what the rest
+    /// of step 5 needs.
+    fn leave_locked(self, st: &mut State) -> FinishedFull {
+        debug_assert!(st.step == Step::Closed);
+        FinishedFull {
+            links: st.take_parents(),
+            outcome: self,
+            // Only Closed hooks can be left: Closing ones ran at step 1, and
+            // one added later runs at once.
+            hooks: st.cold_mut().map(|c| c.hooks.take()).unwrap_or_default(),
+            woken: st.drain_waiters(CLOSED),
+        }
     }
 }
 
@@ -561,21 +632,20 @@ enum Finished {
         woken: Wakers,
     },
     Full(FinishedFull),
+    /// A process with subscribers: the rest of step 5 is queued in its
+    /// outbox, behind its last events; `deliver` if this thread is to
+    /// deliver them.
+    Deferred {
+        deliver: bool,
+    },
 }
 
 /// [`Finished`] for a process with a cold part.
 struct FinishedFull {
     links: Links,
-    result: Result<(), Error>,
-    /// For a failed process: its name, for its parents' lists.
-    name: Option<Name>,
+    outcome: Outcome,
     hooks: Vec<(HookAt, Hook)>,
     woken: Wakers,
-    /// Its failure asks its parents to close (`OnFailure::Propagate`).
-    propagate: bool,
-    /// Who subscribed to its events, its name, and whether it failed on
-    /// its own (a `Failed` event before `Closed`).
-    events: Option<(Observers, Name, bool)>,
 }
 
 /// What a failed process takes to each parent it leaves.
@@ -655,6 +725,11 @@ impl Finished {
                 woken.wake();
             }
             Finished::Full(full) => full.announce(p, d),
+            Finished::Deferred { deliver } => {
+                if deliver {
+                    d.deliver.push_back(p.clone());
+                }
+            }
         }
     }
 }
@@ -666,12 +741,14 @@ impl FinishedFull {
         let inner = &p.inner;
         let FinishedFull {
             links,
-            result,
-            name,
+            outcome:
+                Outcome {
+                    result,
+                    name,
+                    propagate,
+                },
             hooks,
             woken,
-            propagate,
-            events,
         } = self;
         // What it held is released before anyone can see it Closed.
         // In place: a process with hooks usually has one.
@@ -720,18 +797,6 @@ impl FinishedFull {
                 }
             }
         }
-        if let Some((subscribers, process, own_failure)) = events {
-            if own_failure && let Err(error) = &result {
-                subscribers.emit(&Event::Failed {
-                    process: ProcessRef(process.clone()),
-                    error: error.clone(),
-                });
-            }
-            subscribers.emit(&Event::Closed {
-                process: ProcessRef(process),
-                result: result.clone(),
-            });
-        }
         if !hooks.is_empty() {
             hooks.into_iter().for_each(|(_, hook)| hook());
         }
@@ -751,7 +816,7 @@ impl FinishedFull {
 /// released). Returns whether to ask the parent to close.
 pub(super) fn propagate_to(st: &mut State, bits: EdgeBits, name: &Name, error: &Error) -> bool {
     let kind = bits.kind();
-    if !kind.closes() || bits.supervised() || st.step == Step::Closed {
+    if !kind.closes() || bits.supervised() || st.step.finished() {
         return false;
     }
     st.cold_alloc().failed_by_child = true;
@@ -786,7 +851,7 @@ fn release_wait(st: &mut State, failed_child: Option<(&Name, &Error)>) -> bool {
 }
 
 pub(super) fn record_failed_child(st: &mut State, name: Name, e: Error) {
-    if st.step == Step::Closed {
+    if st.step.finished() {
         return;
     }
     if st.cold().failed_children.len() < MAX_CHILD_ERRORS {
@@ -796,4 +861,106 @@ pub(super) fn record_failed_child(st: &mut State, name: Name, e: Error) {
     } else {
         st.cold_alloc().omitted_children += 1;
     }
+}
+
+/// The events of a process on their way to its subscribers, in the order
+/// they happened, with the rest of its step 5 queued behind its last ones.
+///
+/// Events are queued under the process's lock, at the moment of what they
+/// report, and delivered outside every lock, one at a time, by one thread
+/// at a time: the thread that finds the outbox idle when it queues
+/// something becomes its deliverer (`busy`) until it is empty. So each
+/// subscriber sees each process's events in lifecycle order, whichever
+/// threads they happened on; and since the rest of step 5 (leaving the
+/// parents, the phase Closed, waking `closed()`) is delivered last,
+/// `close()`, `closed()` and `err()` resolve only once every event of the
+/// process, and so of its subtree, has been delivered.
+pub(crate) struct Outbox {
+    items: std::collections::VecDeque<Delivery>,
+    busy: bool,
+}
+
+impl Outbox {
+    pub(crate) const fn new() -> Outbox {
+        Outbox {
+            items: std::collections::VecDeque::new(),
+            busy: false,
+        }
+    }
+
+    /// Queues `item`; true if the caller is to deliver the outbox (it was
+    /// idle): push the process on a [`Driver`]'s deliveries once the lock
+    /// is released.
+    pub(crate) fn push(&mut self, item: Delivery) -> bool {
+        self.items.push_back(item);
+        !std::mem::replace(&mut self.busy, true)
+    }
+}
+
+/// One item of an [`Outbox`].
+pub(crate) enum Delivery {
+    /// `Closing`, whose cause is resolved (names read) outside the lock.
+    Closing {
+        observers: Observers,
+        name: Name,
+        cause: super::state::StoredCause,
+    },
+    Event {
+        observers: Observers,
+        event: Event,
+    },
+    /// The rest of step 5, after its last events.
+    Finish(Outcome),
+}
+
+/// Delivers the next item of `p`'s outbox (this thread is its deliverer),
+/// and comes back for the one after once the work it queued has run.
+fn deliver_next(p: &Process, d: &mut Driver) {
+    let item = {
+        let mut st = p.inner.lock();
+        let Some(cold) = st.cold_mut() else { return };
+        match cold.outbox.items.pop_front() {
+            Some(Delivery::Finish(outcome)) => {
+                cold.outbox.busy = false;
+                st.step = Step::Closed;
+                let full = outcome.leave_locked(&mut st);
+                drop(st);
+                return full.announce(p, d);
+            }
+            Some(item) => item,
+            None => {
+                cold.outbox.busy = false;
+                return;
+            }
+        }
+    };
+    match item {
+        Delivery::Closing {
+            observers,
+            name,
+            cause,
+        } => {
+            if let Some(cause) = cause.resolve() {
+                deliver(
+                    p,
+                    &observers,
+                    &Event::Closing {
+                        process: ProcessRef(name),
+                        cause,
+                    },
+                );
+            }
+        }
+        Delivery::Event { observers, event } => deliver(p, &observers, &event),
+        Delivery::Finish(_) => unreachable!("taken under the lock"),
+    }
+    d.deliver.push_back(p.clone());
+}
+
+/// Calls `p`'s subscribers with `event`, as code of `p`: a close awaited
+/// there on `p`, or on a process that waits for it, is a wait for oneself
+/// (started, and cut short), and a panic is caught by [`Observers::emit`].
+fn deliver(p: &Process, observers: &Observers, event: &Event) {
+    let _running = super::current::Running::enter(p.inner.id());
+    observers.emit(event);
 }

@@ -21,7 +21,6 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::graph::{Below, walk};
-use super::state::Step;
 use super::{Cause, OnFailure, Why};
 use super::{Driver, Process};
 use crate::error::Error;
@@ -92,7 +91,7 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)
     {
         // Stored before the escalation, which may let it finish at once.
         let mut st = p.inner.lock();
-        if st.step != Step::Closed {
+        if !st.step.finished() {
             st.cold_alloc()
                 .timeout_error
                 .get_or_insert_with(|| error.clone());
@@ -100,13 +99,10 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)
     }
     escalate(&report, p);
     let released = detach(p, &error);
-    let subscribers = p.inner.lock().subscribers();
-    if let Some(subscribers) = subscribers {
-        subscribers.emit(&crate::events::Event::BudgetRanOut {
-            process: super::ProcessRef(name),
-            error: error.clone(),
-        });
-    }
+    p.emit(|process| crate::events::Event::BudgetRanOut {
+        process,
+        error: error.clone(),
+    });
     Some((error, released))
 }
 

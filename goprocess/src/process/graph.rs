@@ -49,7 +49,7 @@ pub(super) fn link_fresh_as(
     }
     let closing = {
         let mut st = parent.inner.lock();
-        if st.step == Step::Closed {
+        if st.step.finished() {
             return Err(st.display_name(parent.inner.id()));
         }
         let key = st.next_edge_key();
@@ -135,7 +135,7 @@ pub(super) fn link_with(
 
     let inserted = {
         let mut st = parent.inner.lock();
-        if st.step == Step::Closed {
+        if st.step.finished() {
             None
         } else {
             let key = st.insert_edge(child.clone(), EdgeBits::new(kind, deferred, false));
@@ -162,7 +162,7 @@ pub(super) fn link_with(
     // it closed cleanly).
     let child_closed = {
         let mut st = child.inner.lock();
-        if st.step == Step::Closed {
+        if st.step.finished() {
             let failure = match st.cold().error.clone() {
                 Some(e) if kind == EdgeKind::Child => Some((st.name_ref(child.inner.id()), e)),
                 _ => None,

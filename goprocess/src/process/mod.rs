@@ -502,7 +502,7 @@ impl Process {
         async move {
             p.closes()?;
             Driver::close(&p, Cause::ASKED);
-            p.result_when_closed().await
+            p.closed_result_unless_self_wait().await
         }
     }
 
@@ -574,7 +574,7 @@ impl Process {
                 }
             }
             Driver::advance(&p);
-            p.result_when_closed().await
+            p.closed_result_unless_self_wait().await
         }
     }
 
@@ -644,10 +644,10 @@ impl Process {
             runtime::spawn_blocking(move || Driver::close(&closing, Cause::ASKED));
             tokio::select! {
                 biased;
-                result = p.result_when_closed() => result,
+                result = p.closed_result_unless_self_wait() => result,
                 verdict = verdict => match verdict {
                     Ok(Some(timeout)) => Err(timeout),
-                    _ => p.result_when_closed().await,
+                    _ => p.closed_result_unless_self_wait().await,
                 },
             }
         }
@@ -764,13 +764,16 @@ impl Process {
         self.wait_phase(CLOSING)
     }
 
-    /// Resolves once the process is Closed (its teardown has returned).
-    /// Never resolves for the background process. Does not cause a close.
+    /// Resolves once the process is Closed (its teardown has returned, and
+    /// every event of it was delivered to its subscribers), and never
+    /// before, wherever it is awaited. Never resolves for the background
+    /// process. Does not cause a close.
     ///
     /// Awaited inside a process function or teardown, on a process that
-    /// waits (directly or not) for the caller's own process, it resolves
-    /// once that process is *closing*: it cannot be Closed before the caller
-    /// returns (see [No hang](crate#no-hang-nothing-lost)).
+    /// waits (directly or not) for the caller's own process, it can only
+    /// resolve once the caller has returned (as in Go): select it against
+    /// [`closing`](Self::closing) or a timeout there (see
+    /// [No hang](crate#no-hang-nothing-lost)).
     ///
     /// # Cancel safety
     ///
@@ -790,15 +793,14 @@ impl Process {
     }
 
     /// Waits until the process is Closed and returns its result (Go: `Err`),
-    /// without causing a close.
+    /// without causing a close. It never answers before Closed: like
+    /// [`closed`](Self::closed), awaited inside a process that the target
+    /// waits for, it resolves only once the caller has returned.
     ///
     /// # Errors
     ///
-    /// As for [`close`](Self::close): from inside a process function or
-    /// teardown, on a process that waits for the caller's own process (its
-    /// own, a parent), it resolves at once with `Ok(())` (waiting would
-    /// never end); on the background process, with
-    /// [`ErrorKind::NeverCloses`].
+    /// The process's result, as for [`close`](Self::close); on the
+    /// background process, [`ErrorKind::NeverCloses`] at once.
     ///
     /// # Cancel safety
     ///
@@ -816,7 +818,7 @@ impl Process {
         let p = self.clone();
         async move {
             p.closes()?;
-            p.result_when_closed().await
+            p.closed_result().await
         }
     }
 
@@ -1067,7 +1069,7 @@ impl Process {
     pub(crate) fn fail(&self, error: Error, cause: Cause) {
         {
             let mut st = self.inner.lock();
-            if st.step == Step::Closed {
+            if st.step.finished() {
                 return;
             }
             st.cold_alloc().function_error.get_or_insert(error);
@@ -1142,16 +1144,28 @@ impl Process {
         self.inner.lock().cold_alloc().restarts = restarts;
     }
 
-    /// Sends `event` to this process's subscribers, if any.
+    /// Sends `event` to this process's subscribers, if any, after the
+    /// events queued before it (see `close::Outbox`). Nothing is sent
+    /// once its last events are queued (it is finishing, or Closed).
     pub(crate) fn emit(&self, event: impl FnOnce(ProcessRef) -> crate::events::Event) {
-        let (subscribers, name) = {
+        let deliver = {
             let mut st = self.inner.lock();
-            let Some(subscribers) = st.subscribers() else {
+            if st.step.finished() {
+                return;
+            }
+            let Some(observers) = st.subscribers() else {
                 return;
             };
-            (subscribers, st.name_ref(self.inner.id()))
+            let event = event(ProcessRef(st.name_ref(self.inner.id())));
+            st.cold_alloc()
+                .outbox
+                .push(close::Delivery::Event { observers, event })
         };
-        subscribers.emit(&event(ProcessRef(name)));
+        if deliver {
+            let mut d = Driver::default();
+            d.push_deliver(self.clone());
+            d.run();
+        }
     }
 
     /// Starts the close because the signal `name` arrived.
@@ -1300,24 +1314,31 @@ impl Process {
     }
 
     /// Resolves once the phase is at least `target` (never for the
-    /// background process); for `CLOSED`, also once waiting longer would
-    /// wait for the caller itself (see [`close`](Self::close)).
+    /// background process): an observer's wait, never cut short.
     pub(crate) fn wait_phase(&self, target: u8) -> waiters::PhaseWait {
-        waiters::PhaseWait::new(&self.inner, target)
+        waiters::PhaseWait::new(&self.inner, target, false)
     }
 
-    /// Waits for Closed, then returns the stored result; `Ok(())` when the
-    /// wait was cut short because it would have waited for the caller.
-    async fn result_when_closed(&self) -> Result<(), Error> {
+    /// What a close action waits for: Closed, then the stored result; or
+    /// `Ok(())` at once when waiting would wait for the caller itself (see
+    /// [`close`](Self::close), "Closing from inside").
+    async fn closed_result_unless_self_wait(&self) -> Result<(), Error> {
         if !self.is_closed() && graph::waits_for_caller(self) {
             return Ok(());
         }
-        self.wait_phase(CLOSED).await;
+        waiters::PhaseWait::new(&self.inner, CLOSED, true).await;
         if self.is_closed() {
             self.stored_result()
         } else {
             Ok(())
         }
+    }
+
+    /// What an observer waits for: Closed, then the stored result, however
+    /// long that takes.
+    async fn closed_result(&self) -> Result<(), Error> {
+        self.wait_phase(CLOSED).await;
+        self.stored_result()
     }
 
     /// The result of a Closed process.

@@ -37,7 +37,7 @@ where
     let handle = runtime::require(what);
     {
         let mut st = process.inner.lock();
-        if st.step == Step::Closed || st.function_running || process.inner.is_background() {
+        if st.step.finished() || st.function_running || process.inner.is_background() {
             return false;
         }
         st.pending += 1;

@@ -242,7 +242,7 @@ impl Stamp {
 }
 
 /// Where a process is in its life. Finer than the public three states.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Step {
     Running,
     /// Closing: children were told to close; waiting for `pending == 0`.
@@ -251,10 +251,20 @@ pub(crate) enum Step {
     TearingDown,
     /// The teardown has returned; waiting for relations added meanwhile.
     TornDown,
+    /// Its result is stored (relations are refused as on a Closed
+    /// process); its last events are being delivered to its subscribers
+    /// before it leaves its parents and is marked Closed.
+    Finishing,
     Closed,
 }
 
 impl Step {
+    /// Its result is stored: `Finishing` or `Closed`. Relations are
+    /// refused, failures are no longer recorded.
+    pub(crate) fn finished(self) -> bool {
+        self >= Step::Finishing
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Step::Running => "running",
@@ -262,6 +272,7 @@ impl Step {
             Step::Closing => "closing",
             Step::TearingDown => "closing: running teardown",
             Step::TornDown => "closing: waiting for late relations",
+            Step::Finishing => "closing: delivering its last events",
             Step::Closed => "closed",
         }
     }
@@ -382,6 +393,9 @@ pub(crate) struct Cold {
     /// (`Process::add_child_after`), until its close starts: it waits for
     /// them as far as cycles are concerned.
     pub(crate) after: Vec<Process>,
+    /// Its events on their way to its subscribers, in the order they
+    /// happened (see `close::Delivery`).
+    pub(crate) outbox: super::close::Outbox,
 }
 
 impl Cold {
@@ -412,6 +426,7 @@ impl Cold {
             propagated: false,
             restarts: 0,
             after: Vec::new(),
+            outbox: super::close::Outbox::new(),
             more_waiters: Slab::new(),
             more_parents: Vec::new(),
         }

@@ -135,14 +135,17 @@ fn reached(step: Step, target: u8) -> bool {
     }
 }
 
-/// Resolves once the process's phase is at least `target`, or, for
-/// `CLOSED`, once waiting longer would wait for the caller itself.
+/// Resolves once the process's phase is at least `target`; with
+/// `cut_self_wait` (the close actions), also once waiting longer for
+/// `CLOSED` would wait for the caller itself.
 ///
-/// A wait for `CLOSED` polled while this thread runs a process function or
-/// teardown is first registered for `CLOSING`: once the process is closing,
-/// whether it waits for the caller is checked (one walk of what it waits
-/// for); if it does, the wait ends there, since the process cannot be
-/// Closed before the caller returns. Otherwise it waits for `CLOSED`.
+/// Such a wait, polled while this thread runs a process function or
+/// teardown, is first registered for `CLOSING`: once the process is
+/// closing, whether it waits for the caller is checked (one walk of what
+/// it waits for); if it does, the wait ends there, since the process cannot
+/// be Closed before the caller returns. Otherwise it waits for `CLOSED`.
+/// Observers (`closed()`, `err()`) never cut their wait short: they only
+/// tell the truth (a debug line says when such a wait begins).
 pub(crate) struct PhaseWait {
     /// `None` when the target was reached before the wait was made: it is
     /// ready, and holds no reference (awaiting a process that has already
@@ -152,19 +155,24 @@ pub(crate) struct PhaseWait {
     /// The phase the registration (if any) waits for: `target`, or
     /// `CLOSING` while a self-wait is still to be checked.
     registered_for: u8,
-    /// The self-wait check was made, and found none.
+    /// The self-wait check was made, and found none (or is not to be made:
+    /// an observer's wait).
     checked: bool,
+    /// An observer's wait inside a process function was looked at (the
+    /// debug line for a wait for oneself).
+    noted: bool,
     /// Where this waiter is registered, once it is.
     key: Option<u32>,
 }
 
 impl PhaseWait {
-    pub(crate) fn new(inner: &Arc<Inner>, target: u8) -> PhaseWait {
+    pub(crate) fn new(inner: &Arc<Inner>, target: u8, cut_self_wait: bool) -> PhaseWait {
         PhaseWait {
             inner: (inner.phase() < target).then(|| Arc::clone(inner)),
             target,
             registered_for: target,
-            checked: false,
+            checked: !cut_self_wait,
+            noted: cut_self_wait,
             key: None,
         }
     }
@@ -198,6 +206,12 @@ impl Future for PhaseWait {
         }
         // Only a wait for Closed, polled inside a process function or
         // teardown, may be a wait for oneself (see the type's doc).
+        if !this.noted {
+            this.noted = true;
+            if this.target == CLOSED && current::any() {
+                note_observer_self_wait(inner);
+            }
+        }
         let self_wait_unchecked = this.target == CLOSED && !this.checked && current::any();
         if self_wait_unchecked && phase >= CLOSING {
             this.checked = true;
@@ -235,6 +249,29 @@ impl Future for PhaseWait {
         this.registered_for = want;
         register(&mut st, &mut this.key, want, cx.waker());
         Poll::Pending
+    }
+}
+
+/// An observer (`closed()`, `err()`) awaited inside a process function or
+/// teardown on a process that waits for the caller can only resolve once
+/// the caller has returned: say so at debug level, for whoever wrote it by
+/// mistake (select it against `closing()` or a timeout).
+#[cold]
+fn note_observer_self_wait(inner: &Arc<Inner>) {
+    if !tracing::enabled!(target: "goprocess", tracing::Level::DEBUG) {
+        return;
+    }
+    let process = crate::Process {
+        inner: Arc::clone(inner),
+    };
+    if super::graph::waits_for_caller(&process) {
+        tracing::debug!(
+            target: "goprocess",
+            parent: inner.span(),
+            "closed() or err() awaited inside a process that this one waits for: it resolves only \
+             once the caller has returned (await closing() for the start of the close, or bound \
+             the wait with a timeout)"
+        );
     }
 }
 
