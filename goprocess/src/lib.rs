@@ -262,6 +262,7 @@ mod structs;
 
 // ---- sub-modules (Go's sub-packages) ----
 pub mod context;
+pub mod notify;
 pub mod periodic;
 pub mod ratelimit;
 pub mod signal;
