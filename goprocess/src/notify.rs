@@ -294,7 +294,7 @@ fn encode(states: &[State<'_>]) -> String {
                 out.push_str("STATUS=");
                 let start = out.len();
                 push_status(&mut out, text, room);
-                room -= out.len() - start;
+                room = room.saturating_sub(out.len() - start);
             }
             State::ExtendTimeout(extra) => {
                 out.push_str("EXTEND_TIMEOUT_USEC=");
