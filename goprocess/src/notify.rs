@@ -182,10 +182,10 @@ pub(crate) fn send(states: &[State<'_>]) -> io::Result<bool> {
     }
 }
 
-/// Asks the service manager for `extra` more time to start, stop or
-/// reload than its timeout allows (`EXTEND_TIMEOUT_USEC=…`, counted from
-/// now; a later message replaces an earlier one). `Ok(false)` without
-/// `NOTIFY_SOCKET`.
+/// Asks the service manager not to time the current start or stop out
+/// for `extra` from now, even past `TimeoutStartSec=` or `TimeoutStopSec=`
+/// (`EXTEND_TIMEOUT_USEC=…`); to extend again, send another before it
+/// runs out. `Ok(false)` without `NOTIFY_SOCKET`.
 #[allow(dead_code, reason = "for signal::Shutdown::run")]
 pub(crate) fn extend_timeout(extra: Duration) -> io::Result<bool> {
     send(&[State::ExtendTimeout(extra)])
@@ -234,7 +234,7 @@ fn parse_watchdog(
         Some(Ok(micros)) if micros != 0 && micros != u64::MAX => micros,
         _ => {
             return Err(format!(
-                "{WATCHDOG_USEC}={usec:?} is not a positive number of microseconds"
+                "{WATCHDOG_USEC}={usec:?} is not a positive, finite number of microseconds"
             ));
         }
     };
@@ -263,7 +263,6 @@ pub(crate) enum State<'a> {
     /// `WATCHDOG=1`
     Watchdog,
     /// `EXTEND_TIMEOUT_USEC=…`, rounded up to a microsecond.
-    #[allow(dead_code, reason = "for signal::Shutdown::run")]
     ExtendTimeout(Duration),
 }
 
@@ -308,7 +307,7 @@ fn encode(states: &[State<'_>]) -> String {
 /// Microseconds, rounded up (a wish for more time is never shortened),
 /// saturating at `u64::MAX` (systemd's "infinity").
 fn micros(d: Duration) -> u64 {
-    let whole = d.as_micros() + u128::from(d.subsec_nanos() % 1000 != 0);
+    let whole = d.as_micros() + u128::from(!d.subsec_nanos().is_multiple_of(1000));
     u64::try_from(whole).unwrap_or(u64::MAX)
 }
 
