@@ -460,3 +460,93 @@ async fn a_propagated_failure_closes_the_service_in_its_declared_order() {
     let err = service.process().err().await.unwrap_err();
     assert_eq!(listed(&err), ["trigger"]);
 }
+
+// ---- a failure a moment too early, an ordinary close ----
+
+/// A `Propagate` process that had already failed when it is linked asks
+/// its new parent to close, exactly as if it had failed after the link:
+/// with `add_child`, `add_child_no_wait` and a `#[child]` field.
+#[tokio::test]
+async fn a_propagating_process_that_failed_before_its_link_still_closes_the_parent() {
+    for how in ["add_child", "add_child_no_wait"] {
+        let early = Process::with_teardown(|| Err("address in use".into()))
+            .named("http")
+            .on_failure(OnFailure::Propagate);
+        let _ = within(early.close()).await;
+        let app = Process::new().named("app");
+        match how {
+            "add_child" => app.add_child(&early).unwrap(),
+            _ => app.add_child_no_wait(&early),
+        }
+        assert!(
+            app.is_closing(),
+            "{how}: the failure did not reach the new parent"
+        );
+        assert!(child_failed(app.close_cause(), &early), "{how}");
+        let err = within(app.err()).await.unwrap_err();
+        assert_eq!(listed(&err), ["http"], "{how}: {err}");
+    }
+}
+
+#[process(on_failure = "propagate")]
+struct Http {}
+
+impl Http {
+    #[goprocess::run]
+    async fn serve(&self) -> Result<(), std::io::Error> {
+        Err(std::io::Error::other("address in use"))
+    }
+}
+
+#[process]
+struct Frontend {
+    #[child]
+    http: goprocess::Handle<Http>,
+    #[child]
+    cache: Process,
+}
+
+/// The struct form: the field's `#[run]` failed before the struct adopted
+/// it, every time (the race the test makes certain).
+#[tokio::test]
+async fn a_field_whose_run_failed_before_the_struct_adopted_it_closes_the_struct() {
+    for _ in 0..50 {
+        let http = Http {}.start();
+        within(http.process().closed()).await;
+        let app = Frontend {
+            http,
+            cache: Process::new().named("cache"),
+        }
+        .start();
+        let err = within(app.process().err()).await.unwrap_err();
+        assert_eq!(listed(&err), ["http"], "{err}");
+        assert!(app.cache.is_closed());
+    }
+}
+
+/// An ordinary close is no failure of the parent: a `Propagate`
+/// component closed by hand, whose `Propagate` worker fails while
+/// draining, lists the failure and applies nothing to the app around it.
+#[tokio::test]
+async fn a_failure_during_an_ordinary_close_does_not_propagate_past_the_closed_process() {
+    let app = Process::new().named("app");
+    let component = Process::with_parent(&app)
+        .named("component")
+        .on_failure(OnFailure::Propagate);
+    component
+        .child()
+        .named("worker")
+        .on_failure(OnFailure::Propagate)
+        .go(|me| async move {
+            me.closing().await;
+            Err::<(), _>("flush failed while draining")
+        });
+    let err = within(component.close()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Children, "{err}");
+    assert_eq!(listed(&err), ["worker"]);
+    assert_eq!(component.close_cause(), Some(CloseCause::Asked));
+    tokio::task::yield_now().await;
+    assert!(!app.is_closing(), "an ordinary close took the app down");
+    let err = within(app.close()).await.unwrap_err();
+    assert_eq!(listed(&err), ["component"], "the failure is still listed");
+}

@@ -810,19 +810,24 @@ impl FinishedFull {
 }
 
 /// Under a parent's lock: applies a failed child's `OnFailure::Propagate`
-/// to the parent at the other end of its edge (of `kind`). The parent has failed too
-/// (its error lists the failure: here for a no-wait child, which it does
-/// not wait for; a waited-for child's is recorded when its wait is
-/// released). Returns whether to ask the parent to close.
+/// to the parent at the other end of its edge (of `kind`). A running parent
+/// is closed by the failure, so it has failed too (its error lists the
+/// failure: here for a no-wait child, which it does not wait for; a
+/// waited-for child's is recorded when its wait is released). A parent
+/// already closing for another cause only lists the failure: the failure
+/// did not close it. Returns whether to ask the parent to close.
 pub(super) fn propagate_to(st: &mut State, bits: EdgeBits, name: &Name, error: &Error) -> bool {
     let kind = bits.kind();
     if !kind.closes() || bits.supervised() || st.step.finished() {
         return false;
     }
-    st.cold_alloc().failed_by_child = true;
     if kind == EdgeKind::ChildNoWait {
         record_failed_child(st, name.clone(), error.clone());
     }
+    if st.step != Step::Running {
+        return false;
+    }
+    st.cold_alloc().failed_by_child = true;
     true
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, PoisonError};
 
 use super::state::{EdgeBits, EdgeKind, Link, State, Step};
-use super::{Cause, Driver};
+use super::{Cause, Driver, OnFailure};
 use crate::Process;
 use crate::error::{Error, ErrorKind};
 use crate::events::Observers;
@@ -158,16 +158,20 @@ pub(super) fn link_with(
         ));
     };
 
-    // `Some(failure)` if the child has closed already (`None` inside when
-    // it closed cleanly).
+    // `Some(..)` if the child has closed already: its failure (`None` when
+    // it closed cleanly), and whether that failure propagates.
     let child_closed = {
         let mut st = child.inner.lock();
         if st.step.finished() {
-            let failure = match st.cold().error.clone() {
-                Some(e) if kind == EdgeKind::Child => Some((st.name_ref(child.inner.id()), e)),
-                _ => None,
-            };
-            Some(failure)
+            let failure = st
+                .cold()
+                .error
+                .clone()
+                .map(|e| (st.name_ref(child.inner.id()), e));
+            // Its own failure was passed on to its parents when it failed
+            // (`OnFailure::Propagate`): a parent linked later is asked too.
+            let propagates = st.cold().propagated && st.cold().on_failure == OnFailure::Propagate;
+            Some((failure, propagates))
         } else {
             st.add_parent(Link {
                 parent: Arc::downgrade(&parent.inner),
@@ -187,25 +191,40 @@ pub(super) fn link_with(
     };
     drop(graph);
 
-    if let Some(failure) = child_closed {
+    if let Some((failure, propagates)) = child_closed {
         // Nothing to wait for or close: take the edge back. A child that
-        // failed is listed as if it had closed under this parent: nothing
-        // is lost by linking late.
+        // failed is listed as if it had closed under this parent, and a
+        // propagating one asks it to close, as if it had failed after the
+        // link: nothing is lost by linking late.
+        let mut asked = None;
         let wake = {
             let mut st = parent.inner.lock();
             let edge = st.remove_edge(key);
             if edge.as_ref().is_some_and(|e| e.bits.waiting()) {
                 st.pending -= 1;
             }
+            if let (Some(edge), Some((name, error))) = (&edge, &failure)
+                && propagates
+                && super::close::propagate_to(&mut st, edge.bits, name, error)
+            {
+                asked = Some(name.clone());
+            }
             drop(edge);
-            if let Some((name, error)) = failure {
+            if let Some((name, error)) = failure
+                && kind == EdgeKind::Child
+            {
                 super::close::record_failed_child(&mut st, name, error);
             }
             st.pending == 0
         };
-        if wake {
-            Driver::advance(parent);
+        let mut d = Driver::default();
+        if let Some(name) = asked {
+            d.push_close(parent.clone(), Cause::named(super::Why::ChildFailed, name));
         }
+        if wake {
+            d.push_advance(parent.clone());
+        }
+        d.run();
     } else if let Some(cause) = parent_closing.filter(|_| kind.closes() && !deferred) {
         Driver::close(child, cause);
     }

@@ -1063,6 +1063,20 @@ impl Process {
         token
     }
 
+    /// Keeps the process from finishing its close until the returned guard
+    /// is dropped (it counts as one pending wait, as a running function
+    /// does): a `#[process]` struct holds itself while its edges are
+    /// added, so a field's failure that closes it meanwhile finds every
+    /// edge in place. No hold on a process that has finished closing.
+    pub(crate) fn hold(&self) -> Hold {
+        let mut st = self.inner.lock();
+        if st.step.finished() || self.inner.is_background() {
+            return Hold(None);
+        }
+        st.pending += 1;
+        Hold(Some(self.clone()))
+    }
+
     /// Closes the process with `error` as its own failure (unless it has
     /// one already), for `cause` (work refused after the process was made,
     /// a supervisor that gave up).
@@ -1347,6 +1361,21 @@ impl Process {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+/// See [`Process::hold`].
+#[must_use]
+pub(crate) struct Hold(Option<Process>);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let Some(p) = self.0.take() else { return };
+        let mut d = Driver::default();
+        let mut st = p.inner.lock();
+        st.pending -= 1;
+        close::advance_locked(&p, st, &mut d);
+        d.run();
     }
 }
 

@@ -396,6 +396,9 @@ pub fn start<T: Spec>(value: T, parent: Option<&Process>) -> Handle<T> {
         process.set_escalation(T::ESCALATION);
     }
     let value = Arc::new(value);
+    // Every edge is in place before anything can finish closing it (a
+    // field that failed already closes it during the wiring).
+    let hold = process.hold();
     let mut wiring = Wiring {
         process: &process,
         type_name: T::NAME,
@@ -417,5 +420,6 @@ pub fn start<T: Spec>(value: T, parent: Option<&Process>) -> Handle<T> {
         (None, Some(run)) => run(Arc::clone(&value), &process),
         (None, None) => {}
     }
+    drop(hold);
     Handle::new(process, value)
 }
