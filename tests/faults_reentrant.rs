@@ -193,3 +193,39 @@ async fn the_result_of_the_close_is_read_from_outside() {
     assert_eq!(err.kind(), ErrorKind::Children);
     assert_eq!(err.children()[0].name(), "worker");
 }
+
+/// The self-wait check holds at any depth: eight teardowns nested by
+/// `close_blocking`, the innermost closing the parent that waits for it.
+#[test]
+fn a_close_from_inside_is_seen_eight_teardowns_deep() {
+    within_blocking(|| {
+        const DEPTH: usize = 8;
+        let log = Log::new();
+        let parent = Process::new().named("parent");
+        let chain: Vec<Process> = (0..DEPTH)
+            .map(|i| {
+                if i + 1 == DEPTH {
+                    Process::with_parent(&parent).named(format!("c{i}"))
+                } else {
+                    Process::new().named(format!("c{i}"))
+                }
+            })
+            .collect();
+        for (i, c) in chain.iter().enumerate() {
+            let (next, p, l) = (chain.get(i + 1).cloned(), parent.clone(), log.clone());
+            c.set_teardown(move || {
+                match next {
+                    Some(next) => next.close_blocking()?,
+                    None => p.close_blocking()?, // waits for this very teardown
+                }
+                l.push(format!("c{i}"));
+                Ok(())
+            })
+            .unwrap();
+        }
+        chain[0].close_blocking().unwrap();
+        assert!(parent.is_closed());
+        let expected: Vec<String> = (0..DEPTH).rev().map(|i| format!("c{i}")).collect();
+        assert_eq!(log.events(), expected);
+    });
+}

@@ -250,3 +250,43 @@ fn processes_without_tasks_are_unaffected_by_a_dropped_runtime() {
     assert!(child.is_closed());
     assert_eq!(log.events(), ["child", "root"]);
 }
+
+/// "If this worker dies, shut the app down": a drop guard in a `go`
+/// function whose `Drop` calls `app.close_blocking()`. When a budget
+/// aborts the function, the guard runs as code of the worker's process (a
+/// close from inside, which returns at once), so the worker closes, no
+/// runtime thread stays stuck, and dropping the runtime returns.
+#[test]
+fn a_drop_guard_closing_the_app_from_an_aborted_function_does_not_deadlock() {
+    struct ShutDownOnDrop(Process);
+    impl Drop for ShutDownOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.close_blocking();
+        }
+    }
+    for threads in [Some(2), None] {
+        within_blocking(move || {
+            let rt = runtime(threads);
+            let (app, worker) = rt.block_on(async {
+                let app = Process::new().named("app");
+                let a = app.clone();
+                let worker = app.child().named("worker").go(move |_| async move {
+                    let _guard = ShutDownOnDrop(a);
+                    std::future::pending::<()>().await
+                });
+                let err = app
+                    .close_within(Duration::from_millis(50))
+                    .await
+                    .unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Timeout);
+                tokio::time::timeout(Duration::from_secs(5), worker.closed())
+                    .await
+                    .expect("the aborted worker closes");
+                (app, worker)
+            });
+            drop(rt);
+            assert_eq!(closed_err(&worker).kind(), ErrorKind::Aborted);
+            assert!(app.is_closed());
+        });
+    }
+}

@@ -9,25 +9,28 @@
 //! teardown inline (a `close().await` whose sync teardowns run in the
 //! caller's poll), which can close something else in turn.
 //!
-//! The stack is a few plain cells (entering and leaving cost a couple of
-//! thread-local reads and writes per poll of a process function): the
-//! innermost `DEPTH_KEPT` entries are kept, and deeper nesting (a teardown
-//! run inside a teardown run inside a teardown ... inside a function's
-//! poll) only counts. A wait for one of those deeper entries is not seen.
+//! The stack's first `INLINE` entries are plain cells (entering and
+//! leaving cost a couple of thread-local reads and writes per poll of a
+//! process function); deeper nesting (a teardown run inside a teardown run
+//! inside a teardown ... inside a function's poll, or an event subscriber
+//! closing things from there) spills into a vector, so every entry is
+//! seen, at any depth.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
-const DEPTH_KEPT: usize = 4;
+const INLINE: usize = 4;
 
 #[cfg(not(goprocess_loom))]
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
-    static RUNNING: [Cell<u64>; DEPTH_KEPT] = const { [const { Cell::new(0) }; DEPTH_KEPT] };
+    static RUNNING: [Cell<u64>; INLINE] = const { [const { Cell::new(0) }; INLINE] };
+    static DEEPER: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 #[cfg(goprocess_loom)]
 loom::thread_local! {
     static DEPTH: Cell<usize> = Cell::new(0);
-    static RUNNING: [Cell<u64>; DEPTH_KEPT] = [const { Cell::new(0) }; DEPTH_KEPT];
+    static RUNNING: [Cell<u64>; INLINE] = [const { Cell::new(0) }; INLINE];
+    static DEEPER: RefCell<Vec<u64>> = RefCell::new(Vec::new());
 }
 
 /// Marks the process `id` as running on this thread until dropped.
@@ -42,8 +45,10 @@ impl Running {
             d.set(depth + 1);
             depth
         });
-        if depth < DEPTH_KEPT {
+        if depth < INLINE {
             RUNNING.with(|r| r[depth].set(id));
+        } else {
+            DEEPER.with(|d| d.borrow_mut().push(id));
         }
         Running(())
     }
@@ -52,7 +57,14 @@ impl Running {
 impl Drop for Running {
     #[inline]
     fn drop(&mut self) {
-        DEPTH.with(|d| d.set(d.get() - 1));
+        let depth = DEPTH.with(|d| {
+            let depth = d.get() - 1;
+            d.set(depth);
+            depth
+        });
+        if depth >= INLINE {
+            DEEPER.with(|d| d.borrow_mut().pop());
+        }
     }
 }
 
@@ -64,6 +76,7 @@ pub(crate) fn any() -> bool {
 
 /// Whether this thread is running the function or teardown of `id`.
 pub(crate) fn contains(id: u64) -> bool {
-    let depth = DEPTH.with(Cell::get).min(DEPTH_KEPT);
-    RUNNING.with(|r| r[..depth].iter().any(|c| c.get() == id))
+    let depth = DEPTH.with(Cell::get);
+    RUNNING.with(|r| r[..depth.min(INLINE)].iter().any(|c| c.get() == id))
+        || (depth > INLINE && DEEPER.with(|d| d.borrow().contains(&id)))
 }

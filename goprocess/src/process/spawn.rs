@@ -125,6 +125,23 @@ pin_project_lite::pin_project! {
         // function's future before reporting the process `Aborted`.
         end: ReportOnce<FunctionEnd>,
     }
+
+    impl<F, Fut> PinnedDrop for FunctionTask<F, Fut> {
+        /// An aborted task (or one whose runtime shut down) drops the
+        /// function's future here: what it holds is dropped as code of its
+        /// process, as when it runs, so a drop guard that closes the app
+        /// around it (`close_blocking` included) is a close from inside,
+        /// not a wait for itself.
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            let Some(id) = this.end.to().map(|end| end.process.inner.id()) else {
+                return;
+            };
+            let _running = current::Running::enter(id);
+            this.running.set(None);
+            *this.start = None;
+        }
+    }
 }
 
 impl<F, Fut> Future for FunctionTask<F, Fut>

@@ -98,7 +98,7 @@ pub(crate) fn spawn_async(
             catch_unwind(AssertUnwindSafe(make))
         };
         let result = match result {
-            Ok(fut) => catch_unwind_future(InTeardown { id, fut })
+            Ok(fut) => catch_unwind_future(InTeardown { id, fut: Some(fut) })
                 .await
                 .map_err(Error::panicked)
                 .and_then(|r| r.map_err(teardown_error)),
@@ -121,17 +121,29 @@ impl Report for TeardownEnd {
     }
 }
 
-/// Marks each poll of an async teardown as running the process `id`.
+/// Marks each poll of an async teardown as running the process `id`, and
+/// its drop (an aborted teardown drops what it holds as code of its
+/// process too).
 struct InTeardown<F> {
     id: u64,
-    fut: F,
+    fut: Option<F>,
 }
 
 impl<F: Future + Unpin> Future for InTeardown<F> {
     type Output = F::Output;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let _running = super::current::Running::enter(self.id);
-        Pin::new(&mut self.fut).poll(cx)
+        let fut = self.fut.as_mut().expect("polled after it was dropped");
+        Pin::new(fut).poll(cx)
+    }
+}
+
+impl<F> Drop for InTeardown<F> {
+    fn drop(&mut self) {
+        if self.fut.is_some() {
+            let _running = super::current::Running::enter(self.id);
+            self.fut = None;
+        }
     }
 }
 
