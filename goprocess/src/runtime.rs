@@ -1,14 +1,62 @@
 //! Where tasks run: the current tokio runtime, a remembered one, or a
 //! small fallback runtime for async teardowns that must run when a process
-//! is closed from a plain thread.
+//! is closed from a plain thread; and where work that may block runs while
+//! a close budget is counting.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
+use std::time::Duration;
 
 use tokio::runtime::Handle;
+
+/// How many close budgets are counting right now (their timers run).
+static BUDGETS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread may block: a blocking-pool thread this crate started,
+    /// or a caller of `close_blocking` (which blocks anyway).
+    static MAY_BLOCK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A close budget counting, from its start until dropped (with its timer).
+pub(crate) struct BudgetCounting(());
+
+impl BudgetCounting {
+    pub(crate) fn start() -> BudgetCounting {
+        BUDGETS.fetch_add(1, Ordering::Relaxed);
+        BudgetCounting(())
+    }
+}
+
+impl Drop for BudgetCounting {
+    fn drop(&mut self) {
+        BUDGETS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Whether work that may block (a sync teardown) must leave this thread:
+/// while a close budget counts, a runtime's worker thread must stay free,
+/// or the budget's timer (and the `close_within` awaiting it) could not
+/// run on time on that runtime; a current-thread runtime has no other
+/// thread at all. Threads that may block, and plain threads, keep it.
+pub(crate) fn blocking_must_move() -> bool {
+    BUDGETS.load(Ordering::Relaxed) > 0
+        && !MAY_BLOCK.with(Cell::get)
+        && Handle::try_current().is_ok()
+}
+
+/// Runs `f` marking this thread as one that may block.
+pub(crate) fn may_block<T>(f: impl FnOnce() -> T) -> T {
+    let before = MAY_BLOCK.with(|m| m.replace(true));
+    let result = f();
+    MAY_BLOCK.with(|m| m.set(before));
+    result
+}
 
 /// The current runtime, or a panic that names the fix.
 #[track_caller]
@@ -32,9 +80,10 @@ pub(crate) struct Task(Arc<TaskShared>);
 struct TaskShared {
     /// The future, until its first poll.
     unpolled: Mutex<Option<BoxFuture>>,
-    /// The tokio task that runs it (another one once it was moved to the
-    /// fallback runtime).
-    abort: Mutex<Option<tokio::task::AbortHandle>>,
+    /// The tokio tasks that may run it: the one it was spawned as, another
+    /// once it was moved to the fallback runtime, and the fallback's
+    /// rescue of a task left unpolled on an idle current-thread runtime.
+    abort: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl Task {
@@ -42,11 +91,17 @@ impl Task {
     /// (dropped at its next await) if it has.
     pub(crate) fn abort(&self) {
         drop(lock(&self.0.unpolled).take());
-        if let Some(task) = &*lock(&self.0.abort) {
+        for task in lock(&self.0.abort).iter() {
             task.abort();
         }
     }
 }
+
+/// How long a task spawned on its home current-thread runtime, from
+/// outside any runtime, may wait for its first poll before the fallback
+/// runtime runs it instead: a current-thread runtime runs only while a
+/// thread drives it (`block_on`), and nobody may ever again.
+const IDLE_HOME_GRACE: Duration = Duration::from_millis(20);
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -61,28 +116,48 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// first poll hands its future to the fallback runtime instead. A task
 /// dropped after it started (its runtime shut down under it) is not moved:
 /// what it holds may belong to that runtime.
+///
+/// A home runtime of the current-thread flavour runs its tasks only while
+/// some thread drives it: one that nobody drives any more (its `block_on`
+/// returned) would keep the task unpolled for ever, so if it is not
+/// polled within [`IDLE_HOME_GRACE`], the fallback runtime runs it.
 pub(crate) fn spawn_anywhere<F>(home: Option<Handle>, fut: F) -> Task
 where
     F: Future<Output = ()> + Send + 'static,
 {
     let task = Task(Arc::new(TaskShared {
         unpolled: Mutex::new(Some(Box::pin(fut))),
-        abort: Mutex::new(None),
+        abort: Mutex::new(Vec::new()),
     }));
-    let handle = Handle::try_current()
-        .ok()
-        .or(home)
-        .unwrap_or_else(|| fallback().clone());
+    let (handle, watch) = match (Handle::try_current(), home) {
+        (Ok(current), _) => (current, false),
+        (Err(_), Some(home)) => {
+            let idle_maybe = home.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread;
+            (home, idle_maybe)
+        }
+        (Err(_), None) => (fallback().clone(), false),
+    };
     start(&handle, &task.0);
+    if watch {
+        let shared = Arc::clone(&task.0);
+        let rescue = fallback()
+            .spawn(async move {
+                tokio::time::sleep(IDLE_HOME_GRACE).await;
+                let fut = lock(&shared.unpolled).take();
+                if let Some(fut) = fut {
+                    fut.await;
+                }
+            })
+            .abort_handle();
+        lock(&task.0.abort).push(rescue);
+    }
     task
 }
 
 /// Runs the future of `shared` in a new task on `handle`.
 fn start(handle: &Handle, shared: &Arc<TaskShared>) {
     let abort = spawn_task(handle, shared);
-    // Unless the task was dropped and moved already (inside `spawn`, by a
-    // runtime that is shut down), this is the task to abort.
-    lock(&shared.abort).get_or_insert(abort);
+    lock(&shared.abort).push(abort);
 }
 
 fn spawn_task(handle: &Handle, shared: &Arc<TaskShared>) -> tokio::task::AbortHandle {
@@ -107,7 +182,7 @@ impl Drop for Rescue {
             return; // it ran, or was aborted on purpose
         }
         let abort = spawn_task(fallback(), &self.0);
-        *lock(&self.0.abort) = Some(abort);
+        lock(&self.0.abort).push(abort);
     }
 }
 
@@ -115,6 +190,7 @@ impl Drop for Rescue {
 /// the fallback runtime's. For work that may block for long (sync
 /// teardowns) and must not hold up the caller.
 pub(crate) fn spawn_blocking(f: impl FnOnce() + Send + 'static) {
+    let f = move || may_block(f);
     match Handle::try_current() {
         Ok(current) => drop(current.spawn_blocking(f)),
         Err(_) => drop(fallback().spawn_blocking(f)),

@@ -413,13 +413,16 @@ fn ready_locked(p: &Process, st: &mut State) -> Option<Next> {
 fn run_next(p: &Process, next: Next, d: &mut Driver) {
     match next {
         Next::Finish(finished) => finished.announce(p, d),
-        Next::Teardown(Teardown::Sync(tf)) => {
-            trace!(parent: p.inner.span(), "teardown started");
-            let started = std::time::Instant::now();
-            let result = teardown::run_sync(p.inner.id(), tf);
-            trace_teardown_end(p, started, &result);
-            teardown_done(p, result, d);
+        Next::Teardown(Teardown::Sync(tf)) if crate::runtime::blocking_must_move() => {
+            // It may block: not on a runtime's worker while a budget counts.
+            let q = p.clone();
+            crate::runtime::spawn_blocking(move || {
+                let mut d = Driver::default();
+                run_sync_teardown(&q, tf, &mut d);
+                d.run();
+            });
         }
+        Next::Teardown(Teardown::Sync(tf)) => run_sync_teardown(p, tf, d),
         Next::Teardown(Teardown::Async(boxed)) => {
             let teardown::AsyncTeardown { make, home } = *boxed;
             trace!(parent: p.inner.span(), "teardown started");
@@ -437,6 +440,14 @@ fn run_next(p: &Process, next: Next, d: &mut Driver) {
             }
         }
     }
+}
+
+fn run_sync_teardown(p: &Process, tf: teardown::SyncTeardown, d: &mut Driver) {
+    trace!(parent: p.inner.span(), "teardown started");
+    let started = std::time::Instant::now();
+    let result = teardown::run_sync(p.inner.id(), tf);
+    trace_teardown_end(p, started, &result);
+    teardown_done(p, result, d);
 }
 
 fn trace_teardown_end(p: &Process, started: std::time::Instant, result: &Result<(), Error>) {

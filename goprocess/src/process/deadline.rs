@@ -53,7 +53,9 @@ pub(crate) fn start_timer(
 ) -> tokio::sync::oneshot::Receiver<Option<Error>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let p = p.clone();
+    let counting = runtime::BudgetCounting::start();
     let _timer = runtime::spawn_anywhere(None, async move {
+        let _counting = counting;
         let verdict = tokio::select! {
             biased;
             _ = p.wait_phase(super::state::CLOSED) => None,

@@ -849,11 +849,11 @@ impl Process {
             return Ok(());
         }
         match tokio::runtime::Handle::try_current() {
-            Err(_) => runtime::block_on(self.close()),
+            Err(_) => runtime::may_block(|| runtime::block_on(self.close())),
             Ok(handle) => match handle.runtime_flavor() {
-                tokio::runtime::RuntimeFlavor::MultiThread => {
-                    tokio::task::block_in_place(|| runtime::block_on(self.close()))
-                }
+                tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(|| {
+                    runtime::may_block(|| runtime::block_on(self.close()))
+                }),
                 _ => Err(self.refused(
                     ErrorKind::BlockingInRuntime,
                     "its teardowns may need the only thread of this runtime; use \

@@ -11,10 +11,11 @@ use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult, panic_message}
 use crate::runtime;
 
 pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
+pub(crate) type SyncTeardown = Box<dyn FnOnce() -> Result<(), BoxError> + Send>;
 
 /// A process's teardown, run exactly once after its wait edges have closed.
 pub(crate) enum Teardown {
-    Sync(Box<dyn FnOnce() -> Result<(), BoxError> + Send>),
+    Sync(SyncTeardown),
     /// Boxed whole (with the runtime handle) to keep every process small.
     Async(Box<AsyncTeardown>),
 }
@@ -49,10 +50,7 @@ impl Teardown {
 }
 
 /// Runs a sync teardown here and now, catching a panic.
-pub(crate) fn run_sync(
-    id: u64,
-    tf: Box<dyn FnOnce() -> Result<(), BoxError> + Send>,
-) -> Result<(), Error> {
+pub(crate) fn run_sync(id: u64, tf: SyncTeardown) -> Result<(), Error> {
     let _running = super::current::Running::enter(id);
     match catch_unwind(AssertUnwindSafe(tf)) {
         Ok(Ok(())) => Ok(()),
