@@ -611,3 +611,35 @@ async fn the_close_cause_names_which_parent_closed_a_shared_child() {
         "its parent `a` closed"
     );
 }
+
+/// A Closed process has no edge left: a no-wait child still closing when
+/// its parent closed leaves the parent's edge set (and the parent leaves
+/// its back-links), so no view draws it under the closed parent.
+#[tokio::test]
+async fn a_closed_process_keeps_no_edge_to_a_no_wait_child_still_closing() {
+    let app = Process::new().named("app");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let metrics = goprocess::go(move |me| async move {
+        me.closing().await;
+        let _ = rx.await; // still draining after the app closed
+    })
+    .named("metrics");
+    app.add_child_no_wait(&metrics);
+    let other = Process::new().named("other");
+    other.add_child_no_wait(&metrics);
+    within(app.close()).await.unwrap();
+    assert!(metrics.is_closing() && !metrics.is_closed());
+    assert_eq!(common::edge_counts(&app), (0, 0));
+    let snapshot = metrics.snapshot();
+    let info = snapshot.get(metrics.id()).unwrap();
+    assert!(
+        !info.incoming().contains(&app.id()),
+        "the closed app is still a parent: {:?}",
+        info.incoming()
+    );
+    assert!(!app.snapshot().to_string().contains("metrics"));
+    tx.send(()).unwrap();
+    within(metrics.closed()).await;
+    within(other.close()).await.unwrap();
+    assert_eq!(common::edge_counts(&other), (0, 0));
+}

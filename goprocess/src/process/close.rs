@@ -529,6 +529,7 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
         return Finished::Plain {
             parent: st.take_only_parent(),
             woken: st.drain_waiters(CLOSED),
+            leftover: take_leftover_edges(st),
         };
     }
     finish_full_locked(p, st)
@@ -624,6 +625,7 @@ impl Outcome {
         debug_assert!(st.step == Step::Closed);
         FinishedFull {
             links: st.take_parents(),
+            leftover: take_leftover_edges(st),
             outcome: self,
             // Only Closed hooks can be left: Closing ones ran at step 1, and
             // one added later runs at once.
@@ -641,6 +643,7 @@ enum Finished {
     Plain {
         parent: Option<(Arc<Inner>, u32)>,
         woken: Wakers,
+        leftover: Vec<(u32, Process)>,
     },
     Full(FinishedFull),
     /// A process with subscribers: the rest of step 5 is queued in its
@@ -654,6 +657,8 @@ enum Finished {
 /// [`Finished`] for a process with a cold part.
 struct FinishedFull {
     links: Links,
+    /// Its edges still in place: see [`take_leftover_edges`].
+    leftover: Vec<(u32, Process)>,
     outcome: Outcome,
     hooks: Vec<(HookAt, Hook)>,
     woken: Wakers,
@@ -726,7 +731,12 @@ impl Finished {
     /// the same critical section: one lock per parent.
     fn announce(self, p: &Process, d: &mut Driver) {
         match self {
-            Finished::Plain { parent, woken } => {
+            Finished::Plain {
+                parent,
+                woken,
+                leftover,
+            } => {
+                drop_leftover_edges(p, leftover);
                 if let Some((parent, key)) = parent {
                     leave(p, parent, key, true, None, d);
                 }
@@ -752,6 +762,7 @@ impl FinishedFull {
         let inner = &p.inner;
         let FinishedFull {
             links,
+            leftover,
             outcome:
                 Outcome {
                     result,
@@ -761,6 +772,7 @@ impl FinishedFull {
             hooks,
             woken,
         } = self;
+        drop_leftover_edges(p, leftover);
         // What it held is released before anyone can see it Closed.
         // In place: a process with hooks usually has one.
         let mut hooks = hooks;
@@ -840,6 +852,29 @@ pub(super) fn propagate_to(st: &mut State, bits: EdgeBits, name: &Name, error: &
     }
     st.cold_alloc().failed_by_child = true;
     true
+}
+
+/// Under the lock of a process that has finished: the edges it still has,
+/// taken out. Every waited-for process has left by now (`pending == 0`);
+/// what is left is what it does not wait for: no-wait children still
+/// closing, and children detached by their budget.
+fn take_leftover_edges(st: &mut State) -> Vec<(u32, Process)> {
+    if st.edge_count() == 0 {
+        return Vec::new();
+    }
+    st.take_all_edges()
+}
+
+/// Unlinks a finished process from the processes it still pointed at, so a
+/// Closed process has no edge left, outgoing or incoming: they close on,
+/// without it (their back-link to it goes, under their own lock).
+fn drop_leftover_edges(p: &Process, leftover: Vec<(u32, Process)>) {
+    if leftover.is_empty() {
+        return;
+    }
+    for (key, target) in leftover {
+        target.inner.lock().unlink_parent(&p.inner, key);
+    }
 }
 
 /// Shows an optional value, or nothing.

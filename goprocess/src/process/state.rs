@@ -837,6 +837,44 @@ impl State {
         first.into_iter().chain(more)
     }
 
+    /// Removes every edge, returning their keys and targets.
+    pub(crate) fn take_all_edges(&mut self) -> Vec<(u32, Process)> {
+        let mut all: Vec<(u32, Process)> =
+            self.edge0.take().map(|t| (EDGE0, t)).into_iter().collect();
+        if let Some(mut slab) = self.edges.take() {
+            all.extend(slab.take_all_keyed().map(|(k, e)| (k + 1, e.target)));
+        }
+        all
+    }
+
+    /// Removes the back-link to `parent`'s edge `key`, if it is here (the
+    /// parent has finished and drops the edges it still had).
+    pub(crate) fn unlink_parent(&mut self, parent: &Arc<Inner>, key: u32) {
+        let is = |weak: &Weak<Inner>| std::ptr::eq(weak.as_ptr(), Arc::as_ptr(parent));
+        if self.parent_key == key && self.parent.as_ref().is_some_and(is) {
+            // The `Weak` stays, as when it leaves: it may name the parent
+            // that closed it.
+            self.parent_key = UNLINKED;
+            let closed_by_it = self.cause == super::cause::Why::Parent;
+            let first = self.parent.clone();
+            let Some(cold) = self.cold.as_deref_mut() else {
+                return;
+            };
+            if cold.more_parents.is_empty() {
+                return;
+            }
+            let next = cold.more_parents.remove(0);
+            if closed_by_it && cold.cause_by.is_none() {
+                cold.cause_by = first;
+            }
+            self.parent = Some(next.parent);
+            self.parent_key = next.key;
+        } else if let Some(cold) = self.cold_mut() {
+            cold.more_parents
+                .retain(|l| !(l.key == key && is(&l.parent)));
+        }
+    }
+
     /// Removes every edge, returning their targets.
     fn take_all_targets(&mut self) -> Vec<Process> {
         let mut all: Vec<Process> = self.edge0.take().into_iter().collect();
@@ -1057,6 +1095,19 @@ impl<T> Slab<T> {
             Some(Entry::Occupied(v)) => Some(v),
             _ => None,
         }
+    }
+
+    /// Removes every value, with its key.
+    pub(crate) fn take_all_keyed(&mut self) -> impl Iterator<Item = (u32, T)> {
+        self.free = NO_FREE;
+        self.len = 0;
+        std::mem::take(&mut self.entries)
+            .into_iter()
+            .enumerate()
+            .filter_map(|(k, e)| match e {
+                Entry::Occupied(v) => Some((k as u32, v)),
+                Entry::Vacant(_) => None,
+            })
     }
 
     /// Removes every value.
