@@ -117,3 +117,55 @@ fn a_shutdown_that_finishes_exits_normally_after_one_signal() {
         describe(&out)
     );
 }
+
+/// The pattern of a signal process apart from the app (no children): it
+/// closes at once on the first signal, and its force exit stays armed for
+/// the app's slow shutdown after it. The second Ctrl-C exits with 130.
+#[test]
+fn a_second_signal_exits_when_the_signal_process_is_apart_from_the_app() {
+    const NAME: &str = "a_second_signal_exits_when_the_signal_process_is_apart_from_the_app";
+    if is_child(NAME) {
+        return child_main(async {
+            let signals = Shutdown::new().force_exit_on_second(true).start();
+            let app = goprocess::Process::new().named("app");
+            app.go(|_| std::future::pending::<()>()); // a slow shutdown
+            raise("INT");
+            tokio::time::timeout(Duration::from_secs(10), signals.closed())
+                .await
+                .expect("the first signal closes the signal process");
+            println!("the signal process closed; closing the app");
+            let closing = tokio::spawn(app.close());
+            tokio::task::yield_now().await;
+            raise("INT");
+            let _ = tokio::time::timeout(Duration::from_secs(10), closing).await;
+            panic!("still running 10 s after the second signal");
+        });
+    }
+    let out = run_child(NAME);
+    assert_eq!(out.status.code(), Some(130), "{}", describe(&out));
+}
+
+/// Two signals in quick succession, both raised before the listener runs
+/// (the only runtime thread is busy), are two signals: the second exits.
+#[test]
+fn two_signals_in_quick_succession_count_as_two() {
+    const NAME: &str = "two_signals_in_quick_succession_count_as_two";
+    if is_child(NAME) {
+        return child_main(async {
+            let app = Shutdown::new()
+                .signals([SignalKind::user_defined1()])
+                .force_exit_on_second(true)
+                .start();
+            app.go(|_| std::future::pending::<()>());
+            // Both delivered while this thread, the runtime's only one, is
+            // busy: the listener sees them at its next poll, together.
+            raise("USR1");
+            raise("USR1");
+            std::thread::sleep(Duration::from_millis(50));
+            let _ = tokio::time::timeout(Duration::from_secs(10), app.closed()).await;
+            panic!("still running 10 s after two signals");
+        });
+    }
+    let out = run_child(NAME);
+    assert_eq!(out.status.code(), Some(128 + 10), "{}", describe(&out));
+}

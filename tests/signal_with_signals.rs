@@ -9,9 +9,13 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use common::{raise, tasks, tasks_back_to, within};
 use goprocess::signal::{self, Shutdown, SignalKind};
 use goprocess::{Process, with_signals};
+use signal_hook::consts::SIGUSR2;
 use tokio::sync::oneshot;
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -114,8 +118,11 @@ async fn without_force_exit_the_listener_goes_when_closing_begins() {
     tasks_back_to(before).await;
 }
 
+/// With force exit, the listener stays armed once the shutdown began, for
+/// as long as the runtime runs (the program's shutdown goes on after this
+/// process has closed), and goes with the runtime.
 #[tokio::test]
-async fn with_force_exit_the_listener_stays_until_closed_then_goes() {
+async fn with_force_exit_the_listener_stays_armed_after_closed() {
     // Closed by hand, so no signal is raised (a second one would exit).
     let before = tasks();
     let p = Shutdown::new()
@@ -132,7 +139,8 @@ async fn with_force_exit_the_listener_stays_until_closed_then_goes() {
     assert_eq!(tasks(), before + 3, "listener, worker and closer");
     release_tx.send(()).unwrap();
     within(closer).await.unwrap().unwrap();
-    tasks_back_to(before).await;
+    tasks_back_to(before + 1).await;
+    assert_eq!(tasks(), before + 1, "the listener stays armed");
 }
 
 #[tokio::test]
@@ -187,4 +195,36 @@ fn without_an_io_driver_the_panic_says_how_to_enable_it() {
     .unwrap_err();
     let msg = panic_message(payload);
     assert!(msg.contains("enable_io"), "{msg}");
+}
+
+/// A signal raised before `start()` (after an earlier listener for it was
+/// installed and removed) is not seen by the new process.
+#[tokio::test]
+async fn a_signal_raised_before_start_does_not_close_the_new_process() {
+    for _ in 0..100 {
+        let earlier = Shutdown::new()
+            .signals([SignalKind::user_defined2()])
+            .start();
+        within(earlier.close()).await.unwrap();
+        // Raised, and handled (the flag says so) before `start()`.
+        let handled = Arc::new(AtomicBool::new(false));
+        let flag = signal_hook::flag::register(SIGUSR2, handled.clone()).unwrap();
+        raise("USR2");
+        within(async {
+            while !handled.load(Ordering::SeqCst) {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        signal_hook::low_level::unregister(flag);
+        let p = Shutdown::new()
+            .signals([SignalKind::user_defined2()])
+            .start();
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        assert!(!p.is_closing(), "a signal from before start() closed it");
+        within(p.close()).await.unwrap();
+    }
 }

@@ -11,17 +11,22 @@
 //!
 //! 1. The signal handlers are installed before the function returns: a
 //!    signal that arrives afterwards is never lost, and never kills the
-//!    program with the default action.
+//!    program with the default action. One raised before is not seen.
 //! 2. The first signal starts closing the process (if nothing else has).
+//!    Signals are counted one by one: two in quick succession are two.
 //! 3. Unlike Go, the listeners go away as soon as they are of no more use:
-//!    when the process starts closing (or, with
-//!    [`force_exit_on_second`](Shutdown::force_exit_on_second), when it has
-//!    closed), whatever the reason. No task is left behind.
-//! 4. Tokio never gives a signal back to the operating system once it has
-//!    handled it: after the listeners are gone, such a signal is ignored
-//!    rather than killing the program. Use
-//!    [`force_exit_on_second`](Shutdown::force_exit_on_second) so that an
-//!    impatient user can still stop a slow shutdown.
+//!    when the process starts closing, whatever the reason. No task is
+//!    left behind. With
+//!    [`force_exit_on_second`](Shutdown::force_exit_on_second), once the
+//!    shutdown has begun, they stay for as long as the program's runtime
+//!    runs: the shutdown they guard is the program's, however long it
+//!    takes and whatever it closes.
+//! 4. A handler, once installed, is never given back to the operating
+//!    system (tokio does the same): after the listeners are gone, such a
+//!    signal is ignored rather than killing the program. Use
+//!    [`force_exit_on_second`](Shutdown::force_exit_on_second), or
+//!    [`Shutdown::run`], so that an impatient user can still stop a slow
+//!    shutdown.
 //!
 //! ```no_run
 //! # #[tokio::main]
@@ -144,9 +149,13 @@ impl Shutdown {
     ///
     /// The first signal starts closing the process, unless it is closing
     /// already (closed by hand): then it counts as the first anyway, and the
-    /// next one exits. The listeners stay until the process has closed.
-    /// Default: `false` (the listeners go away when closing begins, and
-    /// later signals are ignored, see the [module docs](crate::signal)).
+    /// next one exits. Once the process is closing, the listeners stay for
+    /// as long as the runtime they run on (the program's shutdown, however
+    /// long it takes after this process has closed; the common pattern
+    /// closes the app once this process has, see [`Shutdown::run`] for the
+    /// one call that does it all). Default: `false` (the listeners go away
+    /// when closing begins, and later signals are ignored, see the
+    /// [module docs](crate::signal)).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -225,33 +234,29 @@ impl Shutdown {
         drop(handle.spawn(async move {
             let span = me.span();
             let mut closing = std::pin::pin!(me.closing());
-            let mut closed = std::pin::pin!(me.closed());
             let mut first = true;
             loop {
                 let received = tokio::select! {
                     biased;
                     _ = &mut closing, if !force_exit => break,
-                    _ = &mut closed, if force_exit => break,
                     r = std::future::poll_fn(|cx| listener.poll_recv(cx)) => r,
                 };
-                if first {
+                if first && !me.is_closing() {
                     first = false;
                     tracing::debug!(parent: span, signal = %received.name, "signals: received, closing");
                     me.close_for_signal(received.name.clone().into());
                     if !force_exit {
                         return;
                     }
+                } else if first {
+                    // Closed by hand already: this one counts as the first.
+                    first = false;
+                    tracing::debug!(parent: span, signal = %received.name, "signals: received while closing");
                 } else {
-                    tracing::warn!(
-                        parent: span,
-                        signal = %received.name,
-                        code = received.exit_code,
-                        "signals: second signal during shutdown, exiting now"
-                    );
-                    std::process::exit(received.exit_code);
+                    force_exit_now(span, &received);
                 }
             }
-            tracing::debug!(parent: span, "signals: closed, listeners removed");
+            tracing::debug!(parent: span, "signals: closing, listeners removed");
         }));
         Ok(p)
     }
@@ -261,7 +266,8 @@ impl Shutdown {
     fn listen(&self) -> io::Result<Listener> {
         let mut streams = Vec::with_capacity(self.signals.len());
         for &kind in &self.signals {
-            let stream = tokio::signal::unix::signal(kind).map_err(|e| {
+            // On an error, the streams made so far unregister as they drop.
+            let stream = SignalStream::new(kind).map_err(|e| {
                 io::Error::new(
                     e.kind(),
                     format!(
@@ -271,7 +277,7 @@ impl Shutdown {
                     ),
                 )
             })?;
-            streams.push((kind, stream));
+            streams.push(stream);
         }
         Ok(Listener { streams })
     }
@@ -290,6 +296,18 @@ impl Shutdown {
     }
 }
 
+/// A second signal during the shutdown: exits at once with the signal's
+/// status, after a `warn` line.
+fn force_exit_now(span: &tracing::Span, received: &Received) -> ! {
+    tracing::warn!(
+        parent: span,
+        signal = %received.name,
+        code = received.exit_code,
+        "signals: second signal during shutdown, exiting now"
+    );
+    std::process::exit(received.exit_code)
+}
+
 /// One signal received, and the exit status that stands for it.
 struct Received {
     name: String,
@@ -297,22 +315,91 @@ struct Received {
 }
 
 /// The registered listeners; dropping it removes them.
+///
+/// On Unix each signal kind has a handler that writes one byte to a socket
+/// pair per signal (signal-hook's self-pipe): signals are counted one by
+/// one (two in quick succession are two), and only those raised after the
+/// registration are seen.
 struct Listener {
     #[cfg(unix)]
-    streams: Vec<(SignalKind, tokio::signal::unix::Signal)>,
+    streams: Vec<SignalStream>,
     #[cfg(windows)]
     ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+#[cfg(unix)]
+struct SignalStream {
+    kind: SignalKind,
+    registration: signal_hook::SigId,
+    read: tokio::net::UnixStream,
+    /// Signals read from the pipe and not handed out yet.
+    pending: usize,
+}
+
+#[cfg(unix)]
+impl SignalStream {
+    fn new(kind: SignalKind) -> io::Result<SignalStream> {
+        let raw = kind.as_raw_value();
+        if signal_hook::consts::FORBIDDEN.contains(&raw) || raw <= 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "its default action cannot be replaced",
+            ));
+        }
+        let (read, write) = std::os::unix::net::UnixStream::pair()?;
+        read.set_nonblocking(true)?;
+        let registration = signal_hook::low_level::pipe::register(raw, write)?;
+        let read = match tokio::net::UnixStream::from_std(read) {
+            Ok(read) => read,
+            Err(e) => {
+                signal_hook::low_level::unregister(registration);
+                return Err(e);
+            }
+        };
+        Ok(SignalStream {
+            kind,
+            registration,
+            read,
+            pending: 0,
+        })
+    }
+
+    /// One signal, if any arrived since the last.
+    fn poll_one(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        while self.pending == 0 {
+            match self.read.poll_read_ready(cx) {
+                Poll::Ready(Ok(())) => {}
+                // The pipe's end is gone (never while registered).
+                Poll::Ready(Err(_)) | Poll::Pending => return Poll::Pending,
+            }
+            let mut bytes = [0u8; 64];
+            match self.read.try_read(&mut bytes) {
+                Ok(0) => return Poll::Pending,
+                Ok(n) => self.pending += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => return Poll::Pending,
+            }
+        }
+        self.pending -= 1;
+        Poll::Ready(())
+    }
+}
+
+#[cfg(unix)]
+impl Drop for SignalStream {
+    fn drop(&mut self) {
+        signal_hook::low_level::unregister(self.registration);
+    }
 }
 
 impl Listener {
     #[cfg(unix)]
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Received> {
-        for (kind, stream) in &mut self.streams {
-            // tokio's `Signal` never yields `None`.
-            if stream.poll_recv(cx).is_ready() {
+        for stream in &mut self.streams {
+            if stream.poll_one(cx).is_ready() {
                 return Poll::Ready(Received {
-                    name: signal_name(*kind),
-                    exit_code: 128 + kind.as_raw_value(),
+                    name: signal_name(stream.kind),
+                    exit_code: 128 + stream.kind.as_raw_value(),
                 });
             }
         }
@@ -334,7 +421,7 @@ impl Listener {
 
     fn describe(&self) -> Vec<String> {
         #[cfg(unix)]
-        return self.streams.iter().map(|(k, _)| signal_name(*k)).collect();
+        return self.streams.iter().map(|s| signal_name(s.kind)).collect();
         #[cfg(windows)]
         return vec!["Ctrl-C".to_owned()];
         #[cfg(not(any(unix, windows)))]
