@@ -94,7 +94,7 @@ async fn a_child_closed_with_its_parent_names_the_first_parent_that_closed_it() 
     within(b.close()).await.unwrap();
     let cause = shared.close_cause();
     assert!(names(&cause, &b), "{cause:?}");
-    assert_eq!(cause.unwrap().to_string(), "its parent `b` closed");
+    assert_eq!(cause.unwrap().to_string(), "closed by its parent `b`");
     assert!(names(&no_wait.close_cause(), &b));
     within(a.close()).await.unwrap();
     assert!(names(&shared.close_cause(), &b), "the first one stays");
@@ -345,7 +345,7 @@ async fn snapshots_and_shutdown_reports_show_the_cause() {
     assert!(names(&db_cause, &app));
     let text = snapshot.to_string();
     assert!(text.contains(": asked to close, age"), "{text}");
-    assert!(text.contains(": its parent `app` closed, age"), "{text}");
+    assert!(text.contains(": closed by its parent `app`, age"), "{text}");
 
     let report = app.shutdown_report().to_string();
     assert!(report.contains("`app` (closing for"), "{report}");
@@ -354,7 +354,7 @@ async fn snapshots_and_shutdown_reports_show_the_cause() {
         "{report}"
     );
     assert!(
-        report.contains(": its parent `app` closed; waits for its function)"),
+        report.contains(": closed by its parent `app`; waits for its function)"),
         "{report}"
     );
     closing.abort();
@@ -396,7 +396,7 @@ async fn timeline_rows_and_events_carry_the_cause() {
         [
             "db: asked to close",
             "app: asked to close",
-            "http: its parent `app` closed"
+            "http: closed by its parent `app`"
         ]
     );
     assert!(http.is_closed());

@@ -61,8 +61,8 @@ async fn a_close_sends_closing_then_closed_children_first() {
     assert_eq!(events.len(), 6, "{events:?}");
     // db closes before cache (cache waits for it), both before app.
     let pos = |e: &str| log.pos(e);
-    assert!(pos("closing db: its parent `app` closed") < pos("closed db: ok"));
-    assert!(pos("closing cache: its parent `app` closed") < pos("closed cache: ok"));
+    assert!(pos("closing db: closed by its parent `app`") < pos("closed db: ok"));
+    assert!(pos("closing cache: closed by its parent `app`") < pos("closed cache: ok"));
     assert!(pos("closed db: ok") < pos("closed cache: ok"));
     assert_eq!(events[5], "closed app: ok");
 }
@@ -179,7 +179,7 @@ async fn a_restart_is_the_end_the_restarted_event_then_the_closes_it_takes() {
             "closed crash: Function",
             "gave up sup: RestartLimit",
             "closing sup: too many restarts",
-            "closing idle: its parent `sup` closed",
+            "closing idle: closed by its parent `sup`",
             "closed idle: ok",
             "failed sup: RestartLimit",
             "closed sup: RestartLimit",
@@ -256,7 +256,7 @@ async fn nothing_is_sent_from_before_the_subscription_or_from_elsewhere() {
     );
     assert_eq!(
         below.events(),
-        ["closing child: its parent `app` closed", "closed child: ok"],
+        ["closing child: closed by its parent `app`", "closed child: ok"],
         "a subscriber below sees nothing of its parents"
     );
 }

@@ -454,10 +454,10 @@ fn supervised_restarts_then_gives_up_and_shuts_down_in_order() {
             "== the shutdown timeline ==",
             "== why each part closed ==",
             "pool      too many restarts",
-            "intake    its parent `Service` closed",
-            "journal   its parent `Service` closed",
+            "intake    closed by its parent `Service`",
+            "journal   closed by its parent `Service`",
             "Service   its child `pool` failed",
-            "its parent `pool` closed",
+            "closed by its parent `pool`",
             "== the service's error ==\nService: children failed\npool: gave up: too many restarts\npool/worker ",
         ],
     );

@@ -104,7 +104,7 @@ async fn the_snapshot_sees_closing_processes_and_shared_children() {
     );
     let text = snap.to_string();
     assert!(
-        text.contains("└── other [closing for 250.0ms: its parent `app` closed, age 250.0ms]"),
+        text.contains("└── other [closing for 250.0ms: closed by its parent `app`, age 250.0ms]"),
         "{text}"
     );
     assert!(text.contains("    └── db [shown above]"), "{text}");

@@ -608,7 +608,7 @@ async fn the_close_cause_names_which_parent_closed_a_shared_child() {
     within(a.close()).await.unwrap();
     assert_eq!(
         only.close_cause().unwrap().to_string(),
-        "its parent `a` closed"
+        "closed by its parent `a`"
     );
 }
 

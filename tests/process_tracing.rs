@@ -88,7 +88,7 @@ fn the_closing_event_carries_the_cause() {
         "{out}"
     );
     assert!(
-        closing[1].contains("cause=its parent `app` closed"),
+        closing[1].contains("cause=closed by its parent `app`"),
         "{out}"
     );
 }

@@ -24,7 +24,7 @@ use crate::process::state::Step;
 /// assert_eq!(report.open().len(), 2);
 /// println!("{report}");
 /// // `app` (closing for 0.0ns: asked to close; waits for `db`)
-/// // `app/db` (closing for 0.0ns: its parent `app` closed; waits for its function)
+/// // `app/db` (closing for 0.0ns: closed by its parent `app`; waits for its function)
 /// # }
 /// ```
 #[derive(Clone, Debug, Default)]

@@ -37,7 +37,7 @@ impl fmt::Display for ProcessState {
 ///
 /// Its `Display` is a report line: the path from the viewed process, where
 /// it is in its life and why, and what it still waits for, e.g.
-/// ``"`app/db` (closing for 5.0s: its parent `app` closed; waits for its function)"``.
+/// ``"`app/db` (closing for 5.0s: closed by its parent `app`; waits for its function)"``.
 #[derive(Clone, Debug)]
 pub struct ProcessInfo {
     id: u64,

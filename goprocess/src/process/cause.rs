@@ -24,7 +24,7 @@ use crate::name::Name;
 /// assert_eq!(app.close_cause(), Some(CloseCause::Asked));
 /// let cause = db.close_cause().unwrap();
 /// assert!(matches!(&cause, CloseCause::Parent(p) if p.id() == app.id()));
-/// assert_eq!(cause.to_string(), "its parent `app` closed");
+/// assert_eq!(cause.to_string(), "closed by its parent `app`");
 /// # }
 /// ```
 #[non_exhaustive]
@@ -65,7 +65,7 @@ impl fmt::Display for CloseCause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CloseCause::Asked => f.write_str("asked to close"),
-            CloseCause::Parent(p) => write!(f, "its parent `{p}` closed"),
+            CloseCause::Parent(p) => write!(f, "closed by its parent `{p}`"),
             CloseCause::Returned => f.write_str("its function returned"),
             CloseCause::Failed => f.write_str("its function failed"),
             CloseCause::ChildFailed(p) => write!(f, "its child `{p}` failed"),
