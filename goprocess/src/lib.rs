@@ -165,54 +165,78 @@
 //!
 //! # No hang, nothing lost
 //!
-//! What the crate guarantees, and what can still block:
+//! What the crate guarantees, and what can still block. The **actions**
+//! ([`close`](Process::close), [`close_within`](Process::close_within),
+//! [`close_after_children`](Process::close_after_children),
+//! [`close_blocking`](Process::close_blocking),
+//! [`request_close`](Process::request_close)) change things; the
+//! **observers** ([`closing`](Process::closing), [`closed`](Process::closed),
+//! [`err`](Process::err), [`is_closing`](Process::is_closing),
+//! [`is_closed`](Process::is_closed), events) only tell what happened.
 //!
 //! 1. **A relation that could never be honoured is refused** with an
 //!    [`Error`] instead of hanging: on a closed process
 //!    ([`ErrorKind::Closed`]), a waiting cycle, the sibling order of
 //!    `#[process]` structs included ([`ErrorKind::Cycle`]), the background
 //!    process as a child or wait target ([`ErrorKind::NeverCloses`]).
-//! 2. **A wait for oneself returns at once.** A close
-//!    ([`close`](Process::close), [`close_within`](Process::close_within),
-//!    [`close_after_children`](Process::close_after_children),
-//!    [`close_blocking`](Process::close_blocking)) or [`err`](Process::err)
-//!    called from inside a process function or teardown, on a process that
-//!    waits (directly or not) for the caller's own process, could never see
-//!    it Closed: the caller is what it waits for. So the close is started
-//!    and the call returns `Ok(())` at once; the close finishes once the
-//!    caller has returned, and its result is read from outside (the
-//!    parent's error, or `err()` elsewhere). [`closed`](Process::closed)
-//!    there resolves once that process is closing. This is checked when the
-//!    wait begins and when the awaited process starts closing, along the
-//!    relations in place then.
-//! 3. **Nothing is lost to a crash**: panics in functions and teardowns are
+//! 2. **An action that would wait for itself returns at once.** A close
+//!    called from inside a process function, a teardown or an event
+//!    subscriber, on a process that waits (directly or not) for the
+//!    caller's own process, could never see it Closed: the caller is what
+//!    it waits for. So the close is started and the call returns `Ok(())`
+//!    at once; the close finishes once the caller has returned, and its
+//!    result is read from outside (the parent's error, or `err()`
+//!    elsewhere). This is checked when the wait begins and when the
+//!    awaited process starts closing, along the relations in place then,
+//!    at any depth of nesting.
+//! 3. **An observer never says more than it knows.** `closed()` resolves
+//!    only once its process is Closed, and `err()` answers only then,
+//!    wherever they are awaited. Awaited inside a process that the target
+//!    waits for, they stay pending until the caller has returned (as in
+//!    Go): select them against [`closing`](Process::closing) or a timeout
+//!    there (a `debug` line says where such a wait begins).
+//! 4. **Every event is delivered before the close is seen.** Each event
+//!    subscriber gets each process's events in lifecycle order, all of
+//!    them before `close()`, `closed()` and `err()` of that process
+//!    resolve: a program that exits right after `close().await` has seen
+//!    every event of its tree. A subscriber that panics is reported and
+//!    skipped; one that closes things is a close from inside (rule 2).
+//! 5. **Nothing is lost to a crash**: panics in functions and teardowns are
 //!    caught ([`ErrorKind::Panic`]); a function whose task is dropped
 //!    (aborted, or its runtime shut down) ends its process with
-//!    [`ErrorKind::Aborted`]; an async teardown whose runtime shut down
-//!    before it started runs on a small fallback runtime, once.
-//! 4. **Nothing is lost in the errors**: a process's error lists every child
-//!    that failed, even one that failed before it was linked, and names are
-//!    read when shown (`parent.go(f).named("http")` says `http` even if `f`
-//!    failed first).
-//! 5. **A budget bounds every close**: [`close_within`](Process::close_within)
-//!    returns at its deadline whatever the subtree does, aborting the tasks
-//!    still running (by default), and its error names who was stuck.
+//!    [`ErrorKind::Aborted`], what it held dropped as code of its process;
+//!    an async teardown whose runtime shut down before it started, or whose
+//!    current-thread runtime nobody drives any more, runs on a small
+//!    fallback runtime, once.
+//! 6. **Nothing is lost in the errors**: a process's error lists every child
+//!    that failed, even one that failed before it was linked (and a
+//!    propagating one closes its new parent as if it had failed after the
+//!    link), and names are read when shown (`parent.go(f).named("http")`
+//!    says `http` even if `f` failed first).
+//! 7. **A budget bounds every close**: [`close_within`](Process::close_within)
+//!    and a [`close_timeout`](Process::close_timeout) return at their
+//!    deadline whatever the subtree does, on every runtime flavour,
+//!    aborting the tasks still running (by default), and the error names
+//!    who was stuck.
 //!
 //! What can still block: a **sync teardown that blocks** blocks the thread
 //! that runs it (whoever drives that close: the caller of `close()`,
-//! `request_close()` or `close_blocking()`, or a runtime worker), since
-//! nothing can interrupt it; `close_within` still returns on time, but that
-//! thread stays blocked. Without a budget, `close()` waits for every process
-//! function to return, so a function that ignores
-//! [`closing`](Process::closing) holds it, as does a wait target outside the
-//! subtree that never closes. A wait for oneself through something that is
-//! not a relation (a function awaiting a task that awaits its own process's
-//! close) is not seen. [`close_blocking`](Process::close_blocking) refuses
-//! to block a current-thread runtime ([`ErrorKind::BlockingInRuntime`]).
+//! `request_close()` or `close_blocking()`, a runtime worker, or, while a
+//! budget counts, a thread of the blocking pool), since nothing can
+//! interrupt it; a budget still returns on time. Without a budget,
+//! `close()` waits for every process function to return, so a function
+//! that ignores [`closing`](Process::closing) holds it, as does a wait
+//! target outside the subtree that never closes, and an event subscriber
+//! that blocks holds the close of the process it hears about. A wait for
+//! oneself through something that is not a relation (a function awaiting
+//! a task that awaits its own process's close) is not seen.
+//! [`close_blocking`](Process::close_blocking) refuses to block a
+//! current-thread runtime ([`ErrorKind::BlockingInRuntime`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
+//! use std::time::Duration;
 //! use goprocess::Process;
 //!
 //! let server = Process::new().named("server");
@@ -222,6 +246,10 @@
 //!     // stop. The server waits for this very function, so the close is
 //!     // started and the call returns at once.
 //!     s.close().await.unwrap();
+//!     // The observer does not pretend: the server cannot be Closed
+//!     // before this function returns.
+//!     let closed = tokio::time::timeout(Duration::from_millis(10), s.closed()).await;
+//!     assert!(closed.is_err());
 //! });
 //! server.closed().await; // closed once the handler has returned
 //! # }
