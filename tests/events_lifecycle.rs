@@ -256,7 +256,10 @@ async fn nothing_is_sent_from_before_the_subscription_or_from_elsewhere() {
     );
     assert_eq!(
         below.events(),
-        ["closing child: closed by its parent `app`", "closed child: ok"],
+        [
+            "closing child: closed by its parent `app`",
+            "closed child: ok"
+        ],
         "a subscriber below sees nothing of its parents"
     );
 }

@@ -66,6 +66,16 @@ pub enum ErrorKind {
     /// restarts, a zero window, a backoff whose maximum is below its
     /// start); the message says which and what to pass instead.
     InvalidInput,
+    /// A process failed to start: it (or a part of it that its readiness
+    /// waits for) closed before it was ready (an `#[init]` that failed, a
+    /// function that signals readiness and ended without it, a close
+    /// during the start). [`Error::children`] lists the failure that
+    /// stopped the start, if there was one.
+    StartFailed,
+    /// A start budget ([`Process::ready_within`](crate::Process::ready_within))
+    /// ran out; the message names every process not ready yet and what
+    /// each waits for.
+    StartTimeout,
 }
 
 impl ErrorKind {
@@ -85,6 +95,8 @@ impl ErrorKind {
             ErrorKind::Timeout => "close budget ran out",
             ErrorKind::RestartLimit => "gave up: too many restarts",
             ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::StartFailed => "start failed",
+            ErrorKind::StartTimeout => "start budget ran out",
         }
     }
 }
@@ -243,6 +255,17 @@ impl Error {
     /// An argument out of range; `detail` says which and what to pass.
     pub(crate) fn invalid_input(detail: String) -> Error {
         Error::new(ErrorKind::InvalidInput, Some(detail.into()), None)
+    }
+
+    /// A failed start (see [`ErrorKind::StartFailed`]); `detail` says why.
+    pub(crate) fn start_failed(detail: impl Into<Cow<'static, str>>) -> Error {
+        Error::new(ErrorKind::StartFailed, Some(detail.into()), None)
+    }
+
+    /// A start budget of `budget` ran out; `detail` names who was not
+    /// ready and what each waits for.
+    pub(crate) fn start_timeout(process: Shown, detail: String) -> Error {
+        Error::new(ErrorKind::StartTimeout, Some(detail.into()), None).for_process(process)
     }
 
     /// A process that did not fail itself, but whose children did.

@@ -40,6 +40,23 @@ use crate::{CloseCause, Error, ProcessRef};
 #[non_exhaustive]
 #[derive(Clone, Debug)]
 pub enum Event {
+    /// It is ready: it, and every part its start waits for, is up (see
+    /// [`Process::ready`](crate::Process::ready)). A process that never
+    /// declared readiness, and was never waiting for a part that did, is
+    /// ready as it is made and sends none.
+    Ready {
+        /// The process.
+        process: ProcessRef,
+    },
+    /// It started closing before it was ready: its start failed (sent just
+    /// before its `Closed`), with the error [`Process::ready`](crate::Process::ready)
+    /// returns.
+    StartFailed {
+        /// The process.
+        process: ProcessRef,
+        /// Its `StartFailed` (or `StartTimeout`) error.
+        error: Error,
+    },
     /// It started closing, for `cause`.
     Closing {
         /// The process.

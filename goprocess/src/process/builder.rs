@@ -40,6 +40,7 @@ pub struct ChildBuilder<'a> {
     on_failure: Option<OnFailure>,
     close_timeout: Option<Duration>,
     escalation: Option<Escalation>,
+    signals_ready: bool,
 }
 
 impl<'a> ChildBuilder<'a> {
@@ -50,6 +51,7 @@ impl<'a> ChildBuilder<'a> {
             on_failure: None,
             close_timeout: None,
             escalation: None,
+            signals_ready: false,
         }
     }
 
@@ -79,6 +81,31 @@ impl<'a> ChildBuilder<'a> {
         self
     }
 
+    /// The child's function says itself when it serves, with
+    /// [`Process::set_ready`]: until then the child is not ready, and
+    /// neither is any process that waits for it (its parent, and theirs;
+    /// see [`Process::ready`]). A function that returns without calling it
+    /// failed to start ([`ErrorKind::StartFailed`](crate::ErrorKind::StartFailed)),
+    /// and rolls back the ancestors that were not ready.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = goprocess::Process::new();
+    /// app.child().named("http").signals_ready().go(|me| async move {
+    ///     // let listener = TcpListener::bind(addr).await?;
+    ///     me.set_ready();
+    ///     me.closing().await;
+    /// });
+    /// app.ready().await.unwrap();
+    /// # app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn signals_ready(mut self) -> ChildBuilder<'a> {
+        self.signals_ready = true;
+        self
+    }
+
     /// Runs `f` in a new tokio task, in the configured child, as
     /// [`Process::go`] does.
     ///
@@ -98,12 +125,14 @@ impl<'a> ChildBuilder<'a> {
             on_failure,
             close_timeout,
             escalation,
+            signals_ready,
         } = self;
         spawn::go_configured(
             parent,
             f,
             AfterFunction::CloseAfterChildren,
             "ChildBuilder::go",
+            signals_ready,
             move |child| {
                 if let Some(name) = name {
                     child.set_name(name);

@@ -244,7 +244,7 @@ pub(crate) fn close_locked(
     }
     woken.wake();
     if let Some(extras) = extras {
-        extras.run(p);
+        extras.run(p, d);
     }
     match next {
         Some(next) => run_next(p, next, d),
@@ -334,24 +334,42 @@ struct ClosingExtras {
     hooks: Vec<Hook>,
     token: Option<tokio_util::sync::CancellationToken>,
     budget: Option<std::time::Duration>,
+    /// It was not ready: its start failed, roll its parents back.
+    roll_back: bool,
+    /// Its `ready()` waiters: it is closing, they now wait for Closed.
+    ready_waiters: Vec<std::task::Waker>,
 }
 
 impl ClosingExtras {
     fn take(cold: &mut Cold) -> Option<ClosingExtras> {
+        let roll_back = cold.ready.unready > 0;
+        cold.ready.failed = roll_back;
         let extras = ClosingExtras {
             hooks: cold.hooks.take_at(HookAt::Closing),
             token: cold.closing_token.clone(),
             budget: cold.budget,
+            roll_back,
+            ready_waiters: cold.ready.take_waiters(),
         };
-        let none = extras.hooks.is_empty() && extras.token.is_none() && extras.budget.is_none();
+        let none = extras.hooks.is_empty()
+            && extras.token.is_none()
+            && extras.budget.is_none()
+            && !extras.roll_back
+            && extras.ready_waiters.is_empty();
         (!none).then_some(extras)
     }
 
     /// Outside the lock.
-    fn run(self, p: &Process) {
+    fn run(self, p: &Process, d: &mut Driver) {
         if let Some(token) = self.token {
             token.cancel();
         }
+        if self.roll_back {
+            super::ready::roll_back(p, d);
+        }
+        self.ready_waiters
+            .into_iter()
+            .for_each(std::task::Waker::wake);
         if let Some(budget) = self.budget {
             // The verdict also reaches the parents (detach) and the tracing
             // output; nobody else is waiting for it here.
@@ -498,6 +516,7 @@ fn failure(st: &mut State, id: u64) -> (Result<(), Error>, Name) {
         cold.teardown_error.take(),
         cold.function_error.take(),
         cold.timeout_error.take(),
+        cold.ready.start_error.take(),
     ]
     .into_iter()
     .flatten()
@@ -551,6 +570,7 @@ fn finish_full_locked(p: &Process, st: &mut State) -> Finished {
         own_failure = c.teardown_error.is_some()
             || c.function_error.is_some()
             || c.timeout_error.is_some()
+            || c.ready.start_error.is_some()
             || c.failed_by_child;
         failing = own_failure || !c.failed_children.is_empty() || c.omitted_children > 0;
         propagate = own_failure && c.on_failure == OnFailure::Propagate && !c.propagated;
@@ -578,7 +598,7 @@ fn finish_full_locked(p: &Process, st: &mut State) -> Finished {
     };
     let Some(subscribers) = st.subscribers() else {
         st.step = Step::Closed;
-        return Finished::Full(outcome.leave_locked(st));
+        return Finished::Full(outcome.leave_locked(inner.id(), st));
     };
     // Its subscribers see `Failed` and `Closed` before anyone can see it
     // Closed: the rest of step 5 waits behind them in its outbox.
@@ -587,8 +607,21 @@ fn finish_full_locked(p: &Process, st: &mut State) -> Finished {
         Some(name) => name.clone(),
         None => st.name_ref(inner.id()),
     };
+    let start_failed =
+        st.cold().ready.failed.then(|| {
+            super::ready::start_failure(outcome.result.as_ref().err(), process.clone(), None)
+        });
     let outbox = &mut st.cold_alloc().outbox;
     let mut deliver = false;
+    if let Some(error) = start_failed {
+        deliver |= outbox.push(Delivery::Event {
+            observers: subscribers.clone(),
+            event: Event::StartFailed {
+                process: ProcessRef(process.clone()),
+                error,
+            },
+        });
+    }
     if own_failure && let Err(error) = &outcome.result {
         deliver |= outbox.push(Delivery::Event {
             observers: subscribers.clone(),
@@ -621,9 +654,11 @@ pub(crate) struct Outcome {
 impl Outcome {
     /// Under the lock of a process marked Closed: takes out what the rest
     /// of step 5 needs.
-    fn leave_locked(self, st: &mut State) -> FinishedFull {
+    fn leave_locked(self, id: u64, st: &mut State) -> FinishedFull {
         debug_assert!(st.step == Step::Closed);
+        let unready = (!super::ready::is_ready(st)).then(|| st.name_ref(id));
         FinishedFull {
+            unready,
             links: st.take_parents(),
             leftover: take_leftover_edges(st),
             outcome: self,
@@ -657,6 +692,9 @@ enum Finished {
 /// [`Finished`] for a process with a cold part.
 struct FinishedFull {
     links: Links,
+    /// Its name, if it was not ready (its start failed): a parent that
+    /// counts it and still runs is rolled back.
+    unready: Option<Name>,
     /// Its edges still in place: see [`take_leftover_edges`].
     leftover: Vec<(u32, Process)>,
     outcome: Outcome,
@@ -685,12 +723,14 @@ impl Failing<'_> {
 /// under its lock, marks `p` Closed and releases that parent's wait at
 /// once (one lock per parent); otherwise returns the parent if its wait is
 /// still to be released, and whether `p` is its child.
+#[allow(clippy::too_many_arguments)]
 fn leave(
     p: &Process,
     parent: Arc<Inner>,
     key: u32,
     last: bool,
     failing: Option<&mut Failing<'_>>,
+    unready: Option<&Name>,
     d: &mut Driver,
 ) -> Option<(Arc<Inner>, bool)> {
     let mut st = parent.lock();
@@ -705,16 +745,30 @@ fn leave(
         }
         failed_child = f.as_child(is_child);
     }
+    // A child it counted as not ready leaves a running parent: its start
+    // failed (the rollback that raced the flag, see `ready`).
+    let rolled_back = match unready {
+        Some(name) if bits.unready() => super::ready::start_failed_by(&mut st, name),
+        _ => None,
+    };
+    let rollback = |parent: &Arc<Inner>| {
+        if let Some(cause) = rolled_back {
+            d.close
+                .push((Process::from_inner(Arc::clone(parent)), cause));
+        }
+    };
     if last {
         p.inner.set_phase(CLOSED);
         let wake = waiting && release_wait(&mut st, failed_child);
         drop(st);
+        rollback(&parent);
         if wake {
             d.advance.push(Process { inner: parent });
         }
         None
     } else {
         drop(st);
+        rollback(&parent);
         waiting.then_some((parent, is_child))
     }
 }
@@ -738,7 +792,7 @@ impl Finished {
             } => {
                 drop_leftover_edges(p, leftover);
                 if let Some((parent, key)) = parent {
-                    leave(p, parent, key, true, None, d);
+                    leave(p, parent, key, true, None, None, d);
                 }
                 // Stored again if the parent was gone: a no-op otherwise.
                 p.inner.set_phase(CLOSED);
@@ -763,6 +817,7 @@ impl FinishedFull {
         let FinishedFull {
             links,
             leftover,
+            unready,
             outcome:
                 Outcome {
                     result,
@@ -800,7 +855,16 @@ impl FinishedFull {
             let Some(parent) = link.parent.upgrade() else {
                 continue;
             };
-            if let Some(wait) = leave(p, parent, link.key, i + 1 == last, failing.as_mut(), d) {
+            let unready = unready.as_ref();
+            if let Some(wait) = leave(
+                p,
+                parent,
+                link.key,
+                i + 1 == last,
+                failing.as_mut(),
+                unready,
+                d,
+            ) {
                 waits.push(wait);
             }
         }
@@ -974,7 +1038,7 @@ fn deliver_next(p: &Process, d: &mut Driver) {
             Some(Delivery::Finish(outcome)) => {
                 cold.outbox.busy = false;
                 st.step = Step::Closed;
-                let full = outcome.leave_locked(&mut st);
+                let full = outcome.leave_locked(p.inner.id(), &mut st);
                 drop(st);
                 return full.announce(p, d);
             }

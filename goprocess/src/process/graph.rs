@@ -47,7 +47,17 @@ pub(super) fn link_fresh_as(
     if parent.inner.is_background() {
         return Ok(());
     }
-    let closing = {
+    let mut d = Driver::default();
+    // A child that signals readiness is not ready as it is made: its
+    // parent counts it, under the readiness lock (see `ready`).
+    let unready = {
+        let fresh = Arc::get_mut(&mut child.inner)
+            .expect("a fresh process has a single handle")
+            .state_mut();
+        !super::ready::is_ready(fresh)
+    };
+    let readiness = unready.then(super::ready::link_guard);
+    let (closing, flipped) = {
         let mut st = parent.inner.lock();
         if st.step.finished() {
             return Err(st.display_name(parent.inner.id()));
@@ -63,15 +73,23 @@ pub(super) fn link_fresh_as(
         if let Some(observers) = &st.cold().observers {
             fresh.cold_alloc().observers = Some(observers.clone());
         }
-        let bits = EdgeBits::new(EdgeKind::Child, supervised, supervised);
+        let mut bits = EdgeBits::new(EdgeKind::Child, supervised, supervised);
+        let counted = unready && bits.readiness() && st.step == Step::Running;
+        bits.set_unready(counted);
         let inserted = st.insert_edge(child.clone(), bits);
         debug_assert_eq!(inserted, key);
         st.pending += 1;
-        st.step != Step::Running && !supervised
+        let flipped = counted && super::ready::count_fresh(parent, &mut st, &mut d);
+        (st.step != Step::Running && !supervised, flipped)
     };
-    if closing {
-        Driver::close(child, Cause::parent(parent));
+    if flipped {
+        super::ready::carry_flip(parent, &mut d);
     }
+    drop(readiness);
+    if closing {
+        d.push_close(child.clone(), Cause::parent(parent));
+    }
+    d.run();
     Ok(())
 }
 
@@ -160,6 +178,7 @@ pub(super) fn link_with(
 
     // `Some(..)` if the child has closed already: its failure (`None` when
     // it closed cleanly), and whether that failure propagates.
+    let mut child_unready = false;
     let child_closed = {
         let mut st = child.inner.lock();
         if st.step.finished() {
@@ -186,6 +205,7 @@ pub(super) fn link_with(
             if deferred && st.step == Step::Running {
                 st.cold_alloc().after.extend_from_slice(after);
             }
+            child_unready = !super::ready::is_ready(&st);
             None
         }
     };
@@ -225,8 +245,13 @@ pub(super) fn link_with(
             d.push_advance(parent.clone());
         }
         d.run();
-    } else if let Some(cause) = parent_closing.filter(|_| kind.closes() && !deferred) {
-        Driver::close(child, cause);
+    } else {
+        if child_unready && kind == EdgeKind::Child {
+            super::ready::linked(child);
+        }
+        if let Some(cause) = parent_closing.filter(|_| kind.closes() && !deferred) {
+            Driver::close(child, cause);
+        }
     }
     Ok(())
 }

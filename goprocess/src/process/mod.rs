@@ -7,6 +7,7 @@ mod current;
 mod deadline;
 mod failure;
 pub(crate) mod graph;
+pub(crate) mod ready;
 mod report;
 pub(crate) mod spawn;
 pub(crate) mod state;
@@ -181,7 +182,7 @@ impl Process {
     /// assert!(child.is_closed());
     /// ```
     pub fn with_parent(parent: &Process) -> Process {
-        Process::child_of(parent, 0)
+        Process::child_of(parent, 0, None)
     }
 
     /// A new root process with a teardown (Go: `WithTeardown`). The teardown
@@ -226,8 +227,16 @@ impl Process {
         Process::fresh(None, 0, Some(Teardown::from_async(tf)))
     }
 
-    fn child_of(parent: &Process, pending: u32) -> Process {
+    /// A new child of `parent`, with `pending` waits; with `awaits`, one
+    /// that signals its readiness (not ready until `set_ready`; `awaits`
+    /// names what it waits for in reports).
+    fn child_of(parent: &Process, pending: u32, awaits: Option<&'static str>) -> Process {
         let mut child = Process::fresh(Some(parent), pending, None);
+        if let Some(awaits) = awaits {
+            let inner =
+                Arc::get_mut(&mut child.inner).expect("a fresh process has a single handle");
+            ready::declare_fresh(inner.state_mut(), awaits);
+        }
         match graph::link_fresh(parent, &mut child) {
             Ok(()) => child,
             Err(parent_name) => Process::not_started(
@@ -649,6 +658,144 @@ impl Process {
                     Ok(Some(timeout)) => Err(timeout),
                     _ => p.closed_result_unless_self_wait().await,
                 },
+            }
+        }
+    }
+
+    /// Resolves `Ok` once the process is ready and so is every child it
+    /// waits for (`add_child`, `with_parent`, `go`, a `#[child]` field,
+    /// recursively): the whole subtree is up. A process is ready as soon as
+    /// it exists, unless it declared that it signals readiness itself
+    /// ([`ChildBuilder::signals_ready`], a `#[process]` struct's `#[init]`,
+    /// a supervisor starting its children): then once it calls
+    /// [`set_ready`](Self::set_ready). Readiness is that of the subtree as
+    /// it is now: a child linked later that is not ready yet makes its
+    /// ancestors not ready until it is.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::StartFailed`] if the process starts closing before it
+    /// is ready (its start failed, or it was closed during it), once it is
+    /// Closed: the error lists the failure that stopped the start, if there
+    /// was one.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    ///
+    /// let app = Process::new().named("app");
+    /// let db = app.child().named("db").signals_ready().go(|me| async move {
+    ///     // connect, migrate…
+    ///     me.set_ready();
+    ///     me.closing().await;
+    /// });
+    /// assert!(!app.is_ready()); // db is not up yet
+    /// app.ready().await.unwrap();
+    /// assert!(app.is_ready() && db.is_ready());
+    /// app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn ready(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        ready::ReadyWait::new(self)
+    }
+
+    /// Whether the process and every child it waits for are ready now
+    /// (see [`ready`](Self::ready)). A process closing keeps the readiness
+    /// it had when its close began.
+    ///
+    /// ```
+    /// let p = goprocess::Process::new();
+    /// assert!(p.is_ready()); // nothing to wait for
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        ready::is_ready(&self.inner.lock())
+    }
+
+    /// Marks the process itself ready (idempotent). Only a process that
+    /// declared that it signals readiness waits for this; every other one
+    /// is ready by itself as soon as it exists, and this does nothing. Once
+    /// the process is closing, its readiness no longer changes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = goprocess::Process::new();
+    /// let http = app.child().signals_ready().go(|me| async move {
+    ///     me.set_ready(); // bound and accepting
+    ///     me.closing().await;
+    /// });
+    /// app.ready().await.unwrap();
+    /// # let _ = http;
+    /// # app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn set_ready(&self) {
+        ready::set(self);
+    }
+
+    /// [`ready`](Self::ready) with a start budget: once `budget` has run
+    /// out and the process is still not ready, it returns
+    /// [`ErrorKind::StartTimeout`], naming every process not ready yet and
+    /// what each waits for, and the process is closed (rollback, with the
+    /// cause [`CloseCause::StartFailed`]): the parts that started close in
+    /// their derived order, each with its own close budget (never the spent
+    /// start budget).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::StartTimeout`], or as [`ready`](Self::ready).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before the budget runs out cancels the budget
+    /// (nothing is closed).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let app = Process::new().named("app");
+    /// app.child().named("db").signals_ready().go(|me| async move {
+    ///     me.closing().await; // never ready
+    /// });
+    /// let err = app.ready_within(Duration::from_secs(5)).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::StartTimeout);
+    /// assert!(err.to_string().contains("`app/db`"), "{err}");
+    /// app.closed().await; // rolled back
+    /// # }
+    /// ```
+    pub fn ready_within(
+        &self,
+        budget: Duration,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let p = self.clone();
+        async move {
+            tokio::select! {
+                biased;
+                ready = p.ready() => ready,
+                () = tokio::time::sleep(budget) => {
+                    let not_ready = ready::report(&p);
+                    if not_ready.is_empty() {
+                        return p.ready().await;
+                    }
+                    let error = Error::start_timeout(
+                        Shown::live(p.name_ref()),
+                        format!(
+                            "not ready within {budget:?}: {}",
+                            not_ready.join(", ")
+                        ),
+                    );
+                    tracing::warn!(parent: p.inner.span(), ?budget, "start budget ran out: {error}");
+                    ready::fail_start(&p, error.clone());
+                    Err(error)
+                }
             }
         }
     }

@@ -56,17 +56,19 @@ where
     Fut: Future + Send + 'static,
     Fut::Output: IntoProcessResult,
 {
-    go_configured(parent, f, after, what, |_| {})
+    go_configured(parent, f, after, what, false, |_| {})
 }
 
 /// [`go_in`], with `configure` applied to the child before its function
-/// can start.
+/// can start; with `signals_ready`, the child is not ready (nor its
+/// ancestors) until its function calls `set_ready()`.
 #[track_caller]
 pub(crate) fn go_configured<F, Fut>(
     parent: &Process,
     f: F,
     after: AfterFunction,
     what: &str,
+    signals_ready: bool,
     configure: impl FnOnce(&Process),
 ) -> Process
 where
@@ -76,7 +78,7 @@ where
 {
     let handle = runtime::require(what);
     // The running function counts as one pending wait of its process.
-    let child = Process::child_of(parent, 1);
+    let child = Process::child_of(parent, 1, signals_ready.then_some("set_ready()"));
     configure(&child);
     if child.is_closed() {
         return child; // the parent had closed: refused, `f` never runs
@@ -221,6 +223,16 @@ impl Report for FunctionEnd {
         st.pending -= 1;
         st.task = None;
         st.function_running = false;
+        let result = match result {
+            // It was to say when it serves, and returned without saying so
+            // (not asked to: a close during its start is no failure).
+            Ok(()) if st.cold().ready.self_pending && st.step == Step::Running => {
+                Err(Error::start_failed(
+                    "its function returned before it was ready (it never called set_ready())",
+                ))
+            }
+            result => result,
+        };
         let failed = result.is_err();
         // After a panic or an abort its children are closed rather than
         // waited for, and so after any failure when it propagates: its

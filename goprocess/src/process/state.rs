@@ -396,6 +396,8 @@ pub(crate) struct Cold {
     /// Its events on their way to its subscribers, in the order they
     /// happened (see `close::Delivery`).
     pub(crate) outbox: super::close::Outbox,
+    /// Whether it is ready, and who waits for that (see `ready`).
+    pub(crate) ready: super::ready::Readiness,
 }
 
 impl Cold {
@@ -427,6 +429,7 @@ impl Cold {
             restarts: 0,
             after: Vec::new(),
             outbox: super::close::Outbox::new(),
+            ready: super::ready::Readiness::new(),
             more_waiters: Slab::new(),
             more_parents: Vec::new(),
         }
@@ -688,7 +691,9 @@ impl State {
 ///   until the target overran its close budget and was detached;
 /// - `SUPERVISED`: a run of a supervised child: its failures are its
 ///   supervisor's to handle (restart), not recorded in the owner's error
-///   nor propagated.
+///   nor propagated;
+/// - `UNREADY`: the target, a child, is not ready, and the owner counts it
+///   among what its own readiness waits for (see `ready`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct EdgeBits(u8);
 
@@ -696,6 +701,7 @@ impl EdgeBits {
     const DEFERRED: u8 = 0b100;
     const WAITING: u8 = 0b1000;
     const SUPERVISED: u8 = 0b1_0000;
+    const UNREADY: u8 = 0b10_0000;
 
     pub(crate) fn new(kind: EdgeKind, deferred: bool, supervised: bool) -> EdgeBits {
         let kind = match kind {
@@ -733,6 +739,24 @@ impl EdgeBits {
 
     pub(crate) fn supervised(self) -> bool {
         self.0 & EdgeBits::SUPERVISED != 0
+    }
+
+    /// A readiness link: the owner is ready only once the target is (a
+    /// child, but not a no-wait one, nor a supervised run).
+    pub(crate) fn readiness(self) -> bool {
+        self.kind() == EdgeKind::Child && !self.supervised()
+    }
+
+    pub(crate) fn unready(self) -> bool {
+        self.0 & EdgeBits::UNREADY != 0
+    }
+
+    pub(crate) fn set_unready(&mut self, unready: bool) {
+        if unready {
+            self.0 |= EdgeBits::UNREADY;
+        } else {
+            self.0 &= !EdgeBits::UNREADY;
+        }
     }
 
     pub(crate) fn set_waiting(&mut self, waiting: bool) {
