@@ -240,6 +240,20 @@ impl Error {
         error
     }
 
+    /// A close that fit its budget only because teardown reserves had
+    /// parts escalated early (`detail` says which, and when); `report` is
+    /// what was still open at the first of them.
+    pub(crate) fn reserve_escalated(
+        process: Shown,
+        detail: String,
+        report: ShutdownReport,
+    ) -> Error {
+        let mut error =
+            Error::new(ErrorKind::Timeout, Some(detail.into()), None).for_process(process);
+        Arc::make_mut(&mut error.inner).report = Some(report);
+        error
+    }
+
     /// Work refused before it began ([`ErrorKind::ParentClosed`]); `why`
     /// completes "not started: ".
     pub(crate) fn not_started(process: Shown, why: String) -> Error {

@@ -21,6 +21,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::graph::{Below, walk};
+use super::state::EdgeKind;
 use super::{Cause, OnFailure, Why};
 use super::{Driver, Process};
 use crate::error::Error;
@@ -46,7 +47,9 @@ pub enum Escalation {
 
 /// Starts the timer of a budget on `p`: a task that ends when `p` closes
 /// or when the budget runs out, whichever comes first. Returns what the
-/// task found: `Some(Timeout error)` if the budget ran out.
+/// task found: `Some(Timeout error)` if the budget ran out, or if the
+/// reserves of the subtree made it escalate a part early (see
+/// [`reserve_schedule`]).
 pub(crate) fn start_timer(
     p: &Process,
     budget: Duration,
@@ -54,18 +57,47 @@ pub(crate) fn start_timer(
     let (tx, rx) = tokio::sync::oneshot::channel();
     let p = p.clone();
     let counting = runtime::BudgetCounting::start();
+    let schedule = reserve_schedule(&p, budget);
     let _timer = runtime::spawn_anywhere(None, async move {
         let _counting = counting;
+        let start = tokio::time::Instant::now();
+        let mut early = Early::default();
+        for (at, part) in schedule {
+            tokio::select! {
+                biased;
+                _ = p.wait_phase(super::state::CLOSED) => break,
+                _ = tokio::time::sleep_until(start + at) => {
+                    let report = (early.report.is_none()).then(|| ShutdownReport::collect(&p));
+                    let path = path_from(&p, &part);
+                    if let Some((_, released)) = overran(&part, at) {
+                        early.report = early.report.take().or(report);
+                        early.parts.push(format!("`{path}` at {at:?}"));
+                        // Its own failure too, so every observer reads it.
+                        if let Some(error) = early.error(&p, budget) {
+                            let mut st = p.inner.lock();
+                            if !st.step.finished() {
+                                st.cold_alloc().timeout_error = Some(error);
+                            }
+                        }
+                        if released.is_pending() {
+                            runtime::spawn_blocking(move || released.run());
+                        }
+                    }
+                }
+            }
+        }
         let verdict = tokio::select! {
             biased;
             _ = p.wait_phase(super::state::CLOSED) => None,
-            _ = tokio::time::sleep(budget) => overran(&p, budget),
+            _ = tokio::time::sleep_until(start + budget) => overran(&p, budget),
         };
         let Some((error, released)) = verdict else {
-            let _ = tx.send(None);
+            // Closed in time, but a reserve escalated something: the close
+            // did not fit as declared, and says who was stopped.
+            let _ = tx.send(early.error(&p, budget));
             return;
         };
-        let _ = tx.send(Some(error));
+        let _ = tx.send(Some(error.with_also(early.error(&p, budget))));
         // The parents it was detached from may close now, sync teardowns
         // included: off this task, which must not block the runtime thread
         // that other budgets' timers run on.
@@ -74,6 +106,96 @@ pub(crate) fn start_timer(
         }
     });
     rx
+}
+
+/// What the reserves under one budget escalated before its end.
+#[derive(Default)]
+struct Early {
+    /// Each part, and when.
+    parts: Vec<String>,
+    /// What was open at the first.
+    report: Option<ShutdownReport>,
+}
+
+impl Early {
+    /// The `Timeout` error of a close whose reserves escalated parts, if
+    /// any were.
+    fn error(&self, p: &Process, budget: Duration) -> Option<Error> {
+        let report = self.report.clone()?;
+        let name = p.inner.lock().name_ref(p.inner.id());
+        let detail = format!(
+            "escalated {} of its close budget of {budget:?}, to leave teardown reserves their time",
+            self.parts.join(", ")
+        );
+        Some(Error::reserve_escalated(Shown::live(name), detail, report))
+    }
+}
+
+/// The path of `part` from `root`, following first parents (`part`'s name
+/// alone if `root` is not above it).
+fn path_from(root: &Process, part: &Process) -> String {
+    let mut names = vec![part.display_name()];
+    let mut at = part.clone();
+    while at != *root && names.len() < 10_000 {
+        let parent = at
+            .inner
+            .lock()
+            .parent_links()
+            .next()
+            .and_then(|(p, _)| p.upgrade());
+        let Some(parent) = parent else {
+            return part.display_name().into_owned();
+        };
+        at = Process::from_inner(parent);
+        names.push(at.display_name());
+    }
+    names.reverse();
+    names.join("/")
+}
+
+/// Some process was given a teardown reserve: until then, a budget does
+/// not walk its subtree for reserves.
+pub(crate) static ANY_RESERVE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// When each part of `root`'s subtree must be Closed, under a budget of
+/// `budget` from now, for the reserves of the processes that wait for it:
+/// a process with a teardown reserve `r` that must be Closed by `D` needs
+/// its children, and the siblings a struct's order closes before it, to be
+/// Closed by `D - r` (recursively, so reserves add up along the derived
+/// order). Returns the parts to escalate before the budget's own end, by
+/// time; empty when no reserve is set (the usual case, one walk).
+pub(crate) fn reserve_schedule(root: &Process, budget: Duration) -> Vec<(Duration, Process)> {
+    if !ANY_RESERVE.load(std::sync::atomic::Ordering::Relaxed) {
+        return Vec::new();
+    }
+    let mut best: std::collections::HashMap<u64, Duration> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    let mut work = vec![(root.clone(), budget, budget)];
+    while let Some((p, by, before)) = work.pop() {
+        if best.get(&p.id()).is_some_and(|b| *b <= by) {
+            continue;
+        }
+        best.insert(p.id(), by);
+        if by < before {
+            out.push((by, p.clone()));
+        }
+        let st = p.inner.lock();
+        let reserve = st.cold().reserve.unwrap_or_default();
+        let children_by = by.saturating_sub(reserve);
+        for child in st.targets(|e| e.kind() == EdgeKind::Child && e.waiting()) {
+            work.push((child, children_by, by));
+        }
+        // A deferred child closes after these siblings: they are what it
+        // waits for, as far as its reserve goes.
+        for sibling in st.cold().after.iter() {
+            work.push((sibling.clone(), children_by, by));
+        }
+    }
+    // Only the earliest time of each part counts.
+    out.retain(|(at, p)| best.get(&p.id()) == Some(at));
+    out.sort_by_key(|(at, _)| *at);
+    out
 }
 
 /// The budget of `p` ran out: report, escalate, detach. `None` if `p`

@@ -651,10 +651,21 @@ impl Process {
             // deadline (the thread it blocks stays blocked).
             let closing = p.clone();
             runtime::spawn_blocking(move || Driver::close(&closing, Cause::ASKED));
+            let mut verdict = verdict;
             tokio::select! {
                 biased;
-                result = p.closed_result_unless_self_wait() => result,
-                verdict = verdict => match verdict {
+                result = p.closed_result_unless_self_wait() => {
+                    if !p.is_closed() {
+                        return result; // a close from inside: it returns at once
+                    }
+                    // Closed in time; the timer says whether a reserve
+                    // escalated a part on the way (it sees Closed too).
+                    match verdict.await {
+                        Ok(Some(escalated)) => Err(escalated),
+                        _ => result,
+                    }
+                }
+                verdict = &mut verdict => match verdict {
                     Ok(Some(timeout)) => Err(timeout),
                     _ => p.closed_result_unless_self_wait().await,
                 },
@@ -838,6 +849,65 @@ impl Process {
     pub fn set_close_timeout(&self, budget: Duration) {
         if !self.inner.is_background() {
             self.inner.lock().cold_alloc().budget = Some(budget);
+        }
+    }
+
+    /// What this process's teardown needs of a close budget (builder form
+    /// of [`set_teardown_reserve`](Self::set_teardown_reserve)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let db = goprocess::Process::new()
+    ///     .named("db")
+    ///     .teardown_reserve(Duration::from_millis(300));
+    /// # let _ = db;
+    /// ```
+    pub fn teardown_reserve(self, reserve: Duration) -> Process {
+        self.set_teardown_reserve(reserve);
+        self
+    }
+
+    /// Reserves `reserve` of any close budget for this process's
+    /// teardown. Under a budget ending at `D` ([`close_within`](Self::close_within),
+    /// a [`close_timeout`](Self::close_timeout), `Shutdown::grace`), what
+    /// this process waits for (its children, and the siblings a
+    /// `#[process]` struct's derived order closes before it) must be Closed
+    /// by `D - reserve`: what still runs then is escalated at `D - reserve`
+    /// (as a budget that ran out: its tasks aborted, by default, and its
+    /// parents no longer wait for it), so this teardown still gets its
+    /// time after a stuck part. Reserves add up along the derived order.
+    /// The budget still returns at `D`; a close that escalated anything
+    /// returns [`ErrorKind::Timeout`] naming what was escalated, even when
+    /// the rest then finished in time. A reserve larger than what is left
+    /// of a budget escalates at once.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use goprocess::{ErrorKind, Process};
+    ///
+    /// let app = Process::new().named("app");
+    /// let flushed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    /// let f = flushed.clone();
+    /// let db = Process::with_parent(&app).named("db");
+    /// db.set_async_teardown(move || async move {
+    ///     tokio::time::sleep(Duration::from_millis(200)).await; // the flush
+    ///     f.store(true, std::sync::atomic::Ordering::SeqCst);
+    ///     Ok(())
+    /// }).unwrap();
+    /// db.set_teardown_reserve(Duration::from_millis(300));
+    /// // A server that ignores its close, which db waits for.
+    /// db.go(|_| std::future::pending::<()>()).named("http");
+    /// let err = app.close_within(Duration::from_secs(1)).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Timeout);
+    /// assert!(flushed.load(std::sync::atomic::Ordering::SeqCst), "the flush ran");
+    /// # }
+    /// ```
+    pub fn set_teardown_reserve(&self, reserve: Duration) {
+        if !self.inner.is_background() {
+            deadline::ANY_RESERVE.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.inner.lock().cold_alloc().reserve = Some(reserve);
         }
     }
 

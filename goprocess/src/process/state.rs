@@ -362,6 +362,8 @@ pub(crate) struct Cold {
     pub(crate) escalated: bool,
     /// This process's own close budget, enforced from its first close.
     pub(crate) budget: Option<std::time::Duration>,
+    /// What its teardown needs of a close budget (`teardown_reserve`).
+    pub(crate) reserve: Option<std::time::Duration>,
     pub(crate) escalation: super::deadline::Escalation,
     /// Crate-internal callbacks, run when the process starts closing or
     /// is Closed (outside every lock). Few processes have any.
@@ -418,6 +420,7 @@ impl Cold {
             teardown_task: None,
             escalated: false,
             budget: None,
+            reserve: None,
             escalation: super::deadline::Escalation::Abort,
             hooks: Hooks(Vec::new()),
             observers: None,
