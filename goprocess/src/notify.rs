@@ -186,7 +186,6 @@ pub(crate) fn send(states: &[State<'_>]) -> io::Result<bool> {
 /// for `extra` from now, even past `TimeoutStartSec=` or `TimeoutStopSec=`
 /// (`EXTEND_TIMEOUT_USEC=…`); to extend again, send another before it
 /// runs out. `Ok(false)` without `NOTIFY_SOCKET`.
-#[allow(dead_code, reason = "for signal::Shutdown::run")]
 pub(crate) fn extend_timeout(extra: Duration) -> io::Result<bool> {
     send(&[State::ExtendTimeout(extra)])
 }
@@ -195,7 +194,6 @@ pub(crate) fn extend_timeout(extra: Duration) -> io::Result<bool> {
 /// `sd_watchdog_enabled(3)` recommends, when the variable is set and
 /// `WATCHDOG_PID` is unset or names this process. `None` otherwise; a
 /// malformed or zero value is also `None`, with a `warn` event saying why.
-#[allow(dead_code, reason = "for signal::Shutdown::run")]
 pub(crate) fn watchdog_interval() -> Option<Duration> {
     if cfg!(not(unix)) {
         return None;

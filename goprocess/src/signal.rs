@@ -39,14 +39,16 @@
 //! # }
 //! ```
 
+use std::future::Future;
 use std::io;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 #[cfg(unix)]
 #[doc(inline)]
 pub use tokio::signal::unix::SignalKind;
 
-use crate::Process;
+use crate::{AsProcess, Error, Process};
 
 /// A process closed by the first shutdown signal: `SIGINT` (Ctrl-C) or
 /// `SIGTERM` on Unix, Ctrl-C on Windows. The same as
@@ -88,6 +90,9 @@ pub struct Shutdown {
     #[cfg(unix)]
     signals: Vec<SignalKind>,
     force_exit: bool,
+    grace: Option<Duration>,
+    drain_delay: Duration,
+    start_budget: Option<Duration>,
 }
 
 impl Default for Shutdown {
@@ -113,6 +118,9 @@ impl Shutdown {
             #[cfg(unix)]
             signals: vec![SignalKind::interrupt(), SignalKind::terminate()],
             force_exit: false,
+            grace: None,
+            drain_delay: Duration::ZERO,
+            start_budget: None,
         }
     }
 
@@ -167,6 +175,140 @@ impl Shutdown {
     pub fn force_exit_on_second(mut self, yes: bool) -> Shutdown {
         self.force_exit = yes;
         self
+    }
+
+    /// The close budget of [`run`](Self::run) once a signal has arrived,
+    /// or once the app closes by itself: SIGTERM's grace period. Pick it
+    /// below what the orchestrator gives before it kills the program:
+    /// Kubernetes' `terminationGracePeriodSeconds` (30 s by default, minus
+    /// any `preStop` hook and [`drain_delay`](Self::drain_delay)), systemd's
+    /// `TimeoutStopSec` (90 s by default; `run` asks systemd for more time,
+    /// `EXTEND_TIMEOUT_USEC`, when the grace is longer). Without it, `run`
+    /// waits for the close as long as it takes. Give the teardowns that must
+    /// run after a part that may hang a
+    /// [reserve](crate::Process::set_teardown_reserve) of it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let shutdown = goprocess::signal::Shutdown::new().grace(Duration::from_secs(20));
+    /// # let _ = shutdown;
+    /// ```
+    pub fn grace(mut self, budget: Duration) -> Shutdown {
+        self.grace = Some(budget);
+        self
+    }
+
+    /// With [`run`](Self::run): at the first signal, readiness drops at once
+    /// ([`Process::health`] says not ready, systemd hears the status), and
+    /// the close begins only `delay` later, so load balancers stop sending
+    /// new requests first (Kubernetes removes a pod's endpoints
+    /// asynchronously). A second signal meanwhile exits at once with
+    /// [`force_exit_on_second`](Self::force_exit_on_second). Default: none.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let shutdown = goprocess::signal::Shutdown::new().drain_delay(Duration::from_secs(5));
+    /// # let _ = shutdown;
+    /// ```
+    pub fn drain_delay(mut self, delay: Duration) -> Shutdown {
+        self.drain_delay = delay;
+        self
+    }
+
+    /// With [`run`](Self::run): the start budget. If the app is not ready
+    /// within `budget`, its start fails with
+    /// [`ErrorKind::StartTimeout`](crate::ErrorKind::StartTimeout), naming
+    /// what was not ready, and it is rolled back
+    /// ([`Process::ready_within`]). Default: none (systemd's
+    /// `TimeoutStartSec`, or a Kubernetes startup probe, bound it from
+    /// outside).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let shutdown = goprocess::signal::Shutdown::new().start_within(Duration::from_secs(30));
+    /// # let _ = shutdown;
+    /// ```
+    pub fn start_within(mut self, budget: Duration) -> Shutdown {
+        self.start_budget = Some(budget);
+        self
+    }
+
+    /// Runs `app` as the service's top level, the one call at the end of
+    /// `main`:
+    ///
+    /// 1. the signal handlers are installed when `run` is called (so a
+    ///    signal during the start is never lost);
+    /// 2. it waits until the app is [ready](Process::ready) (sending
+    ///    systemd `READY=1`, and `STATUS=` lines naming what it still waits
+    ///    for meanwhile), then for the first signal, or for the app to close
+    ///    by itself (a failure, its work done);
+    /// 3. on a signal, readiness drops, and after the
+    ///    [`drain_delay`](Self::drain_delay) the app is closed, its cause
+    ///    [`CloseCause::Signal`](crate::CloseCause::Signal); a signal before
+    ///    the app is ready aborts its start the same way (rollback);
+    /// 4. the close runs within the [`grace`](Self::grace) budget
+    ///    (`STOPPING=1`, and `STATUS=` lines naming what is still closing);
+    ///    with [`force_exit_on_second`](Self::force_exit_on_second) a second
+    ///    signal exits the program at once (130 for `SIGINT`, 143 for
+    ///    `SIGTERM`) for as long as the app is not Closed;
+    /// 5. when `WATCHDOG_USEC` is set, it sends `WATCHDOG=1` at half that
+    ///    interval for as long as the tree is live ([`Process::health`]):
+    ///    a part that failed, or a budget that ran out, stops the pings.
+    ///
+    /// Returns once the app is Closed (or at the grace deadline) with the
+    /// app's result: its start failure, its own failure, or the grace
+    /// budget's `Timeout`. The listeners are removed when it returns.
+    ///
+    /// # Errors
+    ///
+    /// The app's result, as above; [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)
+    /// if a signal cannot be listened for (see [`try_start`](Self::try_start)).
+    ///
+    /// # Panics
+    ///
+    /// If no tokio runtime (with an I/O driver) is running on this thread.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use goprocess::Process;
+    /// use goprocess::signal::Shutdown;
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), goprocess::Error> {
+    ///     let app = Process::new().named("app");
+    ///     app.child().named("http").signals_ready().go(|me| async move {
+    ///         // bind, then:
+    ///         me.set_ready();
+    ///         me.closing().await;
+    ///     });
+    ///     Shutdown::new()
+    ///         .grace(Duration::from_secs(20))
+    ///         .force_exit_on_second(true)
+    ///         .run(&app)
+    ///         .await
+    /// }
+    /// ```
+    #[track_caller]
+    pub fn run(
+        self,
+        app: &impl AsProcess,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let app = app.as_process().clone();
+        let handle = crate::runtime::require("Shutdown::run");
+        let listener = {
+            let _entered = handle.enter();
+            self.listen()
+        };
+        top::run(self.to_options(), listener, app)
+    }
+
+    fn to_options(&self) -> top::Options {
+        top::Options {
+            force_exit: self.force_exit,
+            grace: self.grace,
+            drain_delay: self.drain_delay,
+            start_budget: self.start_budget,
+        }
     }
 
     /// Installs the handlers and returns the process they close.
@@ -446,5 +588,218 @@ fn signal_name(kind: SignalKind) -> String {
     match known.iter().find(|(k, _)| *k == kind) {
         Some((_, name)) => (*name).to_owned(),
         None => format!("signal {}", kind.as_raw_value()),
+    }
+}
+
+/// The top level: what [`Shutdown::run`] does once the handlers are in.
+mod top {
+    use std::io;
+    use std::time::Duration;
+
+    use super::{Listener, Received, force_exit_now};
+    use crate::notify;
+    use crate::{Error, Process};
+
+    pub(super) struct Options {
+        pub(super) force_exit: bool,
+        pub(super) grace: Option<Duration>,
+        pub(super) drain_delay: Duration,
+        pub(super) start_budget: Option<Duration>,
+    }
+
+    /// How often the `STATUS=` line is brought up to date.
+    const STATUS_EVERY: Duration = Duration::from_secs(1);
+    /// systemd's default `TimeoutStartSec` and `TimeoutStopSec`.
+    const SYSTEMD_DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
+
+    /// Sends `states` to systemd, if it listens; a failure is reported
+    /// once at `warn` level and then ignored (the service runs on).
+    fn tell(states: &[notify::State<'_>], warned: &mut bool) {
+        if let Err(e) = notify::send(states)
+            && !std::mem::replace(warned, true)
+        {
+            tracing::warn!(target: "goprocess", error = %e, "systemd notification failed");
+        }
+    }
+
+    pub(super) async fn run(
+        options: Options,
+        listener: io::Result<Listener>,
+        app: Process,
+    ) -> Result<(), Error> {
+        let mut listener = listener.map_err(|e| {
+            Error::invalid_input(format!("Shutdown::run cannot listen for its signals: {e}"))
+        })?;
+        let span = app.span().clone();
+        tracing::debug!(parent: &span, signals = ?listener.describe(), "top level: running");
+        let mut warned = false;
+        let mut watchdog = notify::watchdog_interval().map(tokio::time::interval);
+        let mut status = tokio::time::interval(STATUS_EVERY);
+        let mut last_status = String::new();
+        let mut say = |text: String, warned: &mut bool| {
+            if text != last_status {
+                tell(&[notify::State::Status(&text)], warned);
+                last_status = text;
+            }
+        };
+        if let Some(budget) = options.start_budget
+            && budget > SYSTEMD_DEFAULT_TIMEOUT
+        {
+            let _ = notify::extend_timeout(budget + Duration::from_secs(5));
+        }
+
+        // Start: until ready, a signal, or the app closing by itself.
+        let mut signal: Option<Received> = None;
+        let ready = {
+            let app = app.clone();
+            async move {
+                match options.start_budget {
+                    Some(budget) => app.ready_within(budget).await,
+                    None => app.ready().await,
+                }
+            }
+        };
+        let mut ready = std::pin::pin!(ready);
+        let mut started = false;
+        loop {
+            tokio::select! {
+                biased;
+                r = std::future::poll_fn(|cx| listener.poll_recv(cx)) => {
+                    signal = Some(r);
+                    break;
+                }
+                r = &mut ready => {
+                    if r.is_ok() {
+                        started = true;
+                        tracing::debug!(parent: &span, "top level: ready");
+                        tell(&[notify::State::Ready, notify::State::Status("ready")], &mut warned);
+                    }
+                    break;
+                }
+                _ = status.tick() => say(starting_status(&app), &mut warned),
+                _ = tick(&mut watchdog) => ping_if_live(&app, &mut warned),
+            }
+        }
+        // Serve: until a signal, or the app closing by itself.
+        if started && signal.is_none() {
+            let mut closing = std::pin::pin!(app.closing());
+            loop {
+                tokio::select! {
+                    biased;
+                    r = std::future::poll_fn(|cx| listener.poll_recv(cx)) => {
+                        signal = Some(r);
+                        break;
+                    }
+                    _ = &mut closing => break,
+                    _ = tick(&mut watchdog) => ping_if_live(&app, &mut warned),
+                }
+            }
+        }
+        // Stop.
+        if let Some(first) = &signal {
+            tracing::debug!(parent: &span, signal = %first.name, "top level: signal, closing");
+            if !options.drain_delay.is_zero() && !app.is_closing() {
+                app.set_draining();
+                say(
+                    format!("draining for {:?} before closing", options.drain_delay),
+                    &mut warned,
+                );
+                let drain = tokio::time::sleep(options.drain_delay);
+                let mut drain = std::pin::pin!(drain);
+                loop {
+                    tokio::select! {
+                        biased;
+                        r = std::future::poll_fn(|cx| listener.poll_recv(cx)) => {
+                            if options.force_exit {
+                                force_exit_now(&span, &r);
+                            }
+                        }
+                        _ = &mut drain => break,
+                        _ = tick(&mut watchdog) => ping_if_live(&app, &mut warned),
+                    }
+                }
+            }
+            app.close_for_signal(first.name.clone().into());
+        }
+        tell(&[notify::State::Stopping], &mut warned);
+        if let Some(grace) = options.grace
+            && grace > SYSTEMD_DEFAULT_TIMEOUT
+        {
+            let _ = notify::extend_timeout(grace + Duration::from_secs(5));
+        }
+        let close = {
+            let app = app.clone();
+            async move {
+                match options.grace {
+                    Some(grace) => app.close_within(grace).await,
+                    None => app.close().await,
+                }
+            }
+        };
+        let mut close = std::pin::pin!(close);
+        let result = loop {
+            tokio::select! {
+                biased;
+                result = &mut close => break result,
+                r = std::future::poll_fn(|cx| listener.poll_recv(cx)) => {
+                    if options.force_exit {
+                        force_exit_now(&span, &r);
+                    }
+                    tracing::debug!(parent: &span, signal = %r.name, "top level: another signal while closing");
+                }
+                _ = status.tick() => say(stopping_status(&app), &mut warned),
+                _ = tick(&mut watchdog) => ping_if_live(&app, &mut warned),
+            }
+        };
+        match &result {
+            Ok(()) => tracing::debug!(parent: &span, "top level: closed"),
+            Err(e) => tracing::debug!(parent: &span, error = %e, "top level: closed with an error"),
+        }
+        drop(listener);
+        result
+    }
+
+    /// The next watchdog tick, or never without a watchdog.
+    async fn tick(watchdog: &mut Option<tokio::time::Interval>) {
+        match watchdog {
+            Some(interval) => {
+                interval.tick().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+
+    /// A watchdog that proves progress: pinged only while the tree is live.
+    fn ping_if_live(app: &Process, warned: &mut bool) {
+        let health = app.health();
+        if health.is_live() {
+            tell(&[notify::State::Watchdog], warned);
+        } else {
+            tracing::warn!(parent: app.span(), %health, "top level: not live, watchdog not pinged");
+        }
+    }
+
+    fn starting_status(app: &Process) -> String {
+        let waits = crate::process::ready::report(app);
+        if waits.is_empty() {
+            "starting".to_owned()
+        } else {
+            format!("starting: {}", waits.join(", "))
+        }
+    }
+
+    fn stopping_status(app: &Process) -> String {
+        let report = app.shutdown_report();
+        if report.is_empty() {
+            "stopping".to_owned()
+        } else {
+            let names: Vec<String> = report
+                .open()
+                .iter()
+                .take(8)
+                .map(|o| format!("`{}`", o.display_name()))
+                .collect();
+            format!("stopping: waiting for {}", names.join(", "))
+        }
     }
 }

@@ -3,11 +3,13 @@
 //! [`Timeline`] (who closed when, during a shutdown).
 
 mod chart;
+mod health;
 mod report;
 mod snapshot;
 mod timeline;
 
 pub use chart::TimelineChart;
+pub use health::Health;
 pub use report::ShutdownReport;
 pub use snapshot::{ProcessInfo, ProcessState, Snapshot};
 pub use timeline::{Timeline, TimelineEvent, TimelineEventKind, TimelineRow};

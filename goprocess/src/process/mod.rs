@@ -811,6 +811,38 @@ impl Process {
         }
     }
 
+    /// The health of the process and its subtree, for readiness and
+    /// liveness probes: ready = [`is_ready`](Self::is_ready) and not
+    /// closing; live = nothing failed, no budget ran out, no supervisor gave
+    /// up (a graceful shutdown stays live). See
+    /// [`Health`](crate::introspect::Health).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = goprocess::Process::new().named("app");
+    /// let db = app.child().named("db").signals_ready().go(|me| async move {
+    ///     me.closing().await; // never says it serves
+    /// });
+    /// let health = app.health();
+    /// assert!(!health.is_ready() && health.is_live());
+    /// assert!(health.to_string().contains("`app/db` (starting"), "{health}");
+    /// # let _ = db;
+    /// # app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn health(&self) -> crate::introspect::Health {
+        crate::introspect::Health::collect(self)
+    }
+
+    /// Marks the process as about to close (readiness probes say not
+    /// ready), for `Shutdown`'s drain delay.
+    pub(crate) fn set_draining(&self) {
+        if !self.inner.is_background() {
+            self.inner.lock().cold_alloc().draining = true;
+        }
+    }
+
     /// Gives the process a close budget of its own (builder form of
     /// [`set_close_timeout`](Self::set_close_timeout)).
     ///

@@ -400,6 +400,9 @@ pub(crate) struct Cold {
     pub(crate) outbox: super::close::Outbox,
     /// Whether it is ready, and who waits for that (see `ready`).
     pub(crate) ready: super::ready::Readiness,
+    /// Its close is about to begin (`Shutdown::drain_delay`): not ready
+    /// for probes any more.
+    pub(crate) draining: bool,
 }
 
 impl Cold {
@@ -433,6 +436,7 @@ impl Cold {
             after: Vec::new(),
             outbox: super::close::Outbox::new(),
             ready: super::ready::Readiness::new(),
+            draining: false,
             more_waiters: Slab::new(),
             more_parents: Vec::new(),
         }
