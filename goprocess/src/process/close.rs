@@ -1026,6 +1026,8 @@ pub(crate) enum Delivery {
     },
     /// The rest of step 5, after its last events.
     Finish(Outcome),
+    /// Waiters to wake once the events before have been delivered.
+    Wake(Vec<std::task::Waker>),
 }
 
 /// Delivers the next item of `p`'s outbox (this thread is its deliverer),
@@ -1067,6 +1069,7 @@ fn deliver_next(p: &Process, d: &mut Driver) {
             }
         }
         Delivery::Event { observers, event } => deliver(p, &observers, &event),
+        Delivery::Wake(wakers) => wakers.into_iter().for_each(std::task::Waker::wake),
         Delivery::Finish(_) => unreachable!("taken under the lock"),
     }
     d.deliver.push_back(p.clone());

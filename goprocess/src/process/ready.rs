@@ -136,19 +136,23 @@ fn count(p: &Process, st: &mut State, delta: i32, after: &mut After, d: &mut Dri
 
 /// Under `p`'s lock: it is ready now.
 fn became_ready(p: &Process, st: &mut State, after: &mut After, d: &mut Driver) {
-    after.wakers.extend(st.cold_alloc().ready.take_waiters());
+    let waiters = st.cold_alloc().ready.take_waiters();
     tracing::debug!(parent: p.inner.span(), "ready");
-    if let Some(observers) = st.subscribers() {
-        let event = Event::Ready {
-            process: super::ProcessRef(st.name_ref(p.inner.id())),
-        };
-        if st
-            .cold_alloc()
-            .outbox
-            .push(super::close::Delivery::Event { observers, event })
-        {
-            d.push_deliver(p.clone());
-        }
+    let Some(observers) = st.subscribers() else {
+        after.wakers.extend(waiters);
+        return;
+    };
+    // Its `ready()` waiters wake once its subscribers have heard it.
+    let event = Event::Ready {
+        process: super::ProcessRef(st.name_ref(p.inner.id())),
+    };
+    let outbox = &mut st.cold_alloc().outbox;
+    let mut deliver = outbox.push(super::close::Delivery::Event { observers, event });
+    if !waiters.is_empty() {
+        deliver |= outbox.push(super::close::Delivery::Wake(waiters));
+    }
+    if deliver {
+        d.push_deliver(p.clone());
     }
 }
 
