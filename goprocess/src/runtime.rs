@@ -6,7 +6,6 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -14,40 +13,19 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
-/// How many close budgets are counting right now (their timers run).
-static BUDGETS: AtomicUsize = AtomicUsize::new(0);
-
 thread_local! {
     /// This thread may block: a blocking-pool thread this crate started,
     /// or a caller of `close_blocking` (which blocks anyway).
     static MAY_BLOCK: Cell<bool> = const { Cell::new(false) };
 }
 
-/// A close budget counting, from its start until dropped (with its timer).
-pub(crate) struct BudgetCounting(());
-
-impl BudgetCounting {
-    pub(crate) fn start() -> BudgetCounting {
-        BUDGETS.fetch_add(1, Ordering::Relaxed);
-        BudgetCounting(())
-    }
-}
-
-impl Drop for BudgetCounting {
-    fn drop(&mut self) {
-        BUDGETS.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// Whether work that may block (a sync teardown) must leave this thread:
-/// while a close budget counts, a runtime's worker thread must stay free,
-/// or the budget's timer (and the `close_within` awaiting it) could not
-/// run on time on that runtime; a current-thread runtime has no other
-/// thread at all. Threads that may block, and plain threads, keep it.
-pub(crate) fn blocking_must_move() -> bool {
-    BUDGETS.load(Ordering::Relaxed) > 0
-        && !MAY_BLOCK.with(Cell::get)
-        && Handle::try_current().is_ok()
+/// Whether this thread is a runtime's worker that must not block (a sync
+/// teardown of a close under a budget leaves it: the budget's timer, and
+/// the `close_within` awaiting it, may need this very thread, the only
+/// one of a current-thread runtime). Threads that may block, and plain
+/// threads, keep such work.
+pub(crate) fn on_runtime_worker() -> bool {
+    !MAY_BLOCK.with(Cell::get) && Handle::try_current().is_ok()
 }
 
 /// Runs `f` marking this thread as one that may block.

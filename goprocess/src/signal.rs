@@ -632,6 +632,9 @@ mod top {
         })?;
         let span = app.span().clone();
         tracing::debug!(parent: &span, signals = ?listener.describe(), "top level: running");
+        // Its result is run's, returned to the caller: taken, not logged as
+        // a failure nobody took.
+        app.take_result();
         let mut warned = false;
         let mut watchdog = notify::watchdog_interval().map(tokio::time::interval);
         let mut status = tokio::time::interval(STATUS_EVERY);

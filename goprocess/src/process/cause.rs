@@ -56,9 +56,12 @@ pub enum CloseCause {
     Restart(ProcessRef),
     /// It is a supervisor, and gave up: too many restarts.
     RestartLimit,
-    /// It could not start as declared (a field of a `#[process]` struct was
-    /// refused).
+    /// Its start failed: a part it waits for closed before it was ready
+    /// (rollback), its start budget ran out, or a field of a `#[process]`
+    /// struct was refused.
     StartFailed,
+    /// It was stopped with [`abort`](crate::Process::abort).
+    Aborted,
 }
 
 impl fmt::Display for CloseCause {
@@ -75,6 +78,7 @@ impl fmt::Display for CloseCause {
             CloseCause::Restart(p) => write!(f, "its supervisor `{p}` restarted it"),
             CloseCause::RestartLimit => f.write_str("too many restarts"),
             CloseCause::StartFailed => f.write_str("its start failed"),
+            CloseCause::Aborted => f.write_str("aborted"),
         }
     }
 }
@@ -134,6 +138,7 @@ pub(crate) enum Why {
     Restart,
     RestartLimit,
     StartFailed,
+    Aborted,
 }
 
 /// The process a cause names, as the close machinery carries it and a
@@ -159,13 +164,26 @@ pub(crate) enum By {
 pub(crate) struct Cause {
     pub(crate) why: Why,
     pub(crate) by: Option<By>,
+    /// The close runs under a close budget (its own, or an ancestor's):
+    /// a sync teardown must then not block a runtime's worker.
+    pub(crate) budgeted: bool,
 }
 
 impl Cause {
     pub(crate) const ASKED: Cause = Cause::of(Why::Asked);
 
     pub(crate) const fn of(why: Why) -> Cause {
-        Cause { why, by: None }
+        Cause {
+            why,
+            by: None,
+            budgeted: false,
+        }
+    }
+
+    /// The same cause, for a close under a budget.
+    pub(crate) fn under_budget(mut self, budgeted: bool) -> Cause {
+        self.budgeted |= budgeted;
+        self
     }
 
     /// Closed by its parent `parent`.
@@ -173,6 +191,7 @@ impl Cause {
         Cause {
             why: Why::Parent,
             by: Some(By::Parent(parent.id())),
+            budgeted: false,
         }
     }
 
@@ -181,6 +200,7 @@ impl Cause {
         Cause {
             why,
             by: Some(By::Named(name)),
+            budgeted: false,
         }
     }
 
@@ -212,6 +232,7 @@ impl Cause {
             Why::Restart => CloseCause::Restart(by()),
             Why::RestartLimit => CloseCause::RestartLimit,
             Why::StartFailed => CloseCause::StartFailed,
+            Why::Aborted => CloseCause::Aborted,
         })
     }
 }

@@ -167,7 +167,7 @@ impl Driver {
 }
 
 /// Steps 1 and 2.
-fn begin_closing(p: &Process, cause: Cause, d: &mut Driver) {
+pub(crate) fn begin_closing(p: &Process, cause: Cause, d: &mut Driver) {
     close_locked(p, p.inner.lock(), cause, d);
 }
 
@@ -188,6 +188,10 @@ pub(crate) fn close_locked(
     }
     st.step = Step::Closing;
     st.cause = cause.why;
+    let budgeted = cause.budgeted || st.cold().budget.is_some();
+    if budgeted && let Some(cold) = st.cold_mut() {
+        cold.budgeted = true;
+    }
     // Most processes have no cold part and a cause that names no process
     // (or names a parent, through the back-link): nothing more to do.
     let rare = match cause.by {
@@ -199,8 +203,10 @@ pub(crate) fn close_locked(
     let traced = (!inner.span().is_disabled()).then(|| st.cause_stored());
     let closes = |e: &EdgeRef<'_>| e.kind().closes() && !e.deferred();
     let closes_children = st.edge_count() > 0 && st.edges().any(|e| closes(&e)) && {
-        d.close
-            .extend(st.targets(closes).map(|child| (child, Cause::parent(p))));
+        d.close.extend(
+            st.targets(closes)
+                .map(|child| (child, Cause::parent(p).under_budget(budgeted))),
+        );
         true
     };
     let woken = st.drain_waiters(CLOSING);
@@ -431,7 +437,9 @@ fn ready_locked(p: &Process, st: &mut State) -> Option<Next> {
 fn run_next(p: &Process, next: Next, d: &mut Driver) {
     match next {
         Next::Finish(finished) => finished.announce(p, d),
-        Next::Teardown(Teardown::Sync(tf)) if crate::runtime::blocking_must_move() => {
+        Next::Teardown(Teardown::Sync(tf))
+            if p.inner.lock().cold().budgeted && crate::runtime::on_runtime_worker() =>
+        {
             // It may block: not on a runtime's worker while a budget counts.
             let q = p.clone();
             crate::runtime::spawn_blocking(move || {
@@ -482,10 +490,14 @@ fn trace_teardown_end(p: &Process, started: std::time::Instant, result: &Result<
 /// The teardown has returned: record its result, then finish once no
 /// relation added meanwhile is still pending.
 fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
+    let mut propagating = None;
     let finished = {
         let mut st = p.inner.lock();
         if let Err(e) = result {
             let e = super::state::aborted_why(&st, e);
+            if st.cold().on_failure == OnFailure::Propagate {
+                propagating = Some(e.clone());
+            }
             st.cold_alloc().teardown_error = Some(e);
         }
         st.step = Step::TornDown;
@@ -495,8 +507,70 @@ fn teardown_done(p: &Process, result: Result<(), Error>, d: &mut Driver) {
         st.record(p.inner.id(), TimelineEventKind::TeardownFinished);
         (st.pending == 0).then(|| finish_locked(p, &mut st))
     };
+    // Its surroundings hear of the failure now, before it is Closed.
+    if let Some(error) = propagating {
+        propagate_now(p, error, d);
+    }
     if let Some(finished) = finished {
         finished.announce(p, d);
+    }
+}
+
+/// The failure of a parent closed by its child `name`'s failure `error`.
+fn child_failed(parent: Name, name: &Name, error: &Error) -> Error {
+    Error::children_failed(Shown::live(parent)).with_children(
+        vec![Error::child_entry(Shown::live(name.clone()), error.clone())],
+        0,
+    )
+}
+
+/// `parent` was just asked to close by its child `name`'s failure `error`:
+/// it has failed at that moment, and passes it on if it propagates.
+pub(crate) fn failed_by_child(parent: &Process, name: &Name, error: &Error, d: &mut Driver) {
+    let parent_name = parent.name_ref();
+    propagate_now(parent, child_failed(parent_name, name, error), d);
+}
+
+/// The failure `error` of `p` is known now (its function or teardown
+/// failed): with `OnFailure::Propagate`, every parent still running is
+/// asked to close at once, not once `p` is Closed, and has failed at that
+/// moment, so a propagating parent passes it on up in turn (a loop, not a
+/// recursion). Nothing for a taken result, or a failure passed on already.
+pub(crate) fn propagate_now(p: &Process, error: Error, d: &mut Driver) {
+    let mut work = vec![(p.clone(), error)];
+    while let Some((q, error)) = work.pop() {
+        let (name, links) = {
+            let mut st = q.inner.lock();
+            let id = q.inner.id();
+            let Some(cold) = st.cold_mut() else { continue };
+            if cold.on_failure != OnFailure::Propagate || cold.propagated || cold.taken {
+                continue;
+            }
+            cold.propagated = true;
+            let links: Vec<_> = st
+                .parent_links()
+                .map(|(parent, key)| (parent.clone(), key))
+                .collect();
+            (st.name_ref(id), links)
+        };
+        for (parent, key) in links {
+            let Some(parent) = parent.upgrade() else {
+                continue;
+            };
+            let parent = Process::from_inner(parent);
+            let mut st = parent.inner.lock();
+            let Some(bits) = st.edge_bits_mut(key, &q).map(|b| *b) else {
+                continue;
+            };
+            if propagate_to(&mut st, bits, &name, &error) {
+                let parent_name = st.name_ref(parent.inner.id());
+                // Its close starts now, with this cause, before the failure
+                // climbs further (whose closes would reach it first).
+                let cause = Cause::named(Why::ChildFailed, name.clone());
+                close_locked(&parent, st, cause, d);
+                work.push((parent, child_failed(parent_name, &name, &error)));
+            }
+        }
     }
 }
 
@@ -573,15 +647,26 @@ fn finish_full_locked(p: &Process, st: &mut State) -> Finished {
             || c.ready.start_error.is_some()
             || c.failed_by_child;
         failing = own_failure || !c.failed_children.is_empty() || c.omitted_children > 0;
-        propagate = own_failure && c.on_failure == OnFailure::Propagate && !c.propagated;
+        propagate =
+            own_failure && c.on_failure == OnFailure::Propagate && !c.propagated && !c.taken;
         c.propagated |= propagate;
     }
-    let (result, name) = if failing {
+    let (result, mut name) = if failing {
         let (result, name) = failure(st, inner.id());
         (result, Some(name))
     } else {
         (Ok(()), None)
     };
+    // A taken result is its caller's: its parents do not list it.
+    let taken = st.cold().taken;
+    if taken {
+        name = None;
+    }
+    // A failure that reaches a root and that nobody takes is logged.
+    let uncaught = result.is_err()
+        && !taken
+        && st.parent_links().next().is_none()
+        && st.subscribers().is_none();
     if let Err(e) = &result {
         st.cold_alloc().error = Some(e.clone());
     }
@@ -595,6 +680,7 @@ fn finish_full_locked(p: &Process, st: &mut State) -> Finished {
         result,
         name,
         propagate,
+        uncaught,
     };
     let Some(subscribers) = st.subscribers() else {
         st.step = Step::Closed;
@@ -649,6 +735,9 @@ pub(crate) struct Outcome {
     name: Option<Name>,
     /// Its failure asks its parents to close (`OnFailure::Propagate`).
     propagate: bool,
+    /// It failed, it is a root, and nobody takes its failure (no
+    /// subscriber, no `close_and_take`): logged at `error` level.
+    uncaught: bool,
 }
 
 impl Outcome {
@@ -751,7 +840,9 @@ fn leave(
         Some(name) if bits.unready() => super::ready::start_failed_by(&mut st, name),
         _ => None,
     };
+    let children_gone = st.children_gone();
     let rollback = |parent: &Arc<Inner>| {
+        children_gone.into_iter().for_each(std::task::Waker::wake);
         if let Some(cause) = rolled_back {
             d.close
                 .push((Process::from_inner(Arc::clone(parent)), cause));
@@ -823,6 +914,7 @@ impl FinishedFull {
                     result,
                     name,
                     propagate,
+                    uncaught,
                 },
             hooks,
             woken,
@@ -872,6 +964,11 @@ impl FinishedFull {
         inner.set_phase(CLOSED);
         match &result {
             Ok(()) => debug!(parent: inner.span(), "closed"),
+            Err(e) if uncaught => tracing::error!(
+                parent: inner.span(),
+                error = %e,
+                "a failure that nobody took reached a root process"
+            ),
             Err(e) => debug!(parent: inner.span(), error = %e, "closed with an error"),
         }
         woken.wake();
@@ -889,8 +986,12 @@ impl FinishedFull {
         }
         if let Some(f) = failing.filter(|f| !f.asked.is_empty()) {
             for parent in f.asked {
+                // Started here, before the failure climbs further (whose
+                // closes would close this parent first, for another cause).
+                let parent = Process { inner: parent };
                 let cause = Cause::named(Why::ChildFailed, f.name.clone());
-                d.close.push((Process { inner: parent }, cause));
+                begin_closing(&parent, cause, d);
+                failed_by_child(&parent, f.name, f.error, d);
             }
         }
     }

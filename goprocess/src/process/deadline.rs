@@ -56,10 +56,8 @@ pub(crate) fn start_timer(
 ) -> tokio::sync::oneshot::Receiver<Option<Error>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let p = p.clone();
-    let counting = runtime::BudgetCounting::start();
     let schedule = reserve_schedule(&p, budget);
     let _timer = runtime::spawn_anywhere(None, async move {
-        let _counting = counting;
         let start = tokio::time::Instant::now();
         let mut early = Early::default();
         for (at, part) in schedule {
@@ -307,6 +305,7 @@ fn detach(p: &Process, error: &Error) -> Released {
     #[cfg(test)]
     tests::between_links_and_parents();
     let mut d = Driver::default();
+    let mut asked = Vec::new();
     for (parent, key) in links {
         let Some(parent) = parent.upgrade() else {
             continue;
@@ -326,13 +325,9 @@ fn detach(p: &Process, error: &Error) -> Released {
             let closes_parent =
                 propagate && super::close::propagate_to(&mut st, bits, &name, error);
             if closes_parent {
-                let cause = Cause::named(Why::ChildFailed, name.clone());
-                d.push_close(
-                    Process {
-                        inner: parent.clone(),
-                    },
-                    cause,
-                );
+                asked.push(Process {
+                    inner: parent.clone(),
+                });
             }
             if !was_waiting {
                 continue;
@@ -346,6 +341,11 @@ fn detach(p: &Process, error: &Error) -> Released {
         if wake {
             d.push_advance(Process { inner: parent });
         }
+    }
+    for parent in asked {
+        let cause = Cause::named(Why::ChildFailed, name.clone());
+        super::close::begin_closing(&parent, cause, &mut d);
+        super::close::failed_by_child(&parent, &name, error, &mut d);
     }
     Released { parents: d, hooks }
 }

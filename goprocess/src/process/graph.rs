@@ -73,6 +73,11 @@ pub(super) fn link_fresh_as(
         if let Some(observers) = &st.cold().observers {
             fresh.cold_alloc().observers = Some(observers.clone());
         }
+        if let Some(policy) = st.children_policy()
+            && !supervised
+        {
+            fresh.inherit_policy(policy);
+        }
         let mut bits = EdgeBits::new(EdgeKind::Child, supervised, supervised);
         let counted = unready && bits.readiness() && st.step == Step::Running;
         bits.set_unready(counted);
@@ -162,10 +167,11 @@ pub(super) fn link_with(
             }
             let closing = st.step != Step::Running;
             let cause = closing.then(|| Cause::parent(parent));
-            Some((key, cause, st.cold().observers.clone()))
+            let policy = st.children_policy().filter(|_| kind.closes());
+            Some((key, cause, st.cold().observers.clone(), policy))
         }
     };
-    let Some((key, parent_closing, observers)) = inserted else {
+    let Some((key, parent_closing, observers, policy)) = inserted else {
         drop(graph);
         if kind == EdgeKind::ChildNoWait {
             Driver::close(child, Cause::parent(parent));
@@ -205,6 +211,9 @@ pub(super) fn link_with(
             if deferred && st.step == Step::Running {
                 st.cold_alloc().after.extend_from_slice(after);
             }
+            if let Some(policy) = policy {
+                st.inherit_policy(policy);
+            }
             child_unready = !super::ready::is_ready(&st);
             None
         }
@@ -217,7 +226,7 @@ pub(super) fn link_with(
         // propagating one asks it to close, as if it had failed after the
         // link: nothing is lost by linking late.
         let mut asked = None;
-        let wake = {
+        let (wake, woken) = {
             let mut st = parent.inner.lock();
             let edge = st.remove_edge(key);
             if edge.as_ref().is_some_and(|e| e.bits.waiting()) {
@@ -235,8 +244,9 @@ pub(super) fn link_with(
             {
                 super::close::record_failed_child(&mut st, name, error);
             }
-            st.pending == 0
+            (st.pending == 0, st.children_gone())
         };
+        woken.into_iter().for_each(std::task::Waker::wake);
         let mut d = Driver::default();
         if let Some(name) = asked {
             d.push_close(parent.clone(), Cause::named(super::Why::ChildFailed, name));

@@ -650,7 +650,8 @@ impl Process {
             // teardown that blocks there must not delay the return at the
             // deadline (the thread it blocks stays blocked).
             let closing = p.clone();
-            runtime::spawn_blocking(move || Driver::close(&closing, Cause::ASKED));
+            let cause = Cause::ASKED.under_budget(true);
+            runtime::spawn_blocking(move || Driver::close(&closing, cause));
             let mut verdict = verdict;
             tokio::select! {
                 biased;
@@ -1216,8 +1217,195 @@ impl Process {
             return;
         }
         let mut st = self.inner.lock();
-        if policy != OnFailure::Isolate || st.cold_mut().is_some() {
-            st.cold_alloc().on_failure = policy;
+        let cold = st.cold_alloc();
+        cold.on_failure = policy;
+        cold.on_failure_set = true;
+    }
+
+    /// The failure policy of the processes linked under this one from now
+    /// on, recursively, unless they set their own (builder form of
+    /// [`set_children_on_failure`](Self::set_children_on_failure)):
+    /// `app.children_on_failure(OnFailure::Propagate)` makes a whole
+    /// service fail as one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::{OnFailure, Process};
+    ///
+    /// let app = Process::new().named("app").children_on_failure(OnFailure::Propagate);
+    /// let api = Process::with_parent(&app).named("api");
+    /// api.go(|_| async { Err::<(), _>("crashed") }); // two levels down
+    /// app.closed().await; // the whole service closed
+    /// assert!(app.err().await.is_err());
+    /// # }
+    /// ```
+    pub fn children_on_failure(self, policy: OnFailure) -> Process {
+        self.set_children_on_failure(policy);
+        self
+    }
+
+    /// Sets the failure policy that the processes linked under this one
+    /// from now on take when they are linked (through child edges:
+    /// `add_child`, `add_child_no_wait`, `with_parent`, `go`, a `#[child]`
+    /// field), passed on down the tree, unless they set their own: a
+    /// policy set explicitly ([`set_on_failure`](Self::set_on_failure),
+    /// `Isolate` included) wins. It does not apply to this process itself.
+    /// [`OnFailure::Isolate`] stays the default.
+    pub fn set_children_on_failure(&self, policy: OnFailure) {
+        if !self.inner.is_background() {
+            self.inner.lock().cold_alloc().children_on_failure = Some(policy);
+        }
+    }
+
+    /// Closes the process, as [`close`](Self::close), and takes its result:
+    /// its failure is the caller's, handled, and is neither listed in its
+    /// parents' errors nor propagated by its [`OnFailure`] (nor logged as
+    /// a failure nobody took). A failure already passed on before the call
+    /// (a propagating failure while it ran) stays so.
+    ///
+    /// # Errors
+    ///
+    /// As for [`close`](Self::close).
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`close`](Self::close); the result is taken from the first
+    /// poll on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    ///
+    /// let app = Process::new().named("app");
+    /// let job = Process::with_parent(&app).named("job");
+    /// job.set_teardown(|| Err("flush failed".into())).unwrap();
+    /// assert!(job.close_and_take().await.is_err()); // handled here
+    /// app.close().await.unwrap(); // not listed by the app
+    /// # }
+    /// ```
+    pub fn close_and_take(&self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let p = self.clone();
+        async move {
+            p.closes()?;
+            p.take_result();
+            Driver::close(&p, Cause::ASKED);
+            p.closed_result_unless_self_wait().await
+        }
+    }
+
+    /// Marks the result as taken (see [`close_and_take`](Self::close_and_take)).
+    pub(crate) fn take_result(&self) {
+        if !self.inner.is_background() {
+            self.inner.lock().cold_alloc().taken = true;
+        }
+    }
+
+    /// Stops the process now: the tasks of its function and of the
+    /// functions of its subtree are aborted (not waited for), their
+    /// processes close, and every teardown still runs, exactly once, in
+    /// the derived order. An abort is not a failure: the aborted functions
+    /// end without an error (their cause is [`CloseCause::Aborted`] for
+    /// this process). Returns at once; await [`closed`](Self::closed) or
+    /// [`err`](Self::err) for the end. A no-op on a process that is Closed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    ///
+    /// let job = Process::new().named("job");
+    /// job.set_teardown(|| { println!("cleaned up"); Ok(()) }).unwrap();
+    /// job.go(|_| std::future::pending::<()>()); // ignores closing()
+    /// job.abort();
+    /// job.err().await.unwrap(); // stopped, cleaned up, no failure
+    /// # }
+    /// ```
+    pub fn abort(&self) {
+        if self.inner.is_background() {
+            return;
+        }
+        let mut tasks = Vec::new();
+        graph::walk(self, (), |p, st, _| {
+            if p.inner.is_background() || st.step.finished() {
+                return graph::Below::Skip;
+            }
+            st.cold_alloc().aborted = true;
+            if let Some(task) = st.task.take() {
+                tasks.push(task);
+            }
+            graph::Below::Into((), st.targets(|e| e.kind().closes()).collect())
+        });
+        Driver::close(self, Cause::of(Why::Aborted));
+        for task in tasks {
+            task.abort();
+        }
+    }
+
+    /// Resolves once every child of the process (`add_child`,
+    /// `add_child_no_wait`, `with_parent`, `go`; and any added meanwhile)
+    /// is Closed. It closes nothing, and is usable inside the process's
+    /// own function: a server that stops accepting, then waits for its
+    /// connections to finish before it returns.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = goprocess::Process::new();
+    /// app.go(|me| async move {
+    ///     for i in 0..3 {
+    ///         me.go(move |_| async move { println!("job {i} done") });
+    ///     }
+    ///     me.children_closed().await; // all three are done
+    /// });
+    /// app.close_after_children().await.unwrap();
+    /// # }
+    /// ```
+    pub fn children_closed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let p = self.clone();
+        std::future::poll_fn(move |cx| {
+            let mut st = p.inner.lock();
+            if !st.edges().any(|e| e.kind().closes()) {
+                return std::task::Poll::Ready(());
+            }
+            let waiters = &mut st.cold_alloc().children_waiters;
+            if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                waiters.push(cx.waker().clone());
+            }
+            std::task::Poll::Pending
+        })
+    }
+
+    /// Its root: the process reached by following first parents up (itself
+    /// for a root). `me.root().request_close()` asks the whole service to
+    /// stop from any depth, without a handle passed down.
+    ///
+    /// ```
+    /// let app = goprocess::Process::new();
+    /// let db = goprocess::Process::with_parent(&app);
+    /// let pool = goprocess::Process::with_parent(&db);
+    /// assert_eq!(pool.root(), app);
+    /// assert_eq!(app.root(), app);
+    /// ```
+    pub fn root(&self) -> Process {
+        let mut at = self.clone();
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            seen.insert(at.id());
+            let parent = at
+                .inner
+                .lock()
+                .parent_links()
+                .find_map(|(p, _)| p.upgrade());
+            match parent {
+                Some(parent) if !seen.contains(&parent.id()) => at = Process { inner: parent },
+                _ => return at,
+            }
         }
     }
 
@@ -1525,6 +1713,7 @@ impl Process {
                     let cause = Cause {
                         why: Why::Parent,
                         by: Some(cause::By::Parent(me)),
+                        budgeted: false,
                     };
                     Driver::close(&child, cause);
                 }

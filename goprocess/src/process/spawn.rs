@@ -239,18 +239,27 @@ impl Report for FunctionEnd {
         // surroundings are to close promptly.
         let mut force = false;
         let mut why = Why::Returned;
-        if let Err(e) = result {
-            let e = state::aborted_why(&st, e);
-            force = matches!(e.kind(), ErrorKind::Panic | ErrorKind::Aborted)
-                || st.cold().on_failure == OnFailure::Propagate;
-            why = if st.cold().escalated {
-                Why::Budget
-            } else {
-                Why::Failed
-            };
-            st.cold_alloc().function_error = Some(e);
+        let mut propagating = None;
+        match result {
+            // Stopped on request (`abort`): no failure.
+            Err(e) if e.kind() == ErrorKind::Aborted && st.cold().aborted => force = true,
+            Err(e) => {
+                let e = state::aborted_why(&st, e);
+                let propagates = st.cold().on_failure == OnFailure::Propagate;
+                force = matches!(e.kind(), ErrorKind::Panic | ErrorKind::Aborted) || propagates;
+                why = if st.cold().escalated {
+                    Why::Budget
+                } else {
+                    Why::Failed
+                };
+                if propagates {
+                    propagating = Some(e.clone());
+                }
+                st.cold_alloc().function_error = Some(e);
+            }
+            Ok(()) => {}
         }
-        debug_assert!(failed || why == Why::Returned);
+        debug_assert!(failed || why == Why::Returned || force);
         // Under the same lock: a function that returned in a process
         // with nothing else pending closes it in this critical section.
         match (self.after, force) {
@@ -260,6 +269,10 @@ impl Report for FunctionEnd {
             }
             _ if st.step == Step::Running => close::close_locked(&p, st, Cause::of(why), &mut d),
             _ => close::advance_locked(&p, st, &mut d),
+        }
+        // Its surroundings hear of the failure now, not once it is Closed.
+        if let Some(error) = propagating {
+            close::propagate_now(&p, error, &mut d);
         }
         d.run();
     }

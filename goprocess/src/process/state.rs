@@ -347,6 +347,20 @@ pub(crate) struct Cold {
     pub(crate) name_given: bool,
     /// What its failure does to its parents.
     pub(crate) on_failure: super::OnFailure,
+    /// `on_failure` was set on it (not inherited from a parent's
+    /// `children_on_failure`): a parent's default does not override it.
+    pub(crate) on_failure_set: bool,
+    /// The failure policy its children take when linked, unless they set
+    /// their own (`children_on_failure`), passed on down the tree.
+    pub(crate) children_on_failure: Option<super::OnFailure>,
+    /// Its result was taken (`close_and_take`): its failure is the
+    /// caller's, not listed by its parents nor propagated.
+    pub(crate) taken: bool,
+    /// It was aborted on request (`abort`): an aborted function or task is
+    /// no failure.
+    pub(crate) aborted: bool,
+    /// Who awaits `children_closed()`.
+    pub(crate) children_waiters: Vec<std::task::Waker>,
     /// The process function's own failure (`go`).
     pub(crate) function_error: Option<Error>,
     pub(crate) teardown_error: Option<Error>,
@@ -364,6 +378,9 @@ pub(crate) struct Cold {
     pub(crate) budget: Option<std::time::Duration>,
     /// What its teardown needs of a close budget (`teardown_reserve`).
     pub(crate) reserve: Option<std::time::Duration>,
+    /// It closes under a close budget (its own, or an ancestor's): its sync
+    /// teardown must not block a runtime's worker.
+    pub(crate) budgeted: bool,
     pub(crate) escalation: super::deadline::Escalation,
     /// Crate-internal callbacks, run when the process starts closing or
     /// is Closed (outside every lock). Few processes have any.
@@ -414,6 +431,11 @@ impl Cold {
             named_at: Stamp::NEVER,
             name_given: false,
             on_failure: super::OnFailure::Isolate,
+            on_failure_set: false,
+            children_on_failure: None,
+            taken: false,
+            aborted: false,
+            children_waiters: Vec::new(),
             function_error: None,
             teardown_error: None,
             timeout_error: None,
@@ -424,6 +446,7 @@ impl Cold {
             escalated: false,
             budget: None,
             reserve: None,
+            budgeted: false,
             escalation: super::deadline::Escalation::Abort,
             hooks: Hooks(Vec::new()),
             observers: None,
@@ -470,6 +493,38 @@ pub(crate) fn aborted_why(st: &State, error: Error) -> Error {
 }
 
 impl State {
+    /// What a child linked under this process inherits of its failure
+    /// policy (`children_on_failure`), if anything.
+    pub(crate) fn children_policy(&self) -> Option<super::OnFailure> {
+        self.cold.as_ref()?.children_on_failure
+    }
+
+    /// Takes on a parent's `children_on_failure`: its own policy, unless
+    /// it set one, and its children's, unless it set one.
+    pub(crate) fn inherit_policy(&mut self, policy: super::OnFailure) {
+        let cold = self.cold_alloc();
+        if !cold.on_failure_set {
+            cold.on_failure = policy;
+        }
+        cold.children_on_failure.get_or_insert(policy);
+    }
+
+    /// Whether it has a child (or no-wait child) left, and the wakers of
+    /// `children_closed()` to wake if it has none.
+    pub(crate) fn children_gone(&mut self) -> Vec<std::task::Waker> {
+        match self.cold_mut() {
+            Some(cold) if !cold.children_waiters.is_empty() => {
+                let left = self.edges().any(|e| e.kind().closes());
+                if left {
+                    Vec::new()
+                } else {
+                    std::mem::take(&mut self.cold_alloc().children_waiters)
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+
     #[inline(always)]
     pub(crate) fn new(step: Step) -> State {
         State {
@@ -643,6 +698,7 @@ impl State {
     pub(crate) fn cause_stored(&self) -> StoredCause {
         StoredCause {
             cause: super::cause::Cause {
+                budgeted: false,
                 why: self.cause,
                 by: match (&self.cold().cause_by, &self.cold().cause_name) {
                     (_, Some(name)) => Some(super::cause::By::Named(name.clone())),
