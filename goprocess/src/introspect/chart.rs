@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
+use super::escape::Text;
 use super::timeline::{Timeline, TimelineRow};
 
 /// Bars are this many columns wide unless [`TimelineChart::width`] says
@@ -149,7 +150,7 @@ impl TimelineChart {
             };
             if folded[k].as_ref().is_some_and(|(_, _, last)| *last == i) {
                 let (mut line, count, _) = folded[k].take().expect("just checked");
-                line.name = Cow::Owned(format!("{}×{count}", self.folds[k]));
+                line.name = Cow::Owned(format!("{}×{count}", Text(&self.folds[k])));
                 lines.push(line);
             }
         }
@@ -178,7 +179,7 @@ struct Line {
 impl From<&TimelineRow> for Line {
     fn from(row: &TimelineRow) -> Line {
         Line {
-            name: Cow::Owned(row.name().to_string()),
+            name: Cow::Owned(Text(row.name()).to_string()),
             closing_at: row.closing_at(),
             teardown: row.teardown_took(),
             closed_at: row.closed_at(),

@@ -3,6 +3,7 @@
 //! [`Timeline`] (who closed when, during a shutdown).
 
 mod chart;
+pub(crate) mod escape;
 mod report;
 mod snapshot;
 mod timeline;
