@@ -1061,6 +1061,23 @@ impl Process {
         token
     }
 
+    /// What `context` keeps for this process, made on first use; `true`
+    /// when this call made it.
+    pub(crate) fn context_bridge(&self) -> (Arc<crate::context::Bridge>, bool) {
+        let mut st = self.inner.lock();
+        if let Some(bridge) = &st.cold().context {
+            return (bridge.clone(), false);
+        }
+        let bridge = Arc::new(crate::context::Bridge::default());
+        st.cold_alloc().context = Some(bridge.clone());
+        (bridge, true)
+    }
+
+    /// What `context` keeps for this process, if it keeps anything.
+    pub(crate) fn context_bridge_if_any(&self) -> Option<Arc<crate::context::Bridge>> {
+        self.inner.lock().cold().context.clone()
+    }
+
     /// Closes the process with `error` as its own failure (unless it has
     /// one already), for `cause` (work refused after the process was made,
     /// a supervisor that gave up).

@@ -345,6 +345,9 @@ pub(crate) struct Cold {
     pub(crate) omitted_children: usize,
     /// Handed out by `closing_token()`; cancelled when closing starts.
     pub(crate) closing_token: Option<CancellationToken>,
+    /// What `context` keeps for it: its closed token, the tokens it
+    /// closes after (see `context::Bridge`).
+    pub(crate) context: Option<std::sync::Arc<crate::context::Bridge>>,
     /// The task of an async teardown while it runs, for deadline escalation.
     pub(crate) teardown_task: Option<crate::runtime::Task>,
     /// A close budget aborted its tasks: an `Aborted` end says so.
@@ -399,6 +402,7 @@ impl Cold {
             failed_children: Vec::new(),
             omitted_children: 0,
             closing_token: None,
+            context: None,
             teardown_task: None,
             escalated: false,
             budget: None,
