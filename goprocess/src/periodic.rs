@@ -41,7 +41,11 @@
 //!    schedule. [`Builder::missed_tick_behavior`] changes it (it applies to
 //!    [`tick`] and [`tick_go`]; [`every`] and [`every_go`] always wait a
 //!    full interval).
-//! 6. A zero interval is refused with a panic at the call (as
+//! 6. The loop is a good citizen of the runtime: each trigger spends from
+//!    tokio's cooperative budget, so a stream that is always ready cannot
+//!    keep the loop from yielding; a close always gets in (on a
+//!    current-thread runtime too), and overlapping runs get to run.
+//! 7. A zero interval is refused with a panic at the call (as
 //!    [`tokio::time::interval`] does), naming the fix; never a busy loop.
 //!    An interval shorter than 1 ms (tokio's timer resolution) is rounded
 //!    up to 1 ms, so a tiny interval is not a busy loop either; one longer
@@ -842,6 +846,12 @@ where
             tracing::debug!(parent: span, kind = what, runs = count, "periodic: stream ended");
             return;
         }
+        // A trigger that is always ready (a stream, a clock far behind)
+        // would never give the scheduler its turn: nothing else would run
+        // on a current-thread runtime, not even the close. Each trigger
+        // spends from tokio's cooperative budget, which yields when it is
+        // spent.
+        tokio::task::coop::consume_budget().await;
         count += 1;
         let f = f.clone();
         let run = me.go(move |run| {
