@@ -230,8 +230,10 @@ impl Stamp {
         static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
         let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
         let since = tokio::time::Instant::now().saturating_duration_since(epoch);
-        // u64 nanoseconds last 584 years: no overflow check needed.
-        Stamp(since.as_secs() * 1_000_000_000 + u64::from(since.subsec_nanos()) + 1)
+        // u64 nanoseconds last 584 years; a paused test clock can go
+        // further: such stamps all read as the last one.
+        let nanos = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
+        Stamp(nanos.saturating_add(1))
     }
 
     /// How long before `now`, if it ever happened.
