@@ -12,6 +12,10 @@ use super::timeline::{Timeline, TimelineRow};
 /// otherwise.
 const DEFAULT_WIDTH: usize = 30;
 
+/// The widest bars drawn: wider is no use on any screen, and a width of
+/// `usize::MAX` must not try to allocate that many columns.
+const MAX_WIDTH: usize = 1000;
+
 impl Timeline {
     /// The timeline as a chart: the table of its `Display`, with a bar per
     /// process from when it started closing to when it closed, on one time
@@ -77,7 +81,7 @@ pub struct TimelineChart {
 
 impl TimelineChart {
     /// The width of the longest bar, in columns (30 by default; 0 draws no
-    /// bars).
+    /// bars; at most 1,000).
     ///
     /// ```
     /// use goprocess::introspect::Timeline;
@@ -86,7 +90,7 @@ impl TimelineChart {
     /// assert_eq!(narrow.to_string().lines().count(), 1); // nothing recorded: the header
     /// ```
     pub fn width(mut self, columns: usize) -> TimelineChart {
-        self.width = columns;
+        self.width = columns.min(MAX_WIDTH);
         self
     }
 
@@ -162,7 +166,8 @@ impl fmt::Display for TimelineChart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lines = self.lines();
         let scale = Scale::of(&lines, self.width);
-        write_table(f, &lines, scale.as_ref())
+        write_table(f, &lines, scale.as_ref())?;
+        write_dropped(f, &self.timeline)
     }
 }
 
@@ -305,5 +310,21 @@ fn write_table(f: &mut fmt::Formatter<'_>, lines: &[Line], scale: Option<&Scale>
 /// The `Display` of [`Timeline`]: the table without bars.
 pub(super) fn write_plain(f: &mut fmt::Formatter<'_>, timeline: &Timeline) -> fmt::Result {
     let lines: Vec<Line> = timeline.rows().iter().map(Line::from).collect();
-    write_table(f, &lines, None)
+    write_table(f, &lines, None)?;
+    write_dropped(f, timeline)
+}
+
+/// After the table: what a full timeline dropped, if anything.
+fn write_dropped(f: &mut fmt::Formatter<'_>, timeline: &Timeline) -> fmt::Result {
+    let dropped = timeline.dropped();
+    if dropped.events == 0 {
+        return Ok(());
+    }
+    writeln!(
+        f,
+        "({} earlier events of {} processes dropped: the timeline keeps {})",
+        dropped.events,
+        dropped.processes,
+        timeline.capacity()
+    )
 }

@@ -11,4 +11,4 @@ mod timeline;
 pub use chart::TimelineChart;
 pub use report::ShutdownReport;
 pub use snapshot::{ProcessInfo, ProcessState, Snapshot};
-pub use timeline::{Timeline, TimelineEvent, TimelineEventKind, TimelineRow};
+pub use timeline::{Dropped, Timeline, TimelineEvent, TimelineEventKind, TimelineRow};
