@@ -531,18 +531,36 @@ pub(super) fn read(
 /// app.close().await.unwrap();
 /// # }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Snapshot {
     root: u64,
     /// In discovery order: the root first.
     processes: Vec<ProcessInfo>,
+    /// Where each id is in `processes`.
+    positions: HashMap<u64, usize>,
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("root", &self.root)
+            .field("processes", &self.processes)
+            .finish()
+    }
 }
 
 impl Snapshot {
     pub(crate) fn take(root: &Process) -> Snapshot {
+        let processes = read(root, |_| true, |_| true);
+        let positions = processes
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
         Snapshot {
             root: root.id(),
-            processes: read(root, |_| true, |_| true),
+            processes,
+            positions,
         }
     }
 
@@ -553,7 +571,7 @@ impl Snapshot {
 
     /// The process with this id, if it was reached.
     pub fn get(&self, id: u64) -> Option<&ProcessInfo> {
-        self.processes.iter().find(|p| p.id == id)
+        self.positions.get(&id).map(|&i| &self.processes[i])
     }
 
     /// How many processes are in each state: (running, closing, closed).
