@@ -125,3 +125,30 @@ async fn snapshots_and_reports_are_linear_in_the_depth() {
     within(root.close()).await.unwrap();
     linear("closing", start);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_returns_on_time_over_a_chain_whose_leaf_waits_outside() {
+    let root = Process::new().named("root");
+    let journal = Process::new().named("journal");
+    chain(&root).wait_for(&journal).unwrap();
+
+    let start = Instant::now();
+    let err = within(root.close_within(Duration::from_millis(100)))
+        .await
+        .unwrap_err();
+    linear("close_within(100ms)", start);
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    let report = err.shutdown_report().unwrap();
+    assert_eq!(report.open().len() + report.omitted(), DEEP);
+    let stuck = &report.open()[1];
+    assert_eq!(stuck.depth(), DEEP);
+    assert_eq!(stuck.waiting_for(), ["journal"]);
+    assert!(err.to_string().len() < 2_000);
+
+    // A wait target is never closed by the waiter's budget: the chain
+    // closes once it does.
+    let start = Instant::now();
+    within(journal.close()).await.unwrap();
+    within(root.closed()).await;
+    linear("closing the rest", start);
+}

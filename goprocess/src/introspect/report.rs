@@ -35,8 +35,8 @@ use crate::process::state::{Stamp, State, Step};
 /// The report a `Timeout` error carries must stay small whatever the tree
 /// (an error is kept, cloned and logged): it lists at most 1,024 open
 /// processes (when there are more: the reported one, then the ones that
-/// wait for no open process, which are what blocks the others, then the
-/// others, each group depth first), counts the rest ([`omitted`](Self::omitted)), and cuts each one's path
+/// wait for none of their children, which are what holds the others, then
+/// the others, each group depth first), counts the rest ([`omitted`](Self::omitted)), and cuts each one's path
 /// and lists (see [`ProcessInfo::path`]). [`Process::shutdown_report`]
 /// lists everything.
 #[derive(Clone, Debug, Default)]
@@ -73,26 +73,6 @@ impl ShutdownReport {
         }
     }
 
-    /// The report a `Timeout` error carries: of a fixed size whatever the
-    /// tree (see the type's docs), so that a budget over a chain 100,000
-    /// deep neither holds nor prints 100,000 paths.
-    pub(crate) fn bounded(&self) -> ShutdownReport {
-        let first = |p: &&ProcessInfo| p.waiting_for_count() == 0;
-        let order = self.open[..self.open.len().min(1)]
-            .iter()
-            .chain(self.open.iter().skip(1).filter(first))
-            .chain(self.open.iter().skip(1).filter(|p| !first(p)));
-        let open: Vec<ProcessInfo> = if self.open.len() <= BOUNDED {
-            self.open.iter().map(ProcessInfo::bounded).collect()
-        } else {
-            order.take(BOUNDED).map(ProcessInfo::bounded).collect()
-        };
-        ShutdownReport {
-            omitted: self.omitted + self.open.len() - open.len(),
-            open,
-        }
-    }
-
     /// For a close budget that ran out on `root`: the report its error
     /// carries ([`bounded`](Self::bounded)), and every open process of the
     /// subtree, to escalate. Reads each open process once, briefly, and
@@ -106,7 +86,8 @@ impl ShutdownReport {
             /// root), and how deep it is.
             above: usize,
             depth: usize,
-            /// It waits for no open process: what blocks the others.
+            /// It waits for no open process of the report (none of its
+            /// children): what it waits for is its own work, or outside.
             blocks: bool,
         }
         let mut seen: Vec<Seen> = Vec::new();
@@ -118,14 +99,21 @@ impl ShutdownReport {
                 process: p.clone(),
                 above,
                 depth: depth + 1,
-                blocks: !st.edges().any(|e| e.waiting() && !e.target.is_closed()),
+                blocks: !st
+                    .edges()
+                    .any(|e| e.waiting() && e.kind().closes() && !e.target.is_closed()),
             });
             let next = st.targets(|e| e.kind().closes()).collect();
             Below::Into((seen.len() - 1, depth + 1), next)
         });
         let open: Vec<Process> = seen.iter().map(|s| s.process.clone()).collect();
         if seen.len() <= BOUNDED {
-            return (ShutdownReport::collect(root).bounded(), open);
+            let full = ShutdownReport::collect(root);
+            let report = ShutdownReport {
+                open: full.open.iter().map(ProcessInfo::bounded).collect(),
+                omitted: 0,
+            };
+            return (report, open);
         }
 
         // The reported process, then what blocks the others, then the rest.
