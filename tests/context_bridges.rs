@@ -183,6 +183,84 @@ async fn wait_for_token_with_a_cancelled_token_or_a_closed_process_leaves_nothin
     tasks_back_to(before).await;
 }
 
+#[tokio::test]
+async fn many_tokens_share_one_helper_and_the_first_cancelled_closes() {
+    let before = tasks();
+    let p = Process::new();
+    let tokens: Vec<CancellationToken> = (0..100).map(|_| CancellationToken::new()).collect();
+    for t in &tokens {
+        context::close_after_token(&p, t.clone());
+    }
+    tokio::task::yield_now().await;
+    assert_eq!(
+        tasks(),
+        before + 1,
+        "one helper for all of a process's tokens"
+    );
+    tokens[57].cancel();
+    within(p.closed()).await;
+    assert_eq!(p.close_cause(), Some(goprocess::CloseCause::Token));
+    tasks_back_to(before).await;
+    // Added once the process is closing: nothing to watch for.
+    context::close_after_token(&p, CancellationToken::new());
+    assert_eq!(tasks(), before);
+}
+
+#[tokio::test]
+async fn a_token_added_while_the_helper_waits_is_watched() {
+    let p = Process::new();
+    context::close_after_token(&p, CancellationToken::new());
+    tokio::task::yield_now().await; // the helper waits
+    let late = CancellationToken::new();
+    context::close_after_token(&p, late.clone());
+    tokio::task::yield_now().await;
+    late.cancel();
+    within(p.closed()).await;
+}
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A wait for oneself through a token could never end: ignored, with a
+/// warning that says why.
+#[tokio::test]
+async fn wait_for_token_on_its_own_closed_token_is_ignored_with_a_warning() {
+    let before = tasks();
+    let buffer = Buffer::default();
+    let b = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .without_time()
+        .with_writer(move || b.clone())
+        .finish();
+    let _log = tracing::subscriber::set_default(subscriber);
+
+    let p = Process::new().named("app");
+    let closed = context::closed_token(&p);
+    context::wait_for_token(context::closed_token(&p), &p);
+    context::wait_for_token(closed.clone(), &p);
+    assert_eq!(tasks(), before, "no helper for a wait that is ignored");
+    within(p.close()).await.unwrap();
+    assert!(closed.is_cancelled());
+    let out = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(out.matches("WARN").count(), 2, "{out}");
+    assert!(
+        out.contains("app") && out.contains("ignored") && out.contains("own closed token"),
+        "{out}"
+    );
+}
+
 // ---- process → token ----------------------------------------------------
 
 #[tokio::test]
@@ -276,6 +354,16 @@ async fn closed_token_needs_no_task_and_cancelling_it_leaves_the_process() {
         second.is_cancelled(),
         "cancelled by the time close() returns"
     );
+}
+
+#[test]
+fn closed_tokens_of_a_process_are_one_token() {
+    let p = Process::new();
+    let (a, b) = (context::closed_token(&p), context::closed_token(&p));
+    assert_eq!(a, b, "clones: nothing is kept per call");
+    assert_ne!(a, context::closed_token(&Process::new()));
+    p.close_blocking().unwrap();
+    assert!(a.is_cancelled() && b.is_cancelled());
 }
 
 #[test]

@@ -169,3 +169,38 @@ async fn a_closed_periodic_process_leaves_no_task_behind() {
     })
     .await;
 }
+
+/// A runtime built without timers: the interval functions panic at the
+/// call, naming the fix, as their docs say (not later, in the loop, as a
+/// `Panic` error of the process).
+#[test]
+fn without_timers_the_interval_functions_panic_at_the_call() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let _in = rt.enter();
+    let every = || {
+        drop(periodic::every(
+            Duration::from_secs(1),
+            |_: Process| async {},
+        ))
+    };
+    let every_go = || {
+        drop(periodic::every_go(
+            Duration::from_secs(1),
+            |_: Process| async {},
+        ))
+    };
+    let tick = || drop(periodic::tick(Duration::from_secs(1), |_: Process| async {}));
+    let tick_go = || {
+        drop(periodic::tick_go(
+            Duration::from_secs(1),
+            |_: Process| async {},
+        ))
+    };
+    for f in [&every as &dyn Fn(), &every_go, &tick, &tick_go] {
+        let msg = panic_message(f);
+        assert!(msg.contains("timers are disabled"), "{msg}");
+        assert!(msg.contains("enable_time"), "{msg}");
+    }
+}

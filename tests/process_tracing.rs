@@ -53,7 +53,10 @@ fn lifecycle_events_name_the_process_and_its_parent() {
     let db_teardown = find("name=\"db\"}: goprocess::process::close: teardown started");
     let db_failed = find("teardown failed");
     assert!(lines[db_failed].contains("disk full") && lines[db_failed].contains("elapsed"));
-    let app_closed = find("name=\"app\"}: goprocess::process::close: closed with an error");
+    // A root whose failure nobody takes says so at error level.
+    let app_closed =
+        find("name=\"app\"}: goprocess::process::close: a failure that nobody took reached a root");
+    assert!(lines[app_closed].contains("ERROR"), "{}", lines[app_closed]);
     assert!(app_closing < db_teardown && db_teardown < db_failed && db_failed < app_closed);
     // The db span is nested in the app span.
     assert!(

@@ -17,14 +17,22 @@
 //!    for, closed).
 //! 2. A process that is already closing (closed) gives a token that is
 //!    already cancelled.
-//! 3. No helper task outlives its purpose: the task that waits for a token
-//!    also stops when the process starts closing, and the task that waits
-//!    for a process also stops when its token is cancelled (by anyone).
-//!    [`closing_token`] and [`closed_token`] need no task at all.
+//! 3. No helper task outlives its purpose, and no call leaves anything
+//!    behind once it has no more use: a process closes after its tokens
+//!    ([`close_after_token`], [`with_token`]) through one task for all of
+//!    them, which ends when the process starts closing or one of them is
+//!    cancelled; [`closing_token`] and [`closed_token`] need no task at
+//!    all, and keep nothing per call (a token you drop is gone).
+//!    A token dropped by everyone else stays watched until the process
+//!    closes, though: tokio-util gives no notice of it (it costs about a
+//!    hundred bytes, and no task).
 //! 4. The background process never closes: bridging from it gives a token
 //!    that is never cancelled, and bridging into it does nothing.
 //! 5. Functions that may spawn a helper task need a tokio runtime (a clear
 //!    panic otherwise); [`closing_token`] and [`closed_token`] do not.
+//! 6. A wait that could never end is refused: [`wait_for_token`] with
+//!    the process's own [`closed_token`] (cancelled only once it is Closed)
+//!    is ignored, with a tracing warning.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -49,8 +57,11 @@
 //! ```
 
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
 
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::process::{Cause, Driver, Why};
 use crate::{BoxError, Process};
@@ -196,6 +207,18 @@ pub fn wait_for_token(token: CancellationToken, p: &Process) {
     if p.is_background() || p.is_closed() || token.is_cancelled() {
         return;
     }
+    if p.context_bridge_if_any()
+        .is_some_and(|bridge| bridge.closed == token)
+    {
+        tracing::warn!(
+            parent: p.span(),
+            process = %p.display_name(),
+            "context::wait_for_token: ignored: the token is the process's own closed token, \
+             cancelled only once the process is Closed, so the process would wait for itself \
+             for ever; wait for a token of something else, or use closing_token"
+        );
+        return;
+    }
     let q = Process::new();
     watch(&handle, &q, token);
     if p.wait_for(&q).is_err() {
@@ -237,8 +260,9 @@ pub fn close_after_token(p: &Process, token: CancellationToken) {
     watch(&handle, p, token);
 }
 
-/// Closes `p` when `token` is cancelled: at once if it is, else from a
-/// task that also ends when `p` starts closing.
+/// Closes `p` when `token` is cancelled: at once if it is, else from the
+/// one task that watches all of `p`'s tokens, which ends when `p` starts
+/// closing.
 fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken) {
     if p.is_background() || p.is_closing() {
         return;
@@ -248,17 +272,172 @@ fn watch(handle: &tokio::runtime::Handle, p: &Process, token: CancellationToken)
         Driver::close(p, Cause::of(Why::Token));
         return;
     }
-    let p = p.clone();
-    drop(handle.spawn(async move {
-        tokio::select! {
-            biased;
-            _ = p.closing() => {}
-            _ = token.cancelled() => {
-                tracing::debug!(parent: p.span(), "context: token cancelled, closing");
-                Driver::close(&p, Cause::of(Why::Token));
+    let watch = bridge(p).watch.clone();
+    let (spawn, task) = {
+        let mut st = watch.lock();
+        if st.done {
+            return; // `p` is closing: nothing to watch for
+        }
+        st.inbox.push(token);
+        let spawn = !st.running;
+        st.running = true;
+        (spawn, st.task.clone())
+    };
+    if spawn {
+        drop(handle.spawn(Watcher {
+            process: p.clone(),
+            closing: Box::pin(p.closing()),
+            watch,
+            waits: Vec::new(),
+        }));
+    } else if let Some(task) = task {
+        task.wake();
+    }
+}
+
+/// What this module keeps for `p`, made on first use.
+fn bridge(p: &Process) -> Arc<Bridge> {
+    let (bridge, made) = p.context_bridge();
+    if made {
+        // Its closed token is cancelled by the close itself: no task, no
+        // runtime needed.
+        let cancel = bridge.closed.clone();
+        p.on_closed(move || cancel.cancel());
+    }
+    bridge
+}
+
+/// What this module keeps for a process (in its cold part, made on first
+/// use).
+#[derive(Default)]
+pub(crate) struct Bridge {
+    /// What [`closed_token`] hands out, clones of one token per process:
+    /// a call keeps nothing once its token is dropped, and a wait for it
+    /// can be recognised ([`wait_for_token`]). Cancelled by one hook once
+    /// the process is Closed.
+    closed: CancellationToken,
+    /// The tokens the process closes after.
+    watch: Arc<Watch>,
+}
+
+/// The tokens a process closes after, and the one task that watches them.
+/// It is also the waker each token's wait is registered with: a wake is a
+/// cancellation.
+#[derive(Default)]
+struct Watch(Mutex<WatchState>);
+
+#[derive(Default)]
+struct WatchState {
+    /// Tokens the task has not registered yet.
+    inbox: Vec<CancellationToken>,
+    /// The task's waker, once it has run.
+    task: Option<Waker>,
+    /// A task watches (or is about to).
+    running: bool,
+    /// A watched token was cancelled.
+    fired: bool,
+    /// The process started closing: nothing more is watched.
+    done: bool,
+}
+
+impl Watch {
+    fn lock(&self) -> std::sync::MutexGuard<'_, WatchState> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Wake for Watch {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let task = {
+            let mut st = self.lock();
+            st.fired = true;
+            st.task.clone()
+        };
+        if let Some(task) = task {
+            task.wake();
+        }
+    }
+}
+
+/// The task that closes a process after its tokens: registers each token
+/// once (its wait wakes [`Watch`], not the task), and ends when the process
+/// starts closing or a token is cancelled.
+struct Watcher {
+    process: Process,
+    closing: Pin<Box<dyn Future<Output = ()> + Send>>,
+    watch: Arc<Watch>,
+    waits: Vec<Pin<Box<WaitForCancellationFutureOwned>>>,
+}
+
+impl Future for Watcher {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if this.closing.as_mut().poll(cx).is_ready() {
+            this.stop(true);
+            return Poll::Ready(());
+        }
+        let (new, mut fired) = {
+            let mut st = this.watch.lock();
+            if !st.task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+                st.task = Some(cx.waker().clone());
+            }
+            (std::mem::take(&mut st.inbox), st.fired)
+        };
+        let waker = Waker::from(this.watch.clone());
+        let mut by_watch = Context::from_waker(&waker);
+        for token in new {
+            if fired {
+                break;
+            }
+            let mut wait = Box::pin(token.cancelled_owned());
+            match wait.as_mut().poll(&mut by_watch) {
+                Poll::Ready(()) => fired = true,
+                Poll::Pending => this.waits.push(wait),
             }
         }
-    }));
+        if !fired {
+            return Poll::Pending;
+        }
+        tracing::debug!(parent: this.process.span(), "context: token cancelled, closing");
+        Driver::close(&this.process, Cause::of(Why::Token));
+        this.stop(true);
+        Poll::Ready(())
+    }
+}
+
+impl Watcher {
+    /// Ends the watch: `done` once the process is closing (nothing is
+    /// watched again); else (the task dropped with its runtime) a later
+    /// call starts another task.
+    fn stop(&mut self, done: bool) {
+        let inbox = {
+            let mut st = self.watch.lock();
+            st.running = false;
+            st.task = None;
+            st.done |= done;
+            if done {
+                std::mem::take(&mut st.inbox)
+            } else {
+                Vec::new()
+            }
+        };
+        drop(inbox);
+        self.waits.clear();
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if self.watch.lock().running {
+            self.stop(false);
+        }
+    }
 }
 
 /// A token cancelled when `p` starts closing (Go: `WithProcessClosing`),
@@ -292,7 +471,11 @@ pub fn closing_token(p: &Process) -> CancellationToken {
 /// for the background process.
 ///
 /// Needs no runtime and spawns no task: the close itself cancels it.
-/// Cancelling the returned token yourself does not affect `p`.
+/// Every call for one process returns a clone of the same token, so a call
+/// keeps nothing once the token is dropped, and a wait for it
+/// ([`wait_for_token`]) can be recognised: cancelling it yourself does not
+/// affect `p`, but cancels the other closed tokens of `p` too; give code
+/// that may cancel its token a [`child_token`](CancellationToken::child_token).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -305,9 +488,13 @@ pub fn closing_token(p: &Process) -> CancellationToken {
 /// ```
 #[doc(alias = "WithProcessClosed", alias = "OnClosedContext")]
 pub fn closed_token(p: &Process) -> CancellationToken {
-    let token = CancellationToken::new();
-    let cancel = token.clone();
-    // Cancelled by the close itself: no task, no runtime needed.
-    p.on_closed(move || cancel.cancel());
+    if p.is_background() {
+        return CancellationToken::new();
+    }
+    let token = bridge(p).closed.clone();
+    if p.is_closed() {
+        // Made by another thread whose hook may not have run yet.
+        token.cancel();
+    }
     token
 }

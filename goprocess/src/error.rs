@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::introspect::ShutdownReport;
+use crate::introspect::escape::Text;
 use crate::name::Shown;
 
 /// The error type teardowns and process functions may return: any error that
@@ -371,21 +372,16 @@ impl Error {
     /// # }
     /// ```
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
-        if let Some(found) = self
-            .inner
-            .source
-            .as_deref()
-            .and_then(|s| s.downcast_ref::<E>())
-        {
-            return Some(found);
-        }
-        if let Some(found) = self.inner.also.as_ref().and_then(|e| e.downcast_ref::<E>()) {
-            return Some(found);
-        }
-        self.inner
-            .children
-            .iter()
-            .find_map(|c| c.error.downcast_ref::<E>())
+        let mut found = None;
+        self.each(|_, e| {
+            found = e
+                .inner
+                .source
+                .as_deref()
+                .and_then(|s| s.downcast_ref::<E>());
+            found.is_none()
+        });
+        found
     }
 
     /// The children that failed, in the order they closed.
@@ -434,18 +430,50 @@ impl Error {
     /// failed children, depth first), with the path of process names that
     /// leads to each.
     pub fn walk(&self, mut visit: impl FnMut(&[&str], &Error)) {
-        fn go<'a>(e: &'a Error, path: &mut Vec<&'a str>, visit: &mut dyn FnMut(&[&str], &Error)) {
+        self.each(|path, e| {
             visit(path, e);
-            if let Some(also) = &e.inner.also {
-                go(also, path, visit);
+            true
+        });
+    }
+
+    /// Visits this error and every error below it as [`walk`](Self::walk)
+    /// describes, until `visit` returns `false`. With a stack of its own:
+    /// an error nests one level per failed ancestor, and a chain of
+    /// processes may be 100,000 deep.
+    fn each<'a>(&'a self, mut visit: impl FnMut(&[&'a str], &'a Error) -> bool) {
+        // Each entry: an error, the length of its parent's path, and the
+        // name that leads to it (none for a further failure, `also`).
+        let mut stack: Vec<(&'a Error, usize, Option<&'a str>)> = vec![(self, 0, None)];
+        let mut path: Vec<&'a str> = Vec::new();
+        while let Some((e, above, name)) = stack.pop() {
+            path.truncate(above);
+            path.extend(name);
+            if !visit(&path, e) {
+                return;
             }
-            for c in &e.inner.children {
-                path.push(c.name());
-                go(&c.error, path, visit);
-                path.pop();
+            let here = path.len();
+            for c in e.inner.children.iter().rev() {
+                stack.push((&c.error, here, Some(c.name())));
+            }
+            if let Some(also) = &e.inner.also {
+                stack.push((also, here, None));
             }
         }
-        go(self, &mut Vec::new(), &mut visit);
+    }
+}
+
+impl Drop for ErrorInner {
+    /// With a stack of its own, like [`Error::walk`]: dropping an error
+    /// nested 100,000 deep must not recurse 100,000 times.
+    fn drop(&mut self) {
+        let mut below: Vec<Error> = self.children.drain(..).map(|c| c.error).collect();
+        below.extend(self.also.take());
+        while let Some(e) = below.pop() {
+            if let Ok(mut inner) = Arc::try_unwrap(e.inner) {
+                below.extend(inner.children.drain(..).map(|c| c.error));
+                below.extend(inner.also.take());
+            }
+        }
     }
 }
 
@@ -453,12 +481,31 @@ impl Error {
 /// of an [`Error`] names before it only counts them (`{:#}` names all).
 const SHOWN_IN_LINE: usize = 4;
 
+/// How many open processes and failed children `Debug` names at each
+/// level before it only counts them.
+const SHOWN_IN_DEBUG: usize = 8;
+
+/// How many levels of failed children `Debug` and `{:#}` show; deeper
+/// ones are counted. An error nests one level per failed ancestor, so a
+/// failure at the bottom of a deep chain would otherwise print a line per
+/// level, each more indented than the last.
+const LEVELS_SHOWN: usize = 16;
+
+/// How the multi-line forms are written: `{:#}` (everything kept) or
+/// `Debug` (a few of each, kinds, sources' chains).
+#[derive(Clone, Copy)]
+struct Tree {
+    /// Items per list, or all.
+    items: Option<usize>,
+    debug: bool,
+}
+
 impl Error {
     /// The first line: the process, what went wrong, why.
     fn headline(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
         if let Some(p) = &inner.process {
-            write!(f, "process `{}`: ", p.as_str())?;
+            write!(f, "process `{}`: ", Text(p.as_str()))?;
         }
         match inner.budget {
             Some((whose, budget)) => write!(f, "{whose} budget of {budget:?} ran out")?,
@@ -478,31 +525,51 @@ impl Error {
         (failed, if failed == 1 { "child" } else { "children" })
     }
 
-    /// `{:#}`: the whole error as an indented tree, one thing per line.
-    fn tree(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
+    /// `{:#}` and `Debug`: the error as an indented tree, one thing per
+    /// line.
+    fn tree(&self, f: &mut fmt::Formatter<'_>, depth: usize, how: Tree) -> fmt::Result {
         let inner = &*self.inner;
-        let pad = "  ".repeat(depth + 1);
+        let pad = "  ".repeat(depth.min(LEVELS_SHOWN) + 1);
+        let items = how.items.unwrap_or(usize::MAX);
         self.headline(f)?;
+        if how.debug {
+            write!(f, " ({:?})", inner.kind)?;
+            let mut cause = inner.source.as_deref().and_then(|s| s.source());
+            while let Some(c) = cause {
+                write!(f, "\n{pad}caused by: {c}")?;
+                cause = c.source();
+            }
+        }
         if let Some(report) = &inner.report {
             write!(f, "\n{pad}still open:")?;
-            for open in report.open() {
+            for open in report.open().iter().take(items) {
                 write!(f, "\n{pad}  {open}")?;
+            }
+            let more = report.open().len().saturating_sub(items) + report.omitted();
+            if more > 0 {
+                write!(f, "\n{pad}  and {more} more")?;
             }
         }
         if let Some(also) = &inner.also {
             write!(f, "\n{pad}then: ")?;
-            also.tree(f, depth + 1)?;
+            also.tree(f, depth + 1, how)?;
         }
         let (failed, noun) = self.failed_children();
-        if failed > 0 {
-            write!(f, "\n{pad}{failed} {noun} failed:")?;
-            for c in &inner.children {
-                write!(f, "\n{pad}- ")?;
-                c.error.tree(f, depth + 1)?;
-            }
-            if inner.omitted_children > 0 {
-                write!(f, "\n{pad}- and {} more", inner.omitted_children)?;
-            }
+        if failed == 0 {
+            return Ok(());
+        }
+        write!(f, "\n{pad}{failed} {noun} failed")?;
+        if depth >= LEVELS_SHOWN {
+            return f.write_str(" (not shown: too deep)");
+        }
+        f.write_str(":")?;
+        for c in inner.children.iter().take(items) {
+            write!(f, "\n{pad}- ")?;
+            c.error.tree(f, depth + 1, how)?;
+        }
+        let more = failed - inner.children.len().min(items);
+        if more > 0 {
+            write!(f, "\n{pad}- and {more} more")?;
         }
         Ok(())
     }
@@ -511,11 +578,24 @@ impl Error {
 impl fmt::Display for Error {
     /// One line, naming at most four open processes and four failed
     /// children (then counting them); `{:#}` prints everything, as an
-    /// indented tree.
+    /// indented tree. Both show 16 levels of failed children at most.
+    /// Process names are escaped (`\n` for a newline): one name never
+    /// makes two lines.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if f.alternate() {
-            return self.tree(f, 0);
+            let how = Tree {
+                items: None,
+                debug: false,
+            };
+            return self.tree(f, 0, how);
         }
+        self.line(f, 0)
+    }
+}
+
+impl Error {
+    /// The one-line `Display`, `depth` levels of failed children down.
+    fn line(&self, f: &mut fmt::Formatter<'_>, depth: usize) -> fmt::Result {
         let inner = &*self.inner;
         self.headline(f)?;
         if let Some(report) = &inner.report {
@@ -527,21 +607,29 @@ impl fmt::Display for Error {
                 }
                 write!(f, "{o}")?;
             }
-            if open.len() > SHOWN_IN_LINE {
-                write!(f, ", and {} more", open.len() - SHOWN_IN_LINE)?;
+            let more = open.len().saturating_sub(SHOWN_IN_LINE) + report.omitted();
+            if more > 0 {
+                write!(f, ", and {more} more")?;
             }
         }
         if let Some(also) = &inner.also {
-            write!(f, "; then {also}")?;
+            f.write_str("; then ")?;
+            also.line(f, depth + 1)?;
         }
         let (failed, noun) = self.failed_children();
         if failed > 0 {
-            write!(f, "; {failed} {noun} failed: ")?;
+            write!(f, "; {failed} {noun} failed")?;
+            if depth >= LEVELS_SHOWN {
+                return f.write_str(" (not shown: too deep)");
+            }
+            f.write_str(": ")?;
             for (i, c) in inner.children.iter().take(SHOWN_IN_LINE).enumerate() {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                write!(f, "[{}]", c.error)?;
+                f.write_str("[")?;
+                c.error.line(f, depth + 1)?;
+                f.write_str("]")?;
             }
             if failed > SHOWN_IN_LINE {
                 write!(
@@ -556,32 +644,25 @@ impl fmt::Display for Error {
 }
 
 impl fmt::Debug for Error {
+    /// What `main` prints when it returns this error: the `{:#}` tree with
+    /// each error's kind and its source's chain (`caused by:`), naming at
+    /// most 8 open processes and 8 failed children at each level (then
+    /// counting them). `{:#?}` is the same.
+    ///
+    /// ```text
+    /// process `app`: close budget of 5s ran out (Timeout)
+    ///   still open:
+    ///     `app` (closing for 5.0s: asked to close; waits for `db`)
+    ///     `app/db` (closing for 5.0s: closed by its parent `app`; waits for its function)
+    ///   1 child failed:
+    ///   - process `db`: aborted: a close budget ran out (Aborted)
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &*self.inner;
-        let mut d = f.debug_struct("Error");
-        d.field("kind", &inner.kind);
-        if let Some(p) = &inner.process {
-            d.field("process", p);
-        }
-        if let Some(detail) = &inner.detail {
-            d.field("detail", detail);
-        }
-        if let Some(source) = &inner.source {
-            d.field("source", source);
-        }
-        if let Some(also) = &inner.also {
-            d.field("also", also);
-        }
-        if !inner.children.is_empty() {
-            d.field("children", &inner.children);
-        }
-        if inner.omitted_children > 0 {
-            d.field("omitted_children", &inner.omitted_children);
-        }
-        if let Some(report) = &inner.report {
-            d.field("report", report);
-        }
-        d.finish()
+        let how = Tree {
+            items: Some(SHOWN_IN_DEBUG),
+            debug: true,
+        };
+        self.tree(f, 0, how)
     }
 }
 

@@ -41,7 +41,11 @@
 //!    schedule. [`Builder::missed_tick_behavior`] changes it (it applies to
 //!    [`tick`] and [`tick_go`]; [`every`] and [`every_go`] always wait a
 //!    full interval).
-//! 6. A zero interval is refused with a panic at the call (as
+//! 6. The loop is a good citizen of the runtime: each trigger spends from
+//!    tokio's cooperative budget, so a stream that is always ready cannot
+//!    keep the loop from yielding; a close always gets in (on a
+//!    current-thread runtime too), and overlapping runs get to run.
+//! 7. A zero interval is refused with a panic at the call (as
 //!    [`tokio::time::interval`] does), naming the fix; never a busy loop.
 //!    An interval shorter than 1 ms (tokio's timer resolution) is rounded
 //!    up to 1 ms, so a tiny interval is not a busy loop either; one longer
@@ -68,8 +72,10 @@
 //! # }
 //! ```
 //!
-//! Every function needs a tokio runtime (it spawns the loop as a task) and
-//! follows tokio's clock, so a paused test clock drives it exactly.
+//! Every function needs a tokio runtime (it spawns the loop as a task), and
+//! the interval functions its timers (each panics at the call otherwise,
+//! naming the fix); they follow tokio's clock, so a paused test clock drives
+//! them exactly.
 
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
@@ -101,7 +107,8 @@ const MIN_INTERVAL: Duration = Duration::from_millis(1);
 ///
 /// # Panics
 ///
-/// If `interval` is zero, or no tokio runtime is running on this thread.
+/// If `interval` is zero, no tokio runtime is running on this thread, or
+/// its timers are disabled (build it with `enable_time` or `enable_all`).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -141,7 +148,8 @@ where
 ///
 /// # Panics
 ///
-/// If `interval` is zero, or no tokio runtime is running on this thread.
+/// If `interval` is zero, no tokio runtime is running on this thread, or
+/// its timers are disabled (build it with `enable_time` or `enable_all`).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -182,7 +190,8 @@ where
 ///
 /// # Panics
 ///
-/// If `interval` is zero, or no tokio runtime is running on this thread.
+/// If `interval` is zero, no tokio runtime is running on this thread, or
+/// its timers are disabled (build it with `enable_time` or `enable_all`).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -216,7 +225,8 @@ where
 ///
 /// # Panics
 ///
-/// If `interval` is zero, or no tokio runtime is running on this thread.
+/// If `interval` is zero, no tokio runtime is running on this thread, or
+/// its timers are disabled (build it with `enable_time` or `enable_all`).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -525,7 +535,8 @@ impl Builder {
     ///
     /// # Panics
     ///
-    /// If `interval` is zero, or no tokio runtime is running on this thread.
+    /// If `interval` is zero, no tokio runtime is running on this thread, or
+    /// its timers are disabled (build it with `enable_time` or `enable_all`).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -545,6 +556,7 @@ impl Builder {
         Fut::Output: IntoProcessResult,
     {
         let interval = checked_interval(interval, "goprocess::periodic::every");
+        crate::runtime::require("goprocess::periodic::every");
         let trigger = Sleep::new(interval);
         self.start(trigger, f, Runs::Sequential, "goprocess::periodic::every")
     }
@@ -553,7 +565,8 @@ impl Builder {
     ///
     /// # Panics
     ///
-    /// If `interval` is zero, or no tokio runtime is running on this thread.
+    /// If `interval` is zero, no tokio runtime is running on this thread, or
+    /// its timers are disabled (build it with `enable_time` or `enable_all`).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -573,6 +586,7 @@ impl Builder {
         Fut::Output: IntoProcessResult,
     {
         let interval = checked_interval(interval, "goprocess::periodic::every_go");
+        crate::runtime::require("goprocess::periodic::every_go");
         let trigger = Sleep::new(interval);
         self.start(
             trigger,
@@ -587,7 +601,8 @@ impl Builder {
     ///
     /// # Panics
     ///
-    /// If `interval` is zero, or no tokio runtime is running on this thread.
+    /// If `interval` is zero, no tokio runtime is running on this thread, or
+    /// its timers are disabled (build it with `enable_time` or `enable_all`).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -620,7 +635,8 @@ impl Builder {
     ///
     /// # Panics
     ///
-    /// If `interval` is zero, or no tokio runtime is running on this thread.
+    /// If `interval` is zero, no tokio runtime is running on this thread, or
+    /// its timers are disabled (build it with `enable_time` or `enable_all`).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -779,25 +795,29 @@ trait Trigger: Send + 'static {
 /// `interval` after the previous call (the first: after creation).
 struct Sleep {
     interval: Duration,
-    first: Option<Instant>,
+    /// Made at once, on the caller's thread: a runtime without timers
+    /// panics at the call (naming `enable_time`), not in the loop later.
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    first: bool,
 }
 
 impl Sleep {
+    #[track_caller]
     fn new(interval: Duration) -> Sleep {
         Sleep {
             interval,
-            first: Some(Instant::now() + interval),
+            sleep: Box::pin(tokio::time::sleep(interval)),
+            first: true,
         }
     }
 }
 
 impl Trigger for Sleep {
     async fn next(&mut self) -> bool {
-        let deadline = self
-            .first
-            .take()
-            .unwrap_or_else(|| Instant::now() + self.interval);
-        tokio::time::sleep_until(deadline).await;
+        if !std::mem::take(&mut self.first) {
+            self.sleep.as_mut().reset(Instant::now() + self.interval);
+        }
+        self.sleep.as_mut().await;
         true
     }
 }
@@ -842,6 +862,12 @@ where
             tracing::debug!(parent: span, kind = what, runs = count, "periodic: stream ended");
             return;
         }
+        // A trigger that is always ready (a stream, a clock far behind)
+        // would never give the scheduler its turn: nothing else would run
+        // on a current-thread runtime, not even the close. Each trigger
+        // spends from tokio's cooperative budget, which yields when it is
+        // spent.
+        tokio::task::coop::consume_budget().await;
         count += 1;
         let f = f.clone();
         let run = me.go(move |run| {

@@ -48,6 +48,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
+use crate::process::spawn::{self, AfterFunction};
 use crate::{AsProcess, IntoProcessResult, Process};
 
 /// A process that runs at most `limit` limited children at once (Go:
@@ -206,17 +207,25 @@ impl RateLimiter {
                 ),
             );
         };
-        let child = self.process.go(f);
+        // Give the slot back exactly when the child is Closed (its children
+        // have closed by then), before anyone can see it Closed, with no
+        // task per child. Registered before its function can run: a child
+        // that returns at once could be Closed, and seen so by whoever got
+        // its handle from inside it, before a hook added after `go`.
+        let child = spawn::go_configured(
+            &self.process,
+            f,
+            AfterFunction::CloseAfterChildren,
+            "goprocess::ratelimit::RateLimiter::limited_go",
+            false,
+            move |child: &Process| child.on_release(move || drop(slot)),
+        );
         tracing::trace!(
             parent: self.process.span(),
             child = child.id(),
             free = self.slots.available_permits(),
             "ratelimit: started a limited child"
         );
-        // Give the slot back exactly when the child is Closed (its children
-        // have closed by then), before anyone can see it Closed, with no
-        // task per child.
-        child.on_release(move || drop(slot));
         child
     }
 

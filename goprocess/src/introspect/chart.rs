@@ -5,11 +5,16 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
+use super::escape::Text;
 use super::timeline::{Timeline, TimelineRow};
 
 /// Bars are this many columns wide unless [`TimelineChart::width`] says
 /// otherwise.
 const DEFAULT_WIDTH: usize = 30;
+
+/// The widest bars drawn: wider is no use on any screen, and a width of
+/// `usize::MAX` must not try to allocate that many columns.
+const MAX_WIDTH: usize = 1000;
 
 impl Timeline {
     /// The timeline as a chart: the table of its `Display`, with a bar per
@@ -76,7 +81,7 @@ pub struct TimelineChart {
 
 impl TimelineChart {
     /// The width of the longest bar, in columns (30 by default; 0 draws no
-    /// bars).
+    /// bars; at most 1,000).
     ///
     /// ```
     /// use goprocess::introspect::Timeline;
@@ -85,7 +90,7 @@ impl TimelineChart {
     /// assert_eq!(narrow.to_string().lines().count(), 1); // nothing recorded: the header
     /// ```
     pub fn width(mut self, columns: usize) -> TimelineChart {
-        self.width = columns;
+        self.width = columns.min(MAX_WIDTH);
         self
     }
 
@@ -149,7 +154,7 @@ impl TimelineChart {
             };
             if folded[k].as_ref().is_some_and(|(_, _, last)| *last == i) {
                 let (mut line, count, _) = folded[k].take().expect("just checked");
-                line.name = Cow::Owned(format!("{}×{count}", self.folds[k]));
+                line.name = Cow::Owned(format!("{}×{count}", Text(&self.folds[k])));
                 lines.push(line);
             }
         }
@@ -161,7 +166,8 @@ impl fmt::Display for TimelineChart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lines = self.lines();
         let scale = Scale::of(&lines, self.width);
-        write_table(f, &lines, scale.as_ref())
+        write_table(f, &lines, scale.as_ref())?;
+        write_dropped(f, &self.timeline)
     }
 }
 
@@ -178,7 +184,7 @@ struct Line {
 impl From<&TimelineRow> for Line {
     fn from(row: &TimelineRow) -> Line {
         Line {
-            name: Cow::Owned(row.name().to_string()),
+            name: Cow::Owned(Text(row.name()).to_string()),
             closing_at: row.closing_at(),
             teardown: row.teardown_took(),
             closed_at: row.closed_at(),
@@ -304,5 +310,21 @@ fn write_table(f: &mut fmt::Formatter<'_>, lines: &[Line], scale: Option<&Scale>
 /// The `Display` of [`Timeline`]: the table without bars.
 pub(super) fn write_plain(f: &mut fmt::Formatter<'_>, timeline: &Timeline) -> fmt::Result {
     let lines: Vec<Line> = timeline.rows().iter().map(Line::from).collect();
-    write_table(f, &lines, None)
+    write_table(f, &lines, None)?;
+    write_dropped(f, timeline)
+}
+
+/// After the table: what a full timeline dropped, if anything.
+fn write_dropped(f: &mut fmt::Formatter<'_>, timeline: &Timeline) -> fmt::Result {
+    let dropped = timeline.dropped();
+    if dropped.events == 0 {
+        return Ok(());
+    }
+    writeln!(
+        f,
+        "({} earlier events of {} processes dropped: the timeline keeps {})",
+        dropped.events,
+        dropped.processes,
+        timeline.capacity()
+    )
 }

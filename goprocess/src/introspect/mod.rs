@@ -3,6 +3,7 @@
 //! [`Timeline`] (who closed when, during a shutdown).
 
 mod chart;
+pub(crate) mod escape;
 mod health;
 mod report;
 mod snapshot;
@@ -12,4 +13,4 @@ pub use chart::TimelineChart;
 pub use health::Health;
 pub use report::ShutdownReport;
 pub use snapshot::{ProcessInfo, ProcessState, Snapshot};
-pub use timeline::{Timeline, TimelineEvent, TimelineEventKind, TimelineRow};
+pub use timeline::{Dropped, Timeline, TimelineEvent, TimelineEventKind, TimelineRow};

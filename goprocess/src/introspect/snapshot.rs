@@ -7,6 +7,7 @@ use std::fmt::{self, Write as _};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use super::escape::{Segment, Text};
 use crate::process::graph::{Below, walk};
 use crate::process::state::{EdgeRef, Inner, Stamp, State, Step, StoredCause};
 use crate::{CloseCause, EdgeKind, Process};
@@ -32,17 +33,137 @@ impl fmt::Display for ProcessState {
     }
 }
 
+/// A path from the viewed process, one node per process: the paths of a
+/// view share their prefixes, so a view costs the same per process at any
+/// depth. Read from the leaf up.
+pub(super) struct PathNode {
+    name: Cow<'static, str>,
+    parent: Option<Arc<PathNode>>,
+    /// How many names the whole path has, this one included.
+    depth: usize,
+    /// Names left out just above this one (in the report a `Timeout` error
+    /// carries, see [`ShutdownReport::bounded`](super::ShutdownReport)).
+    skipped: usize,
+}
+
+/// How many names of a path the text outputs show: the last ones, after
+/// `…/` when there are more. (`ProcessInfo::path` has them all.)
+pub(super) const PATH_SHOWN: usize = 15;
+
+/// What stands for the names left out of a path.
+const ELISION: &str = "…";
+
+impl PathNode {
+    fn below(parent: Option<Arc<PathNode>>, name: Cow<'static, str>) -> Arc<PathNode> {
+        Arc::new(PathNode {
+            name,
+            depth: parent.as_ref().map_or(1, |p| p.depth + 1),
+            parent,
+            skipped: 0,
+        })
+    }
+
+    /// A path of `names` (the top one first) whose full path has `depth`
+    /// names: those above the kept ones are counted, not kept.
+    pub(super) fn kept(names: Vec<Cow<'static, str>>, depth: usize) -> Arc<PathNode> {
+        let first = depth + 1 - names.len();
+        let mut path: Option<Arc<PathNode>> = None;
+        for (i, name) in names.into_iter().enumerate() {
+            path = Some(Arc::new(PathNode {
+                name,
+                parent: path,
+                depth: first + i,
+                skipped: if i == 0 { first - 1 } else { 0 },
+            }));
+        }
+        path.expect("a path has at least one name")
+    }
+
+    /// The nodes from this one up, at most `n` of them.
+    fn up(self: &Arc<PathNode>, n: usize) -> impl Iterator<Item = &Arc<PathNode>> {
+        std::iter::successors(Some(self), |p| p.parent.as_ref()).take(n)
+    }
+
+    /// The same path with its last [`PATH_SHOWN`] names only (the others
+    /// counted), so that it holds no more whatever the depth.
+    pub(super) fn shortened(self: &Arc<PathNode>) -> Arc<PathNode> {
+        if self.depth <= PATH_SHOWN && self.skipped == 0 {
+            return self.clone();
+        }
+        let mut names: Vec<Cow<'static, str>> =
+            self.up(PATH_SHOWN).map(|n| n.name.clone()).collect();
+        names.reverse();
+        PathNode::kept(names, self.depth)
+    }
+}
+
+impl Drop for PathNode {
+    /// Iterative: a path 100,000 deep must not recurse 100,000 times.
+    fn drop(&mut self) {
+        let mut next = self.parent.take();
+        while let Some(node) = next {
+            match Arc::try_unwrap(node) {
+                Ok(mut node) => next = node.parent.take(),
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+impl fmt::Display for PathNode {
+    /// The names joined with `/`, each escaped (see `escape`); only the
+    /// last [`PATH_SHOWN`] of a longer path, after `…/`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut kept: Vec<&PathNode> = Vec::new();
+        let mut node = Some(self);
+        while let Some(n) = node {
+            if kept.len() == PATH_SHOWN {
+                break;
+            }
+            kept.push(n);
+            if n.skipped > 0 {
+                break;
+            }
+            node = n.parent.as_deref();
+        }
+        if kept.last().is_some_and(|top| top.depth > 1) {
+            write!(f, "{ELISION}/")?;
+        }
+        for (i, n) in kept.iter().rev().enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            write!(f, "{}", Segment(&n.name))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for PathNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// How many of the processes it waits for a report line names before it
+/// only counts them.
+const WAITS_SHOWN: usize = 8;
+
 /// One process as a [`Snapshot`] or a [`ShutdownReport`](super::ShutdownReport)
 /// shows it.
 ///
 /// Its `Display` is a report line: the path from the viewed process, where
 /// it is in its life and why, and what it still waits for, e.g.
 /// ``"`app/db` (closing for 5.0s: closed by its parent `app`; waits for its function)"``.
-#[derive(Clone, Debug)]
+/// Names are escaped so that each stays visible on its line (`\n` for a
+/// newline, `\\` for `\`), and `/` within a name shows as `\/`; a path
+/// deeper than 15 shows its last 15 names after `…/`; at most 8 of the
+/// processes it waits for are named, the others counted.
+#[derive(Clone)]
 pub struct ProcessInfo {
     id: u64,
-    name: Option<Cow<'static, str>>,
-    path: Vec<Cow<'static, str>>,
+    named: bool,
+    path: Arc<PathNode>,
     state: ProcessState,
     detail: &'static str,
     age: Option<Duration>,
@@ -53,6 +174,9 @@ pub struct ProcessInfo {
     edges: Vec<(EdgeKind, u64)>,
     incoming: Vec<u64>,
     waiting_for: Vec<Cow<'static, str>>,
+    /// Processes it waits for that `waiting_for` leaves out (in the report
+    /// a `Timeout` error carries).
+    waiting_for_omitted: usize,
 }
 
 impl ProcessInfo {
@@ -63,21 +187,52 @@ impl ProcessInfo {
 
     /// Its [name](Process::named), if it has one.
     pub fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.named.then_some(&*self.path.name)
     }
 
     /// Its name, or `#id`.
     pub fn display_name(&self) -> Cow<'_, str> {
-        match &self.name {
-            Some(n) => Cow::Borrowed(n),
-            None => Cow::Owned(format!("#{}", self.id)),
-        }
+        Cow::Borrowed(&self.path.name)
     }
 
     /// The names from the viewed process down to this one (the path by
-    /// which the view first reached it).
-    pub fn path(&self) -> &[Cow<'static, str>] {
-        &self.path
+    /// which the view first reached it), each name as it is (not escaped).
+    ///
+    /// Made when asked, from a path the processes of a view share (a view
+    /// holds one name per process, whatever the depth): reading the paths
+    /// of every process of a chain `n` deep costs `n²`, so use
+    /// [`depth`](Self::depth) where the length is all that matters.
+    ///
+    /// In the report a `Timeout` error carries, which must stay small
+    /// whatever the tree, a path deeper than 15 keeps only its last 15
+    /// names, after one `"…"` that stands for the others.
+    ///
+    /// ```
+    /// use goprocess::Process;
+    ///
+    /// let app = Process::new().named("app");
+    /// let db = Process::with_parent(&app).named("db");
+    /// let info = app.snapshot().get(db.id()).unwrap().clone();
+    /// assert_eq!(info.path(), ["app", "db"]);
+    /// assert_eq!(info.depth(), 2);
+    /// ```
+    pub fn path(&self) -> Vec<Cow<'static, str>> {
+        let mut names = Vec::with_capacity(self.path.depth.min(PATH_SHOWN + 1));
+        for node in self.path.up(usize::MAX) {
+            names.push(node.name.clone());
+            if node.skipped > 0 {
+                names.push(Cow::Borrowed(ELISION));
+                break;
+            }
+        }
+        names.reverse();
+        names
+    }
+
+    /// How many names its full path has: 1 for the viewed process, 2 for
+    /// its children, and so on.
+    pub fn depth(&self) -> usize {
+        self.path.depth
     }
 
     /// Running, Closing or Closed.
@@ -123,7 +278,8 @@ impl ProcessInfo {
         self.restarts
     }
 
-    /// Its outgoing edges: the kind, and the target's id.
+    /// Its outgoing edges: the kind, and the target's id. (In the report
+    /// a `Timeout` error carries: the first 16.)
     pub fn edges(&self) -> &[(EdgeKind, u64)] {
         &self.edges
     }
@@ -131,7 +287,8 @@ impl ProcessInfo {
     /// The ids of the processes with an edge to it, of any kind: its
     /// parents and the processes that wait for it (those still alive). A
     /// process leaves them all when it closes, so a Closed process has no
-    /// incoming edge, and no outgoing one either.
+    /// incoming edge, and no outgoing one either. (In the report a
+    /// `Timeout` error carries: the first 16.)
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -157,36 +314,167 @@ impl ProcessInfo {
     }
 
     /// The processes it still waits for (children and wait targets not
-    /// Closed yet), by name.
+    /// Closed yet), by name. (In the report a `Timeout` error carries: the
+    /// first 16, the others counted by
+    /// [`waiting_for_count`](Self::waiting_for_count).)
     pub fn waiting_for(&self) -> &[Cow<'static, str>] {
         &self.waiting_for
+    }
+
+    /// How many processes it still waits for, named in
+    /// [`waiting_for`](Self::waiting_for) or not.
+    pub fn waiting_for_count(&self) -> usize {
+        self.waiting_for.len() + self.waiting_for_omitted
+    }
+
+    /// This information with what grows with the tree cut to a fixed size:
+    /// its path to its last names, its lists to their first 16.
+    pub(super) fn bounded(&self) -> ProcessInfo {
+        const KEPT: usize = 16;
+        let mut info = self.clone();
+        info.path = self.path.shortened();
+        info.edges.truncate(KEPT);
+        info.incoming.truncate(KEPT);
+        info.waiting_for_omitted += info.waiting_for.len().saturating_sub(KEPT);
+        info.waiting_for.truncate(KEPT);
+        info
+    }
+}
+
+impl fmt::Debug for ProcessInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ProcessInfo");
+        d.field("id", &self.id)
+            .field("path", &self.path)
+            .field("state", &self.state)
+            .field("detail", &self.detail);
+        if let Some(cause) = &self.cause {
+            d.field("cause", cause);
+        }
+        if self.waiting_for_count() > 0 {
+            d.field("waiting_for", &self.waiting_for_count());
+        }
+        if self.function_running {
+            d.field("function_running", &true);
+        }
+        d.finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for ProcessInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` ({}", self.path.join("/"), self.detail)?;
+        write!(f, "`{}` ({}", self.path, self.detail)?;
         if let Some(d) = self.closing_for {
             write!(f, " for {d:.1?}")?;
         }
         if let Some(cause) = &self.cause {
-            write!(f, ": {cause}")?;
+            write!(f, ": {}", Text(cause))?;
         }
-        let mut waits: Vec<String> = self.waiting_for.iter().map(|w| format!("`{w}`")).collect();
+        let mut first = true;
+        let mut wait = |f: &mut fmt::Formatter<'_>, what: fmt::Arguments<'_>| {
+            f.write_str(if first { "; waits for " } else { ", " })?;
+            first = false;
+            f.write_fmt(what)
+        };
+        for w in self.waiting_for.iter().take(WAITS_SHOWN) {
+            wait(f, format_args!("`{}`", Text(w)))?;
+        }
+        let more = self.waiting_for_count().saturating_sub(WAITS_SHOWN);
+        if more > 0 {
+            wait(f, format_args!("{more} more"))?;
+        }
         if self.function_running {
-            waits.push("its function".into());
-        }
-        if !waits.is_empty() {
-            write!(f, "; waits for {}", waits.join(", "))?;
+            wait(f, format_args!("its function"))?;
         }
         f.write_str(")")
     }
 }
 
+/// What a view reads of a process under its lock and resolves once no
+/// lock is held, so that no other process's lock is taken under it, and
+/// dropping the last handle of a parent never runs under a lock.
+pub(super) struct Unresolved {
+    incoming: Vec<Weak<Inner>>,
+    waiting: Vec<Process>,
+    cause: StoredCause,
+}
+
+/// The name a view shows for a process: whether it has one, and it (or
+/// `#id`).
+pub(super) fn name_of(p: &Process, st: &State) -> (bool, Cow<'static, str>) {
+    match st.name() {
+        Some(name) => (true, name),
+        None => (false, Cow::Owned(format!("#{}", p.id()))),
+    }
+}
+
+/// Reads `p`, whose path is `path`, under its lock `st`.
+pub(super) fn read_one(
+    p: &Process,
+    st: &State,
+    named: bool,
+    path: Arc<PathNode>,
+    now: Stamp,
+) -> (ProcessInfo, Unresolved) {
+    let background = p.is_background();
+    let info = ProcessInfo {
+        id: p.id(),
+        named,
+        path,
+        state: match st.step {
+            _ if background => ProcessState::Running,
+            Step::Running => ProcessState::Running,
+            Step::Closed => ProcessState::Closed,
+            _ => ProcessState::Closing,
+        },
+        detail: if background {
+            "background"
+        } else {
+            st.step.name()
+        },
+        age: st.cold().named_at.elapsed_at(now),
+        closing_for: st.closing_since.elapsed_at(now),
+        cause: None,
+        function_running: st.function_running,
+        restarts: st.cold().restarts,
+        edges: st.edges().map(|e| (e.kind(), e.target.id())).collect(),
+        incoming: Vec::new(),
+        waiting_for: Vec::new(),
+        waiting_for_omitted: 0,
+    };
+    let later = Unresolved {
+        incoming: st
+            .parent_links()
+            .map(|(parent, _)| parent.clone())
+            .collect(),
+        waiting: st.targets(|e| e.waiting()).collect(),
+        cause: st.cause_stored(),
+    };
+    (info, later)
+}
+
+/// Completes what [`read_one`] read, outside every lock.
+pub(super) fn resolve(info: &mut ProcessInfo, later: Unresolved) {
+    info.cause = later.cause.resolve();
+    info.incoming = later
+        .incoming
+        .iter()
+        .filter_map(Weak::upgrade)
+        .map(|parent: Arc<Inner>| parent.id())
+        .collect();
+    info.waiting_for = later
+        .waiting
+        .iter()
+        .filter(|w| !w.is_closed())
+        .map(Process::display_name)
+        .collect();
+}
+
 /// Reads the processes `root` reaches through the edges `follow` selects
 /// (all of them for a snapshot, the closing ones for a report), each once,
 /// depth first; `keep` decides which are listed (a report leaves the
-/// Closed ones out, and does not go below them).
+/// Closed ones out, and does not go below them). Linear in the processes
+/// and edges reached, at any depth: paths are shared (see [`PathNode`]).
 pub(super) fn read(
     root: &Process,
     follow: impl Fn(&EdgeRef<'_>) -> bool,
@@ -194,64 +482,20 @@ pub(super) fn read(
 ) -> Vec<ProcessInfo> {
     let now = Stamp::now();
     let mut processes = Vec::new();
-    // Read under each process's lock; resolved once the walk is over, so
-    // that no other process's lock is taken under it, and dropping the last
-    // handle of a parent never runs under a lock.
-    let mut later: Vec<(Vec<Weak<Inner>>, Vec<Process>, StoredCause)> = Vec::new();
-    let root_path: Vec<Cow<'static, str>> = Vec::new();
-    walk(root, root_path, |p, st, path| {
+    let mut later = Vec::new();
+    walk(root, None, |p, st, above: &Option<Arc<PathNode>>| {
         if !keep(st) {
             return Below::Skip;
         }
-        let background = p.is_background();
-        let mut path = path.clone();
-        path.push(st.display_name(p.id()));
-        let info = ProcessInfo {
-            id: p.id(),
-            name: st.name(),
-            path: path.clone(),
-            state: match st.step {
-                _ if background => ProcessState::Running,
-                Step::Running => ProcessState::Running,
-                Step::Closed => ProcessState::Closed,
-                _ => ProcessState::Closing,
-            },
-            detail: if background {
-                "background"
-            } else {
-                st.step.name()
-            },
-            age: st.cold().named_at.elapsed_at(now),
-            closing_for: st.closing_since.elapsed_at(now),
-            cause: None,
-            function_running: st.function_running,
-            restarts: st.cold().restarts,
-            edges: st.edges().map(|e| (e.kind(), e.target.id())).collect(),
-            incoming: Vec::new(),
-            waiting_for: Vec::new(),
-        };
-        later.push((
-            st.parent_links()
-                .map(|(parent, _)| parent.clone())
-                .collect(),
-            st.targets(|e| e.waiting()).collect(),
-            st.cause_stored(),
-        ));
+        let (named, name) = name_of(p, st);
+        let path = PathNode::below(above.clone(), name);
+        let (info, unresolved) = read_one(p, st, named, path.clone(), now);
         processes.push(info);
-        Below::Into(path, st.targets(&follow).collect())
+        later.push(unresolved);
+        Below::Into(Some(path), st.targets(&follow).collect())
     });
-    for (info, (incoming, waiting, cause)) in processes.iter_mut().zip(later) {
-        info.cause = cause.resolve();
-        info.incoming = incoming
-            .iter()
-            .filter_map(Weak::upgrade)
-            .map(|parent: Arc<Inner>| parent.id())
-            .collect();
-        info.waiting_for = waiting
-            .iter()
-            .filter(|w| !w.is_closed())
-            .map(Process::display_name)
-            .collect();
+    for (info, unresolved) in processes.iter_mut().zip(later) {
+        resolve(info, unresolved);
     }
     processes
 }
@@ -287,18 +531,36 @@ pub(super) fn read(
 /// app.close().await.unwrap();
 /// # }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Snapshot {
     root: u64,
     /// In discovery order: the root first.
     processes: Vec<ProcessInfo>,
+    /// Where each id is in `processes`.
+    positions: HashMap<u64, usize>,
+}
+
+impl fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("root", &self.root)
+            .field("processes", &self.processes)
+            .finish()
+    }
 }
 
 impl Snapshot {
     pub(crate) fn take(root: &Process) -> Snapshot {
+        let processes = read(root, |_| true, |_| true);
+        let positions = processes
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
         Snapshot {
             root: root.id(),
-            processes: read(root, |_| true, |_| true),
+            processes,
+            positions,
         }
     }
 
@@ -309,7 +571,7 @@ impl Snapshot {
 
     /// The process with this id, if it was reached.
     pub fn get(&self, id: u64) -> Option<&ProcessInfo> {
-        self.processes.iter().find(|p| p.id == id)
+        self.positions.get(&id).map(|&i| &self.processes[i])
     }
 
     /// How many processes are in each state: (running, closing, closed).
@@ -382,7 +644,7 @@ impl Snapshot {
                 out,
                 "  p{}[\"{}<br/>{}\"]",
                 p.id,
-                escape_mermaid(&p.display_name()),
+                super::escape::mermaid(&p.display_name()),
                 p.state
             );
         }
@@ -415,14 +677,17 @@ fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-fn escape_mermaid(s: &str) -> String {
-    s.replace('"', "#quot;")
-}
+/// How many levels the text tree indents; deeper processes are drawn at
+/// that indentation with their depth, so that a chain 100,000 deep draws
+/// in lines of bounded length (the tree stays linear in its processes).
+const INDENTED: usize = 32;
 
 /// One line of the text tree, still to be written.
 enum Line {
     Process {
         id: u64,
+        /// How deep it is drawn: 0 for the root.
+        depth: usize,
         prefix: String,
         connector: String,
         /// ` (no wait)`, ` (waited for)`, or nothing.
@@ -453,32 +718,41 @@ impl fmt::Display for Snapshot {
     /// Children are drawn under their parent. A wait target is a
     /// `waits for` line, except a process reached *only* through wait
     /// edges, which is drawn in full (marked `(waited for)`) at its first
-    /// wait edge, so that nothing reached is left out.
+    /// wait edge, so that nothing reached is left out. Names are escaped
+    /// (see [`ProcessInfo`]'s `Display`), so every line is one process or
+    /// one wait. Below 32 levels the indentation stops growing and each
+    /// line says its depth (`[depth 40]`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let index = self.index();
         let as_children = self.reached_as_children(&index);
         let mut shown = HashSet::new();
         let mut stack = vec![Line::Process {
             id: self.root,
+            depth: 0,
             prefix: String::new(),
             connector: String::new(),
             mark: "",
         }];
         while let Some(line) = stack.pop() {
-            let (id, prefix, connector, mark) = match line {
+            let (id, depth, prefix, connector, mark) = match line {
                 Line::Wait(text) => {
                     writeln!(f, "{text}")?;
                     continue;
                 }
                 Line::Process {
                     id,
+                    depth,
                     prefix,
                     connector,
                     mark,
-                } => (id, prefix, connector, mark),
+                } => (id, depth, prefix, connector, mark),
             };
             let Some(p) = index.get(&id) else { continue };
-            write!(f, "{connector}{}{mark}", p.display_name())?;
+            f.write_str(&connector)?;
+            if depth > INDENTED {
+                write!(f, "[depth {depth}] ")?;
+            }
+            write!(f, "{}{mark}", Text(p.display_name()))?;
             if !shown.insert(id) {
                 writeln!(f, " [shown above]")?;
                 continue;
@@ -488,7 +762,7 @@ impl fmt::Display for Snapshot {
                 write!(f, " for {d:.1?}")?;
             }
             if let Some(cause) = &p.cause {
-                write!(f, ": {cause}")?;
+                write!(f, ": {}", Text(cause))?;
             }
             if let Some(age) = p.age {
                 write!(f, ", age {age:.1?}")?;
@@ -510,6 +784,7 @@ impl fmt::Display for Snapshot {
                 .collect();
             below.extend(p.edges.iter().filter(|(k, _)| *k != EdgeKind::WaitFor));
             let count = below.len();
+            let indent = depth < INDENTED;
             for (i, (kind, target)) in below.into_iter().enumerate().rev() {
                 let last = i + 1 == count;
                 let branch = if last { "└" } else { "├" };
@@ -517,13 +792,19 @@ impl fmt::Display for Snapshot {
                 if kind == EdgeKind::WaitFor && drawn_elsewhere {
                     let name = index
                         .get(&target)
-                        .map(|t| t.display_name().into_owned())
+                        .map(|t| Text(t.display_name()).to_string())
                         .unwrap_or_else(|| format!("#{target}"));
                     stack.push(Line::Wait(format!("{prefix}{branch}╌╌ waits for {name}")));
                 } else {
+                    let prefix_below = if indent {
+                        format!("{prefix}{}", if last { "    " } else { "│   " })
+                    } else {
+                        prefix.clone()
+                    };
                     stack.push(Line::Process {
                         id: target,
-                        prefix: format!("{prefix}{}", if last { "    " } else { "│   " }),
+                        depth: depth + 1,
+                        prefix: prefix_below,
                         connector: format!("{prefix}{branch}── "),
                         mark: match kind {
                             EdgeKind::ChildNoWait => " (no wait)",

@@ -2,7 +2,7 @@
 //! ran its teardown, and closed.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -75,6 +75,15 @@ impl TimelineEvent {
 /// Cheap to clone; recording costs one short lock per event, and nothing
 /// for processes that are not attached.
 ///
+/// A timeline is bounded: it keeps at most its [`capacity`](Self::capacity)
+/// of events (65,536 by default, about 6 MB), so one attached at startup to
+/// a service that restarts or ticks for weeks stays flat. When it is full,
+/// it drops the events of the processes that closed longest ago (the runs
+/// of a periodic process or a supervised child, whose rows are long over),
+/// and only if that is not enough the oldest events; the table and the
+/// chart end with a line saying how much was dropped
+/// ([`dropped`](Self::dropped)).
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
 /// # async fn main() {
@@ -110,8 +119,31 @@ pub struct Timeline {
 
 struct Inner {
     start: Instant,
-    events: Mutex<Vec<Recorded>>,
+    capacity: usize,
+    events: Mutex<Events>,
 }
+
+/// The events kept, and what was dropped to keep them within capacity.
+#[derive(Default)]
+struct Events {
+    kept: Vec<Recorded>,
+    dropped: Dropped,
+}
+
+/// What a full [`Timeline`] dropped: see [`Timeline::dropped`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Dropped {
+    /// Events dropped.
+    pub events: u64,
+    /// Processes none of whose events are kept any more.
+    pub processes: u64,
+}
+
+/// A timeline's capacity unless made with [`Timeline::with_capacity`].
+const DEFAULT_CAPACITY: usize = 1 << 16;
+
+/// The smallest capacity: room for a few processes' events.
+const MIN_CAPACITY: usize = 16;
 
 /// An event as recorded: the process's name is read when the timeline is
 /// read, so a name given after the event (`p.go(f).named("x")`, with `f`
@@ -135,14 +167,58 @@ impl Default for Timeline {
 }
 
 impl Timeline {
-    /// An empty timeline; its clock starts now.
+    /// An empty timeline that keeps at most 65,536 events; its clock starts
+    /// now.
     pub fn new() -> Timeline {
+        Timeline::with_capacity(DEFAULT_CAPACITY)
+    }
+
+    /// An empty timeline that keeps at most `events` events (16 at least);
+    /// see [`Timeline`] for what it drops when full.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    /// use goprocess::introspect::Timeline;
+    ///
+    /// let app = Process::new().named("app");
+    /// let timeline = Timeline::with_capacity(16);
+    /// timeline.attach(&app);
+    /// for i in 0..100 {
+    ///     Process::with_parent(&app).named(format!("job {i}")).close().await.unwrap();
+    /// }
+    /// assert!(timeline.events().len() <= 16);
+    /// assert!(timeline.dropped().processes >= 90); // the oldest jobs
+    /// assert!(timeline.to_string().ends_with("the timeline keeps 16)\n"));
+    /// # }
+    /// ```
+    pub fn with_capacity(events: usize) -> Timeline {
+        let capacity = events.max(MIN_CAPACITY);
         Timeline {
             inner: Arc::new(Inner {
                 start: Instant::now(),
-                events: Mutex::new(Vec::new()),
+                capacity,
+                events: Mutex::new(Events::default()),
             }),
         }
+    }
+
+    /// The most events it keeps.
+    pub fn capacity(&self) -> usize {
+        self.inner.capacity
+    }
+
+    /// What it dropped to stay within its capacity, so far.
+    pub fn dropped(&self) -> Dropped {
+        self.lock().dropped
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Events> {
+        self.inner
+            .events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Records `root` and everything it reaches now, and every process
@@ -164,31 +240,27 @@ impl Timeline {
         cause: Option<StoredCause>,
         restarts: u64,
     ) {
+        let mut events = self.lock();
+        // Read under the lock: events are kept in the order of their times.
         let at = Instant::now().saturating_duration_since(self.inner.start);
-        self.inner
-            .events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Recorded {
-                at,
-                id,
-                name,
-                kind,
-                cause,
-                restarts,
-            });
+        if events.kept.len() >= self.inner.capacity {
+            events.make_room(self.inner.capacity - self.inner.capacity / 4);
+        }
+        events.kept.push(Recorded {
+            at,
+            id,
+            name,
+            kind,
+            cause,
+            restarts,
+        });
     }
 
     /// Every event so far, in the order they happened.
     pub fn events(&self) -> Vec<TimelineEvent> {
         // Copied out: reading names takes process locks, never under this
         // one (nothing is locked under a timeline's lock).
-        let recorded = self
-            .inner
-            .events
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let recorded = self.lock().kept.clone();
         // One name read per process, not per event.
         let mut names: HashMap<u64, Cow<'static, str>> = HashMap::new();
         recorded
@@ -254,6 +326,50 @@ impl Timeline {
     }
 }
 
+impl Events {
+    /// Drops events until at most `target` are kept: all the events of
+    /// the processes that closed longest ago first, then, if that is not
+    /// enough, the oldest events. A pass every quarter of the capacity:
+    /// linear in the events kept, so constant per event recorded.
+    fn make_room(&mut self, target: usize) {
+        let excess = self.kept.len().saturating_sub(target);
+        if excess == 0 {
+            return;
+        }
+        // The closed processes, in the order they closed, with their
+        // event counts.
+        let mut counts: HashMap<u64, usize> = HashMap::new();
+        let mut closed: Vec<u64> = Vec::new();
+        for e in &self.kept {
+            *counts.entry(e.id).or_default() += 1;
+            if matches!(e.kind, TimelineEventKind::Closed { .. }) {
+                closed.push(e.id);
+            }
+        }
+        let mut gone: HashSet<u64> = HashSet::new();
+        let mut freed = 0;
+        for id in closed {
+            if freed >= excess {
+                break;
+            }
+            if gone.insert(id) {
+                freed += counts[&id];
+            }
+        }
+        let before = self.kept.len();
+        self.kept.retain(|e| !gone.contains(&e.id));
+        let mut processes = gone.len();
+        if self.kept.len() > target {
+            let oldest = self.kept.len() - target;
+            let cut: HashSet<u64> = self.kept.drain(..oldest).map(|e| e.id).collect();
+            let left: HashSet<u64> = self.kept.iter().map(|e| e.id).collect();
+            processes += cut.difference(&left).count();
+        }
+        self.dropped.events += (before - self.kept.len()) as u64;
+        self.dropped.processes += processes as u64;
+    }
+}
+
 /// A process's line in a [`Timeline`].
 #[derive(Clone, Debug)]
 pub struct TimelineRow {
@@ -316,8 +432,14 @@ impl fmt::Display for Timeline {
 
 impl fmt::Debug for Timeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kept, dropped) = {
+            let events = self.lock();
+            (events.kept.len(), events.dropped)
+        };
         f.debug_struct("Timeline")
-            .field("events", &self.events())
+            .field("events", &kept)
+            .field("capacity", &self.inner.capacity)
+            .field("dropped", &dropped)
             .finish()
     }
 }

@@ -17,11 +17,9 @@
 //! parent's timer escalates the whole subtree, including children whose own
 //! budget is longer.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
-use super::graph::{Below, walk};
-use super::state::EdgeKind;
+use super::state::{EdgeKind, Step};
 use super::{Cause, OnFailure, Why};
 use super::{Driver, Process};
 use crate::error::Error;
@@ -203,13 +201,15 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)
     if p.is_closed() {
         return None;
     }
-    let report = ShutdownReport::collect(p);
-    if report.is_empty() {
+    // A report of a fixed size (the full one is as large as the subtree),
+    // and the open processes.
+    let (kept, open) = ShutdownReport::at_deadline(p);
+    if kept.is_empty() {
         return None;
     }
-    tracing::warn!(parent: p.inner.span(), ?budget, "close budget ran out; still open:\n{report}");
+    tracing::warn!(parent: p.inner.span(), ?budget, "close budget ran out; still open:\n{kept}");
     let name = p.inner.lock().name_ref(p.inner.id());
-    let error = Error::timeout(Shown::live(name.clone()), budget, report.clone());
+    let error = Error::timeout(Shown::live(name.clone()), budget, kept);
     {
         // Stored before the escalation, which may let it finish at once.
         let mut st = p.inner.lock();
@@ -219,7 +219,7 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)
                 .get_or_insert_with(|| error.clone());
         }
     }
-    escalate(&report, p);
+    escalate(&open);
     let released = detach(p, &error);
     p.emit(|process| crate::events::Event::BudgetRanOut {
         process,
@@ -229,14 +229,11 @@ pub(crate) fn overran(p: &Process, budget: Duration) -> Option<(Error, Released)
 }
 
 /// Applies each open process's escalation to its own tasks.
-fn escalate(report: &ShutdownReport, root: &Process) {
-    let open: HashSet<u64> = report.open().iter().map(|o| o.id()).collect();
+fn escalate(open: &[Process]) {
     let mut aborted = Vec::new();
-    walk(root, (), |p, st, _| {
-        if !open.contains(&p.inner.id()) {
-            return Below::Skip;
-        }
-        if st.cold().escalation == Escalation::Abort {
+    for p in open {
+        let mut st = p.inner.lock();
+        if st.step != Step::Closed && st.cold().escalation == Escalation::Abort {
             let tasks = (
                 st.task.take(),
                 st.cold_mut().and_then(|c| c.teardown_task.take()),
@@ -246,8 +243,7 @@ fn escalate(report: &ShutdownReport, root: &Process) {
                 aborted.push((p.clone(), tasks));
             }
         }
-        Below::Into((), st.targets(|e| e.kind().closes()).collect())
-    });
+    }
     // Outside every lock: aborting drops nothing here (tokio drops an
     // aborted task on its own runtime), but stay on the safe side.
     for (p, (function, teardown)) in aborted {

@@ -659,11 +659,13 @@ impl Process {
                     if !p.is_closed() {
                         return result; // a close from inside: it returns at once
                     }
-                    // Closed in time; the timer says whether a reserve
-                    // escalated a part on the way (it sees Closed too).
-                    match verdict.await {
-                        Ok(Some(escalated)) => Err(escalated),
-                        _ => result,
+                    // Closed: its result says it all (a budget or reserve
+                    // that escalated is its own failure); a clean result
+                    // still hears from the timer, which sees Closed too.
+                    match (result, verdict.await) {
+                        (Err(e), _) => Err(e),
+                        (Ok(()), Ok(Some(escalated))) => Err(escalated),
+                        (Ok(()), _) => Ok(()),
                     }
                 }
                 verdict = &mut verdict => match verdict {
@@ -1512,6 +1514,23 @@ impl Process {
         }
         st.pending += 1;
         Hold(Some(self.clone()))
+    }
+
+    /// What `context` keeps for this process, made on first use; `true`
+    /// when this call made it.
+    pub(crate) fn context_bridge(&self) -> (Arc<crate::context::Bridge>, bool) {
+        let mut st = self.inner.lock();
+        if let Some(bridge) = &st.cold().context {
+            return (bridge.clone(), false);
+        }
+        let bridge = Arc::new(crate::context::Bridge::default());
+        st.cold_alloc().context = Some(bridge.clone());
+        (bridge, true)
+    }
+
+    /// What `context` keeps for this process, if it keeps anything.
+    pub(crate) fn context_bridge_if_any(&self) -> Option<Arc<crate::context::Bridge>> {
+        self.inner.lock().cold().context.clone()
     }
 
     /// Closes the process with `error` as its own failure (unless it has

@@ -230,8 +230,10 @@ impl Stamp {
         static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
         let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
         let since = tokio::time::Instant::now().saturating_duration_since(epoch);
-        // u64 nanoseconds last 584 years: no overflow check needed.
-        Stamp(since.as_secs() * 1_000_000_000 + u64::from(since.subsec_nanos()) + 1)
+        // u64 nanoseconds last 584 years; a paused test clock can go
+        // further: such stamps all read as the last one.
+        let nanos = u64::try_from(since.as_nanos()).unwrap_or(u64::MAX);
+        Stamp(nanos.saturating_add(1))
     }
 
     /// How long before `now`, if it ever happened.
@@ -370,6 +372,9 @@ pub(crate) struct Cold {
     pub(crate) omitted_children: usize,
     /// Handed out by `closing_token()`; cancelled when closing starts.
     pub(crate) closing_token: Option<CancellationToken>,
+    /// What `context` keeps for it: its closed token, the tokens it
+    /// closes after (see `context::Bridge`).
+    pub(crate) context: Option<std::sync::Arc<crate::context::Bridge>>,
     /// The task of an async teardown while it runs, for deadline escalation.
     pub(crate) teardown_task: Option<crate::runtime::Task>,
     /// A close budget aborted its tasks: an `Aborted` end says so.
@@ -442,6 +447,7 @@ impl Cold {
             failed_children: Vec::new(),
             omitted_children: 0,
             closing_token: None,
+            context: None,
             teardown_task: None,
             escalated: false,
             budget: None,
