@@ -53,6 +53,9 @@ pub struct ProcessInfo {
     edges: Vec<(EdgeKind, u64)>,
     incoming: Vec<u64>,
     waiting_for: Vec<Cow<'static, str>>,
+    /// For a supervisor: whether it is one, and its children.
+    supervisor: bool,
+    supervised: Vec<crate::supervise::ChildInfo>,
 }
 
 impl ProcessInfo {
@@ -161,6 +164,41 @@ impl ProcessInfo {
     pub fn waiting_for(&self) -> &[Cow<'static, str>] {
         &self.waiting_for
     }
+
+    /// Whether it is a [supervisor](crate::supervise::Supervisor).
+    pub fn is_supervisor(&self) -> bool {
+        self.supervisor
+    }
+
+    /// For a supervisor: each of its children, in their order, with its
+    /// state (running, restarting, in backoff until when, terminated,
+    /// ended), as [`Supervisor::children`](crate::supervise::Supervisor::children)
+    /// lists them (OTP's `which_children`); its running children's runs
+    /// are also its processes below it. Empty for any other process.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    /// use goprocess::supervise::{ChildState, Restart, Strategy, Supervisor};
+    ///
+    /// let app = Process::new().named("app");
+    /// let sup = Supervisor::new(&app, Strategy::OneForOne).named("pool");
+    /// let worker = sup
+    ///     .child_spec("worker", Restart::Permanent, |me| async move { me.closing().await })
+    ///     .start()
+    ///     .unwrap();
+    /// worker.terminate().await.unwrap();
+    /// let snapshot = app.snapshot();
+    /// let pool = snapshot.get(sup.process().id()).unwrap();
+    /// assert_eq!(pool.supervised()[0].state(), ChildState::Terminated);
+    /// assert!(snapshot.to_string().contains("└╌╌ worker (terminated)"));
+    /// app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn supervised(&self) -> &[crate::supervise::ChildInfo] {
+        &self.supervised
+    }
 }
 
 impl fmt::Display for ProcessInfo {
@@ -173,11 +211,14 @@ impl fmt::Display for ProcessInfo {
             write!(f, ": {cause}")?;
         }
         let mut waits: Vec<String> = self.waiting_for.iter().map(|w| format!("`{w}`")).collect();
-        if self.function_running {
+        // A supervisor's function is its loop, which closes its runs: what
+        // it waits for is those runs.
+        if self.function_running && !self.supervisor {
             waits.push("its function".into());
         }
         if !waits.is_empty() {
-            write!(f, "; waits for {}", waits.join(", "))?;
+            let what = if self.supervisor { "its runs " } else { "" };
+            write!(f, "; waits for {what}{}", waits.join(", "))?;
         }
         f.write_str(")")
     }
@@ -197,7 +238,13 @@ pub(super) fn read(
     // Read under each process's lock; resolved once the walk is over, so
     // that no other process's lock is taken under it, and dropping the last
     // handle of a parent never runs under a lock.
-    let mut later: Vec<(Vec<Weak<Inner>>, Vec<Process>, StoredCause)> = Vec::new();
+    #[allow(clippy::type_complexity)]
+    let mut later: Vec<(
+        Vec<Weak<Inner>>,
+        Vec<Process>,
+        StoredCause,
+        Option<crate::supervise::View>,
+    )> = Vec::new();
     let root_path: Vec<Cow<'static, str>> = Vec::new();
     walk(root, root_path, |p, st, path| {
         if !keep(st) {
@@ -229,6 +276,8 @@ pub(super) fn read(
             edges: st.edges().map(|e| (e.kind(), e.target.id())).collect(),
             incoming: Vec::new(),
             waiting_for: Vec::new(),
+            supervisor: st.cold().supervisor.is_some(),
+            supervised: Vec::new(),
         };
         later.push((
             st.parent_links()
@@ -236,12 +285,16 @@ pub(super) fn read(
                 .collect(),
             st.targets(|e| e.waiting()).collect(),
             st.cause_stored(),
+            st.cold().supervisor.clone(),
         ));
         processes.push(info);
         Below::Into(path, st.targets(&follow).collect())
     });
-    for (info, (incoming, waiting, cause)) in processes.iter_mut().zip(later) {
+    for (info, (incoming, waiting, cause, supervisor)) in processes.iter_mut().zip(later) {
         info.cause = cause.resolve();
+        if let Some(supervisor) = supervisor {
+            info.supervised = supervisor.children();
+        }
         info.incoming = incoming
             .iter()
             .filter_map(Weak::upgrade)
@@ -501,7 +554,8 @@ impl fmt::Display for Snapshot {
             }
             writeln!(f, "]")?;
 
-            // Wait edges first (leaves, never expanded), then children.
+            // Wait edges first (leaves, never expanded), then children,
+            // then a supervisor's children that have no run (leaves).
             let mut below: Vec<(EdgeKind, u64)> = p
                 .edges
                 .iter()
@@ -509,7 +563,22 @@ impl fmt::Display for Snapshot {
                 .copied()
                 .collect();
             below.extend(p.edges.iter().filter(|(k, _)| *k != EdgeKind::WaitFor));
-            let count = below.len();
+            let idle: Vec<&crate::supervise::ChildInfo> =
+                p.supervised.iter().filter(|c| c.run().is_none()).collect();
+            let count = below.len() + idle.len();
+            for (i, child) in idle.into_iter().enumerate().rev() {
+                let branch = if below.len() + i + 1 == count {
+                    "└"
+                } else {
+                    "├"
+                };
+                let mut line = format!("{prefix}{branch}╌╌ {} ({}", child.name(), child.state());
+                if let Some(wait) = child.restart_in() {
+                    let _ = write!(line, ", restarts in {wait:.1?}");
+                }
+                line.push(')');
+                stack.push(Line::Wait(line));
+            }
             for (i, (kind, target)) in below.into_iter().enumerate().rev() {
                 let last = i + 1 == count;
                 let branch = if last { "└" } else { "├" };

@@ -382,6 +382,9 @@ pub(crate) struct Cold {
     /// (`Process::add_child_after`), until its close starts: it waits for
     /// them as far as cycles are concerned.
     pub(crate) after: Vec<Process>,
+    /// For a supervisor: where its children are listed (snapshots and
+    /// reports show them, with their state).
+    pub(crate) supervisor: Option<crate::supervise::View>,
 }
 
 impl Cold {
@@ -412,6 +415,7 @@ impl Cold {
             propagated: false,
             restarts: 0,
             after: Vec::new(),
+            supervisor: None,
             more_waiters: Slab::new(),
             more_parents: Vec::new(),
         }
