@@ -8,6 +8,7 @@ mod deadline;
 mod failure;
 pub(crate) mod graph;
 mod report;
+mod run;
 pub(crate) mod spawn;
 pub(crate) mod state;
 pub(crate) mod teardown;
@@ -28,6 +29,7 @@ pub use self::cause::{CloseCause, ProcessRef};
 pub(crate) use self::close::Driver;
 pub use self::deadline::Escalation;
 pub use self::failure::OnFailure;
+pub(crate) use self::run::RunEnds;
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
 use self::state::{CLOSED, CLOSING, HookAt, Inner, State, Step};
@@ -1075,31 +1077,48 @@ impl Process {
         Driver::close(self, cause);
     }
 
-    /// Starts a run of a supervised child: a new child of `self` (the
-    /// supervisor) named `run.name`, running `f` as a `go` function,
-    /// linked so that `self` waits for it but neither closes it with its
-    /// own close (the supervisor closes its runs one at a time) nor
-    /// records or propagates its failures. `done` receives its result once
-    /// it is Closed, with the run. `None` if `self` has closed.
-    ///
-    /// Before `f` can run, the run is ordered against its siblings for
-    /// the cycle check: it closes after `run.later` and before
-    /// `run.earlier`, as a struct's sibling order is a wait (see
-    /// [`add_child_after`](Self::add_child_after)), so a `wait_for` that
-    /// contradicts the supervisor's shutdown order is refused with
-    /// [`ErrorKind::Cycle`] instead of hanging that shutdown.
+    /// Starts the first run of a supervised child in a new task: a new
+    /// child of `self` (the supervisor, see
+    /// [`prepare_run`](Self::prepare_run)) running `f`; `ends` hears of
+    /// its end once it is Closed, and may go on with the child's next run
+    /// in the same task (see `process/run.rs`). `None` if `self` has
+    /// closed.
     pub(crate) fn start_run<F, Fut>(
         &self,
         handle: &tokio::runtime::Handle,
         run: RunOptions,
-        f: F,
-        done: impl FnOnce(Process, Result<(), Error>) + Send + Sync + 'static,
+        f: Arc<F>,
+        ends: impl RunEnds,
     ) -> Option<Process>
     where
-        F: FnOnce(Process) -> Fut + Send + 'static,
+        F: Fn(Process) -> Fut + Send + Sync + 'static,
         Fut: Future + Send + 'static,
         Fut::Output: IntoProcessResult,
     {
+        let run = self.prepare_run(run, None)?;
+        run::spawn(handle, &run, f, ends);
+        Some(run)
+    }
+
+    /// Makes a run of a supervised child, whose function is about to run
+    /// in `task` (the task of the child's previous run, which goes on with
+    /// this one; `None` for a new task, spawned by the caller): a new child
+    /// of `self` (the supervisor) named `run.name`, linked so that `self`
+    /// waits for it but neither closes it with its own close (the
+    /// supervisor closes its runs one at a time) nor records or propagates
+    /// its failures. `None` if `self` has closed.
+    ///
+    /// Before its function can run, the run is ordered against its
+    /// siblings for the cycle check: it closes after `run.later` and before
+    /// `run.earlier`, as a struct's sibling order is a wait (see
+    /// [`add_child_after`](Self::add_child_after)), so a `wait_for` that
+    /// contradicts the supervisor's shutdown order is refused with
+    /// [`ErrorKind::Cycle`] instead of hanging that shutdown.
+    pub(crate) fn prepare_run(
+        &self,
+        run: RunOptions,
+        task: Option<tokio::task::JoinHandle<()>>,
+    ) -> Option<Process> {
         let RunOptions {
             name,
             restarts,
@@ -1107,12 +1126,16 @@ impl Process {
             earlier,
             later,
         } = run;
+        // The running function counts as one pending wait of its run.
         let mut run = Process::fresh(Some(self), 1, None);
         {
             let inner = Arc::get_mut(&mut run.inner).expect("a fresh process has a single handle");
             let id = inner.id();
             inner.span().record("name", &*name);
             let st = inner.state_mut();
+            // Installed before the link: a budget that escalates the run
+            // finds its task.
+            st.task = task;
             st.set_name(id, name);
             let cold = st.cold_alloc();
             cold.name_given = true;
@@ -1126,12 +1149,6 @@ impl Process {
         for sibling in &earlier {
             sibling.closes_after(&run);
         }
-        let ended = run.clone();
-        run.on_closed(move || {
-            let result = ended.stored_result();
-            done(ended, result);
-        });
-        spawn::spawn_function(handle, &run, f, spawn::AfterFunction::CloseAfterChildren);
         Some(run)
     }
 

@@ -100,6 +100,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 pub use self::child::{ChildInfo, ChildSpec, ChildState, SupervisedChild};
@@ -109,13 +110,17 @@ use crate::error::{Error, ErrorKind, IntoProcessResult};
 use crate::events::Event;
 use crate::name::Shown;
 use crate::process::spawn::{AfterFunction, run_in};
-use crate::process::{Cause, RunClose, RunOptions, Why};
+use crate::process::{Cause, RunClose, RunEnds, RunOptions, Why};
 use crate::{AsProcess, Process, ProcessRef};
 
-/// Starts one run of a child: [`Process::start_run`] with the child's own
-/// function type, so the run's future lives in its task, unboxed.
-type Starter =
-    Arc<dyn Fn(&Process, &tokio::runtime::Handle, RunOptions, RunEnd) -> Option<Process> + Send + Sync>;
+/// Starts a run of a child in a new task: [`Process::start_run`] with the
+/// child's own function type, so the run's future lives in its task,
+/// unboxed.
+type Starter = Arc<
+    dyn Fn(&Process, &tokio::runtime::Handle, RunOptions, RunReport) -> Option<Process>
+        + Send
+        + Sync,
+>;
 
 /// A process that runs functions as its children and restarts them
 /// (Erlang/OTP semantics). See the [module docs](self) for the rules.
@@ -245,18 +250,23 @@ struct Ended {
     result: Result<(), Error>,
 }
 
-/// Reports the end of a run of child `index` (from the run's own close,
-/// on the thread that closed it).
-struct RunEnd {
-    shared: Weak<Shared>,
+/// Where the runs of child `index` report their ends (from the run's own
+/// close, on the thread that closed it). Held by the child's task, as the
+/// supervisor's loop holds the supervisor.
+#[derive(Clone)]
+struct RunReport {
+    shared: Arc<Shared>,
     index: usize,
 }
 
-impl RunEnd {
-    fn report(self, run: Process, result: Result<(), Error>) {
-        if let Some(shared) = self.shared.upgrade() {
-            shared.run_ended(self.index, run, result);
-        }
+impl RunEnds for RunReport {
+    fn ended(
+        &self,
+        run: Process,
+        result: Result<(), Error>,
+        task: Option<JoinHandle<()>>,
+    ) -> Option<Process> {
+        self.shared.run_ended(self.index, run, result, task)
     }
 }
 
@@ -619,14 +629,8 @@ impl Supervisor {
         Fut::Output: IntoProcessResult,
     {
         let f = Arc::new(f);
-        let start: Starter = Arc::new(move |supervisor, handle, options, end| {
-            let f = Arc::clone(&f);
-            supervisor.start_run(
-                handle,
-                options,
-                move |me| f(me),
-                move |run, result| end.report(run, result),
-            )
+        let start: Starter = Arc::new(move |supervisor, handle, options, ends| {
+            supervisor.start_run(handle, options, Arc::clone(&f), ends)
         });
         ChildSpec::new(self, name.into(), restart, start)
     }
@@ -752,8 +756,21 @@ impl Shared {
         Ok(index)
     }
 
-    /// Starts a run of child `index`; false if the supervisor has closed.
+    /// Starts a run of child `index` in a new task; false if the
+    /// supervisor has closed.
     fn start(self: &Arc<Self>, st: &mut State, index: usize) -> bool {
+        self.start_in(st, index, None).is_some()
+    }
+
+    /// Starts a run of child `index`: in `task` (the task of its last run,
+    /// which goes on with it; the run is returned) or, with none, in a new
+    /// task. `None` if the supervisor has closed.
+    fn start_in(
+        self: &Arc<Self>,
+        st: &mut State,
+        index: usize,
+        task: Option<JoinHandle<()>>,
+    ) -> Option<Process> {
         // The supervisor closes the runs of later children first: each run
         // is ordered against its running siblings' for the cycle check.
         let (earlier, later) = if st.children.len() > 1 {
@@ -776,44 +793,56 @@ impl Shared {
             earlier,
             later,
         };
-        let end = RunEnd {
-            shared: Arc::downgrade(self),
-            index,
+        let run = match task {
+            Some(task) => self.process.prepare_run(options, Some(task)),
+            None => {
+                let ends = RunReport {
+                    shared: Arc::clone(self),
+                    index,
+                };
+                (child.start)(&self.process, &self.handle, options, ends)
+            }
         };
-        match (child.start)(&self.process, &self.handle, options, end) {
+        match &run {
             Some(run) => {
-                child.run = Some(run);
+                child.run = Some(run.clone());
                 child.status = Status::Running;
                 child.started = timed.then(Instant::now);
-                true
             }
-            None => {
-                child.status = Status::Ended;
-                false
-            }
+            None => child.status = Status::Ended,
         }
+        run
     }
 
     /// A run of child `index` closed (on the thread that closed it, in no
-    /// lock). An end that restarts nothing, and a `OneForOne` restart with
-    /// no backoff, are handled here and now: no message, no wake of the
-    /// supervisor's task, no clock read beyond the limit's. A restart that
-    /// closes siblings or waits, and the limit broken, go to the loop.
-    fn run_ended(self: &Arc<Self>, index: usize, run: Process, result: Result<(), Error>) {
+    /// lock); `task` is its task when that can go on with the next run.
+    /// An end that restarts nothing, and a `OneForOne` restart with no
+    /// backoff, are handled here and now: no message, no wake of the
+    /// supervisor's task, no clock read beyond the limit's, and the next
+    /// run goes on in `task` (returned). A restart that closes siblings or
+    /// waits, the limit broken, and a run aborted (its task dropped) go to
+    /// the loop.
+    fn run_ended(
+        self: &Arc<Self>,
+        index: usize,
+        run: Process,
+        result: Result<(), Error>,
+        task: Option<JoinHandle<()>>,
+    ) -> Option<Process> {
         let mut st = self.lock();
         let state = &mut *st;
         let child = &mut state.children[index];
         if child.status != Status::Running || child.run.as_ref() != Some(&run) {
             // Terminated, or closed for a restart or the shutdown: whoever
             // closed it handles its end.
-            return;
+            return None;
         }
         if state.stopping || self.process.is_closing() {
             // Not handled before the supervisor closed: its shutdown lists
             // a failure.
             drop(st);
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
-            return;
+            return None;
         }
         if !child.restart.restarts(result.is_err()) {
             child.run = None;
@@ -826,15 +855,19 @@ impl Shared {
             if shut {
                 let _ = self.ended.send(Msg::AutoShutdown);
             }
-            return;
+            return None;
         }
+        // An aborted run's task is gone (its runtime may be shutting down,
+        // where a new task would be dropped at once): the loop decides.
+        let aborted = matches!(&result, Err(e) if e.kind() == ErrorKind::Aborted);
         let here = self.strategy == Strategy::OneForOne
             && state.backoff.is_none()
+            && !aborted
             && state.intensity.allow(Instant::now);
         if !here {
             drop(st);
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
-            return;
+            return None;
         }
         child.run = None;
         child.status = Status::Restarting;
@@ -856,11 +889,17 @@ impl Shared {
             }
             st = self.lock();
             if st.children[index].status != Status::Restarting || st.stopping {
-                return;
+                return None;
             }
         }
         st.children[index].restarts += 1;
-        self.start(&mut st, index);
+        match task {
+            Some(task) => self.start_in(&mut st, index, Some(task)),
+            None => {
+                self.start(&mut st, index);
+                None
+            }
+        }
     }
 
     /// Terminates child `index` (see [`SupervisedChild::terminate`]): the
