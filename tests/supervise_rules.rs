@@ -542,7 +542,11 @@ async fn a_restart_exactly_a_window_after_another_counts_with_it() {
     tokio::time::timeout(s(30), boundary.process().closed())
         .await
         .expect("the second restart broke the limit");
-    assert_eq!(start.elapsed(), s(10), "the second restart, 5 s after the first");
+    assert_eq!(
+        start.elapsed(),
+        s(10),
+        "the second restart, 5 s after the first"
+    );
     let err = boundary.process().err().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RestartLimit);
     assert_eq!(boundary.restarts(), 1);

@@ -1182,10 +1182,16 @@ impl Process {
             RunClose::Shutdown => Cause::parent(supervisor),
             RunClose::Terminate => Cause::ASKED,
         };
+        // A terminated run's failure is no restart's: listed, as the
+        // supervisor lists those of the runs it closes when it closes.
+        let lists = (why == RunClose::Terminate).then(|| (supervisor.clone(), self.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         self.hook(
             HookAt::Left,
             Box::new(move || {
+                if let Some((supervisor, run)) = lists {
+                    supervisor.record_result_of(&run);
+                }
                 let _ = tx.send(());
             }),
         );

@@ -104,8 +104,8 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 pub use self::child::{ChildInfo, ChildSpec, ChildState, SupervisedChild};
-use self::policy::{Backoff, Intensity, MAX_BACKOFF, Random, jittered};
 pub use self::policy::{AutoShutdown, JITTER, Restart, Strategy};
+use self::policy::{Backoff, Intensity, MAX_BACKOFF, Random, jittered};
 use crate::error::{Error, ErrorKind, IntoProcessResult};
 use crate::events::Event;
 use crate::name::Shown;
@@ -777,10 +777,7 @@ impl Shared {
             let runs = |children: &[Child]| -> Vec<Process> {
                 children.iter().filter_map(|c| c.run.clone()).collect()
             };
-            (
-                runs(&st.children[..index]),
-                runs(&st.children[index + 1..]),
-            )
+            (runs(&st.children[..index]), runs(&st.children[index + 1..]))
         } else {
             (Vec::new(), Vec::new())
         };
@@ -936,9 +933,8 @@ impl Shared {
             return Err(invalid.clone());
         }
         let name = st.children[index].name.clone();
-        let refused = |kind, detail: String| {
-            Err(Error::refused(kind, self.process.display_name(), detail))
-        };
+        let refused =
+            |kind, detail: String| Err(Error::refused(kind, self.process.display_name(), detail));
         if st.stopping || self.process.is_closing() {
             return refused(
                 ErrorKind::Closed,
@@ -1209,6 +1205,8 @@ async fn shut_down(shared: &Shared, me: &Process) {
 /// its `Restart`, the strategy, the limit and `auto_shutdown` say, and
 /// closes the others a restart takes along.
 async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
+    #[cfg(test)]
+    tests::maybe_panic();
     let Ended { index, run, result } = end;
     let (taken, wait, event) = {
         let mut st = shared.lock();
@@ -1385,4 +1383,62 @@ fn give_up(shared: &Shared, me: &Process, run: &Process, name: &str, result: Res
         error: error.clone(),
     });
     me.fail(error, Cause::of(Why::RestartLimit));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Makes the loop's next decision panic (a bug in it, say).
+        static PANIC: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub(super) fn maybe_panic() {
+        if PANIC.with(|p| p.replace(false)) {
+            panic!("injected: the supervisor's loop panicked");
+        }
+    }
+
+    /// Whatever ends the loop early, the runs still open are closed (the
+    /// last added first): supervised runs are closed by nobody else, so
+    /// they ran on and the supervisor's parent hung closing.
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_loop_that_dies_still_closes_its_children_in_reverse_order() {
+        let app = Process::new();
+        let sup = Supervisor::new(&app, Strategy::OneForAll).named("sup");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for name in ["a", "b"] {
+            let log = log.clone();
+            sup.child(name, Restart::Permanent, move |me: Process| {
+                let log = log.clone();
+                async move {
+                    me.closing().await;
+                    log.lock().unwrap().push(format!("stop {name}"));
+                }
+            })
+            .unwrap();
+        }
+        tokio::task::yield_now().await;
+        PANIC.with(|p| p.set(true));
+        sup.child("crash", Restart::Permanent, |_| async { Err::<(), _>("x") })
+            .unwrap();
+        for _ in 0..16 {
+            tokio::task::yield_now().await; // crash ends; the loop panics
+        }
+        assert!(sup.process().is_closing());
+        let closed = tokio::time::timeout(Duration::from_secs(60), app.close()).await;
+        let err = closed
+            .expect("the supervisor's children were closed")
+            .unwrap_err();
+        let sup_err = err.children()[0].error();
+        assert_eq!(sup_err.kind(), ErrorKind::Panic, "{err:#}");
+        assert_eq!(*log.lock().unwrap(), ["stop b", "stop a"]);
+        assert!(
+            sup.children()
+                .iter()
+                .all(|c| c.state() == ChildState::Ended)
+        );
+    }
 }
