@@ -472,6 +472,13 @@ fn escape_mermaid(s: &str) -> String {
     s.replace('"', "#quot;")
 }
 
+/// What is drawn below a process: an edge, or a child of a supervisor
+/// that has no run (a leaf).
+enum Drawn<'a> {
+    Edge(EdgeKind, u64),
+    Idle(&'a crate::supervise::ChildInfo),
+}
+
 /// One line of the text tree, still to be written.
 enum Line {
     Process {
@@ -554,34 +561,45 @@ impl fmt::Display for Snapshot {
             }
             writeln!(f, "]")?;
 
-            // Wait edges first (leaves, never expanded), then children,
-            // then a supervisor's children that have no run (leaves).
-            let mut below: Vec<(EdgeKind, u64)> = p
+            // Wait edges first (leaves, never expanded), then children; a
+            // supervisor's children in their order, those without a run
+            // as leaves.
+            let runs: HashSet<u64> = p.supervised.iter().filter_map(|c| c.run()).collect();
+            let mut below: Vec<Drawn<'_>> = p
                 .edges
                 .iter()
                 .filter(|(k, _)| *k == EdgeKind::WaitFor)
-                .copied()
+                .map(|&(k, t)| Drawn::Edge(k, t))
                 .collect();
-            below.extend(p.edges.iter().filter(|(k, _)| *k != EdgeKind::WaitFor));
-            let idle: Vec<&crate::supervise::ChildInfo> =
-                p.supervised.iter().filter(|c| c.run().is_none()).collect();
-            let count = below.len() + idle.len();
-            for (i, child) in idle.into_iter().enumerate().rev() {
-                let branch = if below.len() + i + 1 == count {
-                    "└"
-                } else {
-                    "├"
-                };
-                let mut line = format!("{prefix}{branch}╌╌ {} ({}", child.name(), child.state());
-                if let Some(wait) = child.restart_in() {
-                    let _ = write!(line, ", restarts in {wait:.1?}");
+            below.extend(
+                p.edges
+                    .iter()
+                    .filter(|(k, t)| *k != EdgeKind::WaitFor && !runs.contains(t))
+                    .map(|&(k, t)| Drawn::Edge(k, t)),
+            );
+            below.extend(p.supervised.iter().map(|c| match c.run() {
+                Some(run) if p.edges.iter().any(|(_, t)| *t == run) => {
+                    Drawn::Edge(EdgeKind::Child, run)
                 }
-                line.push(')');
-                stack.push(Line::Wait(line));
-            }
-            for (i, (kind, target)) in below.into_iter().enumerate().rev() {
+                _ => Drawn::Idle(c),
+            }));
+            let count = below.len();
+            for (i, item) in below.into_iter().enumerate().rev() {
                 let last = i + 1 == count;
                 let branch = if last { "└" } else { "├" };
+                let (kind, target) = match item {
+                    Drawn::Edge(kind, target) => (kind, target),
+                    Drawn::Idle(child) => {
+                        let mut line =
+                            format!("{prefix}{branch}╌╌ {} ({}", child.name(), child.state());
+                        if let Some(wait) = child.restart_in() {
+                            let _ = write!(line, ", restarts in {wait:.1?}");
+                        }
+                        line.push(')');
+                        stack.push(Line::Wait(line));
+                        continue;
+                    }
+                };
                 let drawn_elsewhere = as_children.contains(&target) || shown.contains(&target);
                 if kind == EdgeKind::WaitFor && drawn_elsewhere {
                     let name = index

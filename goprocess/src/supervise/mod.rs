@@ -391,6 +391,31 @@ impl Supervisor {
         self
     }
 
+    /// What the supervisor's own failure does to its parents (see
+    /// [`Process::on_failure`]): with [`OnFailure::Propagate`], a
+    /// supervisor that gives up shuts the service around it down in its
+    /// order, instead of leaving it running without its children.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use goprocess::{OnFailure, Process};
+    /// use goprocess::supervise::{Restart, Strategy, Supervisor};
+    ///
+    /// let app = Process::new();
+    /// let pool = Supervisor::new(&app, Strategy::OneForOne).on_failure(OnFailure::Propagate);
+    /// pool.child("w", Restart::Permanent, |_| async { Err::<(), _>("down") })
+    ///     .unwrap();
+    /// app.closed().await; // it gave up, and took the app down
+    /// # }
+    /// ```
+    ///
+    /// [`OnFailure::Propagate`]: crate::OnFailure::Propagate
+    pub fn on_failure(self, policy: crate::OnFailure) -> Supervisor {
+        self.shared.process.set_on_failure(policy);
+        self
+    }
+
     /// At most `restarts` restarts within any window of `within` (default:
     /// 3 within 5 s; OTP's intensity and period). One more closes the
     /// supervisor with [`ErrorKind::RestartLimit`], listing the failure
