@@ -49,6 +49,12 @@
 //! after it) would hang that shutdown, and is refused with
 //! [`ErrorKind::Cycle`].
 //!
+//! A restart that needs no wait (`OneForOne`, no backoff) is made where
+//! the run ends, and the next run goes on in the tokio task of the one
+//! before (after yielding once): each run is a fresh process, but an
+//! immediate restart spawns no task (so `tokio::task::id()` inside a
+//! child's function may be the same from one run to the next).
+//!
 //! Memory stays flat under restarts: a run leaves the supervisor when it
 //! closes, and the restart window keeps at most `max_restarts` instants.
 //! [`restarts`](Supervisor::restarts), [`children`](Supervisor::children),
@@ -694,6 +700,18 @@ impl Supervisor {
     /// The supervisor's own process.
     pub fn process(&self) -> &Process {
         &self.shared.process
+    }
+
+    /// Its children's names in the order they close (the last added
+    /// first): what a struct's shutdown plan shows under a supervisor
+    /// field, and the reverse of what its startup plan shows. A plan is
+    /// derived from the struct's type, while a supervisor's children are
+    /// added at run time: a plan that shows them reads them here, from the
+    /// running supervisor.
+    #[allow(dead_code)] // for the structs' plans (`structs/plan.rs`)
+    pub(crate) fn shutdown_order(&self) -> Vec<Cow<'static, str>> {
+        let st = self.lock();
+        st.children.iter().rev().map(|c| c.name.clone()).collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
