@@ -970,3 +970,73 @@ async fn the_order_follows_restarted_runs() {
     assert_eq!(late.wait_for(&early).unwrap_err().kind(), ErrorKind::Cycle);
     within(app.close()).await.unwrap();
 }
+
+// ---- races ----
+
+/// Restarts made in the runs' own tasks racing `terminate`, `restart` and
+/// the supervisor's close, on two workers: every run ends up closed,
+/// nothing hangs, and a terminated child is never restarted by itself.
+#[test]
+fn restarts_in_the_run_s_task_racing_terminate_restart_and_close() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        within(async {
+            for i in 0..10_000 {
+                let app = Process::new();
+                let sup = Supervisor::new(&app, Strategy::OneForOne).unlimited_restarts();
+                let alive = Alive::default();
+                let a = alive.clone();
+                let flaky = sup
+                    .child_spec("flaky", Restart::Permanent, move |_| {
+                        let token = a.token();
+                        async move {
+                            tokio::task::yield_now().await;
+                            drop(token);
+                            Err::<(), _>("x")
+                        }
+                    })
+                    .start()
+                    .unwrap();
+                let a = alive.clone();
+                sup.child("steady", Restart::Permanent, move |me| {
+                    let token = a.token();
+                    async move {
+                        me.closing().await;
+                        drop(token);
+                    }
+                })
+                .unwrap();
+                let f = flaky.clone();
+                let handles = tokio::spawn(async move {
+                    match f.terminate().await {
+                        // Refused: the supervisor is closing its children.
+                        Err(e) if e.kind() == ErrorKind::Closed => {}
+                        // Terminated (the run may have failed on its own
+                        // just then): down until restarted.
+                        _ => assert_eq!(f.state(), ChildState::Terminated),
+                    }
+                    let _ = f.restart();
+                });
+                if i % 3 == 0 {
+                    tokio::task::yield_now().await;
+                }
+                let _ = app.close().await;
+                handles.await.unwrap();
+                assert!(sup.process().is_closed());
+                assert!(flaky.run().is_none_or(|r| r.is_closed()));
+                let left = tokio::time::timeout(Duration::from_secs(5), async {
+                    while alive.count() > 0 {
+                        tokio::task::yield_now().await;
+                    }
+                })
+                .await;
+                assert!(left.is_ok(), "a run left running (iteration {i})");
+            }
+        })
+        .await;
+    });
+}
