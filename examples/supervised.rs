@@ -102,17 +102,21 @@ async fn main() {
     })
     .named("intake");
 
-    let pool = Supervisor::new(&Process::background(), Strategy::OneForOne)
-        .named("pool")
+    // A root supervisor: the `Service` struct adopts it as its `pool`
+    // field, and closes it in the struct's order.
+    let pool = Supervisor::root(Strategy::OneForOne)
         .max_restarts(MAX_RESTARTS, WINDOW)
-        .backoff(Duration::from_millis(20), Duration::from_millis(160));
-    // When the pool gives up, the service must not run on without it.
-    pool.process().set_on_failure(OnFailure::Propagate);
+        .backoff(Duration::from_millis(20), Duration::from_millis(160))
+        // When the pool gives up, the service must not run on without it.
+        .on_failure(OnFailure::Propagate);
     for i in 1..=WORKERS {
         let (queue, done) = (queue.clone(), done.clone());
-        pool.child(format!("worker {i}"), Restart::Permanent, move |me| {
+        pool.child_spec(format!("worker {i}"), Restart::Permanent, move |me| {
             work(me, queue.clone(), done.clone())
         })
+        // A worker has 100 ms to finish its job when told to stop.
+        .shutdown(Duration::from_millis(100))
+        .start()
         .expect("the pool is running");
     }
 

@@ -84,22 +84,25 @@ async fn restart_a_child_many_times() {
     // Each run fails 5 ms after it starts (never more than 2 restarts in a
     // window of 10 ms), until the last, which serves until closed. The
     // second run (after the first restart) waits for the gate first.
-    sup.child("worker", Restart::Permanent, move |me| {
-        let run = r.fetch_add(1, Ordering::SeqCst);
-        let gate = g.clone();
-        async move {
-            if run == 1 {
-                gate.notified().await;
+    // Its handle is held throughout: it keeps nothing of past runs.
+    let worker = sup
+        .child_spec("worker", Restart::Permanent, move |me| {
+            let run = r.fetch_add(1, Ordering::SeqCst);
+            let gate = g.clone();
+            async move {
+                if run == 1 {
+                    gate.notified().await;
+                }
+                if run < RESTARTS {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    return Err("crashed");
+                }
+                me.closing().await;
+                Ok(())
             }
-            if run < RESTARTS {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                return Err("crashed");
-            }
-            me.closing().await;
-            Ok(())
-        }
-    })
-    .unwrap();
+        })
+        .start()
+        .unwrap();
 
     while runs.load(Ordering::SeqCst) < 2 {
         tokio::time::sleep(Duration::from_millis(1)).await;
@@ -117,10 +120,12 @@ async fn restart_a_child_many_times() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(sup.restarts(), RESTARTS);
+    assert_eq!(worker.state(), goprocess::supervise::ChildState::Running);
+    assert_eq!(sup.children()[0].restarts(), RESTARTS);
     let after_many = live().await;
-    // The first few dozen restarts may grow buffers once (the channel that
-    // reports ends allocates its blocks of 32 messages, then reuses them);
-    // from there on, nothing grows.
+    // The first few dozen restarts may grow buffers once (the restart
+    // window, the channel to the supervisor's loop); from there on,
+    // nothing grows.
     let warm_up = after_thousand - after_one;
     assert!(
         warm_up <= 4096,

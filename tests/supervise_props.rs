@@ -10,8 +10,9 @@
 //!    first) and every start (in order of addition);
 //! 2. how often: `restarts()` and the `Restarted` events;
 //! 3. the limit: at most `max` restarts within any window of `within` (a
-//!    restart `within` or more after another no longer counts with it),
-//!    one more gives up (`GaveUp`, `RestartLimit`), closing the others;
+//!    restart exactly `within` after another still counts with it, as
+//!    OTP's period; one later no longer does), one more gives up
+//!    (`GaveUp`, `RestartLimit`), closing the others;
 //! 4. the supervisor's error lists exactly the failures no restart
 //!    handled, in order.
 //!
@@ -155,7 +156,7 @@ impl Model {
             }
             return;
         }
-        while self.window.front().is_some_and(|t| now - t >= self.within) {
+        while self.window.front().is_some_and(|t| now - t > self.within) {
             self.window.pop_front();
         }
         if self.window.len() >= self.max {

@@ -527,22 +527,42 @@ async fn the_window_slides() {
     assert_eq!(err.children().len(), 1, "only the one that gave up: {err}");
 }
 
-/// A restart `within` or more after an earlier one no longer counts with
-/// it.
+/// A restart exactly `within` after an earlier one still counts with it
+/// (OTP's period includes its boundary); one a tick later no longer does.
 #[tokio::test(start_paused = true)]
-async fn a_restart_a_whole_window_later_no_longer_counts_with_the_first() {
+async fn a_restart_exactly_a_window_after_another_counts_with_it() {
+    let s = Duration::from_secs;
     let app = Process::new();
-    let sup = Supervisor::new(&app, Strategy::OneForOne).max_restarts(1, Duration::from_secs(5));
-    sup.child(
+    let start = Instant::now();
+    let boundary = Supervisor::new(&app, Strategy::OneForOne).max_restarts(1, s(5));
+    boundary
+        .child("w", Restart::Permanent, crashing_every(s(5)))
+        .unwrap();
+    // (`within` bounds a wait by 10 s of this paused clock: too short here.)
+    tokio::time::timeout(s(30), boundary.process().closed())
+        .await
+        .expect("the second restart broke the limit");
+    assert_eq!(
+        start.elapsed(),
+        s(10),
+        "the second restart, 5 s after the first"
+    );
+    let err = boundary.process().err().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RestartLimit);
+    assert_eq!(boundary.restarts(), 1);
+
+    let past = Supervisor::new(&app, Strategy::OneForOne).max_restarts(1, s(5));
+    past.child(
         "w",
         Restart::Permanent,
-        crashing_every(Duration::from_secs(5)),
+        crashing_every(s(5) + Duration::from_millis(1)),
     )
     .unwrap();
-    tokio::time::sleep(Duration::from_secs(21)).await;
-    assert_eq!(sup.restarts(), 4);
-    assert!(!sup.process().is_closing());
-    within(app.close()).await.unwrap();
+    tokio::time::sleep(s(21)).await;
+    assert_eq!(past.restarts(), 4);
+    assert!(!past.process().is_closing());
+    let err = within(app.close()).await.unwrap_err();
+    assert_eq!(err.children().len(), 1, "only the one that gave up: {err}");
 }
 
 // ---- the RestartLimit error ----

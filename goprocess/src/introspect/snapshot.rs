@@ -177,6 +177,9 @@ pub struct ProcessInfo {
     /// Processes it waits for that `waiting_for` leaves out (in the report
     /// a `Timeout` error carries).
     waiting_for_omitted: usize,
+    /// For a supervisor: whether it is one, and its children.
+    supervisor: bool,
+    supervised: Vec<crate::supervise::ChildInfo>,
 }
 
 impl ProcessInfo {
@@ -361,6 +364,43 @@ impl fmt::Debug for ProcessInfo {
     }
 }
 
+impl ProcessInfo {
+    /// Whether it is a [supervisor](crate::supervise::Supervisor).
+    pub fn is_supervisor(&self) -> bool {
+        self.supervisor
+    }
+
+    /// For a supervisor: each of its children, in their order, with its
+    /// state (running, restarting, in backoff until when, terminated,
+    /// ended), as [`Supervisor::children`](crate::supervise::Supervisor::children)
+    /// lists them (OTP's `which_children`); its running children's runs
+    /// are also its processes below it. Empty for any other process.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    /// use goprocess::supervise::{ChildState, Restart, Strategy, Supervisor};
+    ///
+    /// let app = Process::new().named("app");
+    /// let sup = Supervisor::new(&app, Strategy::OneForOne).named("pool");
+    /// let worker = sup
+    ///     .child_spec("worker", Restart::Permanent, |me| async move { me.closing().await })
+    ///     .start()
+    ///     .unwrap();
+    /// worker.terminate().await.unwrap();
+    /// let snapshot = app.snapshot();
+    /// let pool = snapshot.get(sup.process().id()).unwrap();
+    /// assert_eq!(pool.supervised()[0].state(), ChildState::Terminated);
+    /// assert!(snapshot.to_string().contains("└╌╌ worker (terminated)"));
+    /// app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn supervised(&self) -> &[crate::supervise::ChildInfo] {
+        &self.supervised
+    }
+}
+
 impl fmt::Display for ProcessInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` ({}", self.path, self.detail)?;
@@ -371,8 +411,13 @@ impl fmt::Display for ProcessInfo {
             write!(f, ": {}", Text(cause))?;
         }
         let mut first = true;
+        let opening = if self.supervisor {
+            "; waits for its runs "
+        } else {
+            "; waits for "
+        };
         let mut wait = |f: &mut fmt::Formatter<'_>, what: fmt::Arguments<'_>| {
-            f.write_str(if first { "; waits for " } else { ", " })?;
+            f.write_str(if first { opening } else { ", " })?;
             first = false;
             f.write_fmt(what)
         };
@@ -383,7 +428,9 @@ impl fmt::Display for ProcessInfo {
         if more > 0 {
             wait(f, format_args!("{more} more"))?;
         }
-        if self.function_running {
+        // A supervisor's function is its loop, which closes its runs: what
+        // it waits for is those runs.
+        if self.function_running && !self.supervisor {
             wait(f, format_args!("its function"))?;
         }
         f.write_str(")")
@@ -397,6 +444,8 @@ pub(super) struct Unresolved {
     incoming: Vec<Weak<Inner>>,
     waiting: Vec<Process>,
     cause: StoredCause,
+    /// For a supervisor: where its children are listed.
+    supervisor: Option<crate::supervise::View>,
 }
 
 /// The name a view shows for a process: whether it has one, and it (or
@@ -441,8 +490,11 @@ pub(super) fn read_one(
         incoming: Vec::new(),
         waiting_for: Vec::new(),
         waiting_for_omitted: 0,
+        supervisor: st.cold().supervisor.is_some(),
+        supervised: Vec::new(),
     };
     let later = Unresolved {
+        supervisor: st.cold().supervisor.clone(),
         incoming: st
             .parent_links()
             .map(|(parent, _)| parent.clone())
@@ -456,6 +508,9 @@ pub(super) fn read_one(
 /// Completes what [`read_one`] read, outside every lock.
 pub(super) fn resolve(info: &mut ProcessInfo, later: Unresolved) {
     info.cause = later.cause.resolve();
+    if let Some(supervisor) = &later.supervisor {
+        info.supervised = supervisor.children();
+    }
     info.incoming = later
         .incoming
         .iter()
@@ -682,6 +737,13 @@ fn escape(s: &str) -> String {
 /// in lines of bounded length (the tree stays linear in its processes).
 const INDENTED: usize = 32;
 
+/// What is drawn below a process: an edge, or a child of a supervisor
+/// that has no run (a leaf).
+enum Drawn<'a> {
+    Edge(EdgeKind, u64),
+    Idle(&'a crate::supervise::ChildInfo),
+}
+
 /// One line of the text tree, still to be written.
 enum Line {
     Process {
@@ -775,19 +837,49 @@ impl fmt::Display for Snapshot {
             }
             writeln!(f, "]")?;
 
-            // Wait edges first (leaves, never expanded), then children.
-            let mut below: Vec<(EdgeKind, u64)> = p
+            // Wait edges first (leaves, never expanded), then children; a
+            // supervisor's children in their order, those without a run
+            // as leaves.
+            let runs: HashSet<u64> = p.supervised.iter().filter_map(|c| c.run()).collect();
+            let mut below: Vec<Drawn<'_>> = p
                 .edges
                 .iter()
                 .filter(|(k, _)| *k == EdgeKind::WaitFor)
-                .copied()
+                .map(|&(k, t)| Drawn::Edge(k, t))
                 .collect();
-            below.extend(p.edges.iter().filter(|(k, _)| *k != EdgeKind::WaitFor));
+            below.extend(
+                p.edges
+                    .iter()
+                    .filter(|(k, t)| *k != EdgeKind::WaitFor && !runs.contains(t))
+                    .map(|&(k, t)| Drawn::Edge(k, t)),
+            );
+            below.extend(p.supervised.iter().map(|c| match c.run() {
+                Some(run) if p.edges.iter().any(|(_, t)| *t == run) => {
+                    Drawn::Edge(EdgeKind::Child, run)
+                }
+                _ => Drawn::Idle(c),
+            }));
             let count = below.len();
             let indent = depth < INDENTED;
-            for (i, (kind, target)) in below.into_iter().enumerate().rev() {
+            for (i, item) in below.into_iter().enumerate().rev() {
                 let last = i + 1 == count;
                 let branch = if last { "└" } else { "├" };
+                let (kind, target) = match item {
+                    Drawn::Edge(kind, target) => (kind, target),
+                    Drawn::Idle(child) => {
+                        let mut line = format!(
+                            "{prefix}{branch}╌╌ {} ({}",
+                            Text(child.name()),
+                            child.state()
+                        );
+                        if let Some(wait) = child.restart_in() {
+                            let _ = write!(line, ", restarts in {wait:.1?}");
+                        }
+                        line.push(')');
+                        stack.push(Line::Wait(line));
+                        continue;
+                    }
+                };
                 let drawn_elsewhere = as_children.contains(&target) || shown.contains(&target);
                 if kind == EdgeKind::WaitFor && drawn_elsewhere {
                     let name = index

@@ -9,6 +9,7 @@ mod failure;
 pub(crate) mod graph;
 pub(crate) mod ready;
 mod report;
+mod run;
 pub(crate) mod spawn;
 pub(crate) mod state;
 pub(crate) mod teardown;
@@ -29,6 +30,7 @@ pub use self::cause::{CloseCause, ProcessRef};
 pub(crate) use self::close::Driver;
 pub use self::deadline::Escalation;
 pub use self::failure::OnFailure;
+pub(crate) use self::run::RunEnds;
 pub use self::spawn::{go, go_child};
 pub use self::state::EdgeKind;
 use self::state::{CLOSED, CLOSING, HookAt, Inner, State, Step};
@@ -1547,59 +1549,174 @@ impl Process {
         Driver::close(self, cause);
     }
 
-    /// Starts a run of a supervised child: a new child of `self` (the
-    /// supervisor) named `name`, running `f` as a `go` function, linked so
-    /// that `self` waits for it but neither closes it with its own close
-    /// (the supervisor closes its runs one at a time) nor records or
-    /// propagates its failures. `restarts` is how many times the child was
-    /// restarted before this run. `done` receives its result once it is
-    /// Closed, with the run. `None` if `self` has closed.
+    /// Starts the first run of a supervised child in a new task: a new
+    /// child of `self` (the supervisor, see
+    /// [`prepare_run`](Self::prepare_run)) running `f`; `ends` hears of
+    /// its end once it is Closed, and may go on with the child's next run
+    /// in the same task (see `process/run.rs`). `None` if `self` has
+    /// closed.
     pub(crate) fn start_run<F, Fut>(
         &self,
         handle: &tokio::runtime::Handle,
-        name: Cow<'static, str>,
-        restarts: u64,
-        f: F,
-        done: impl FnOnce(Process, Result<(), Error>) + Send + Sync + 'static,
+        run: RunOptions,
+        f: Arc<F>,
+        ends: impl RunEnds,
     ) -> Option<Process>
     where
-        F: FnOnce(Process) -> Fut + Send + 'static,
+        F: Fn(Process) -> Fut + Send + Sync + 'static,
         Fut: Future + Send + 'static,
         Fut::Output: IntoProcessResult,
     {
+        let run = self.prepare_run(run, None)?;
+        run::spawn(handle, &run, f, ends);
+        Some(run)
+    }
+
+    /// Makes a run of a supervised child, whose function is about to run
+    /// in `task` (the task of the child's previous run, which goes on with
+    /// this one; `None` for a new task, spawned by the caller): a new child
+    /// of `self` (the supervisor) named `run.name`, linked so that `self`
+    /// waits for it but neither closes it with its own close (the
+    /// supervisor closes its runs one at a time) nor records or propagates
+    /// its failures. `None` if `self` has closed.
+    ///
+    /// Before its function can run, the run is ordered against its
+    /// siblings for the cycle check: it closes after `run.later` and before
+    /// `run.earlier`, as a struct's sibling order is a wait (see
+    /// [`add_child_after`](Self::add_child_after)), so a `wait_for` that
+    /// contradicts the supervisor's shutdown order is refused with
+    /// [`ErrorKind::Cycle`] instead of hanging that shutdown.
+    pub(crate) fn prepare_run(
+        &self,
+        run: RunOptions,
+        task: Option<tokio::task::JoinHandle<()>>,
+    ) -> Option<Process> {
+        let RunOptions {
+            name,
+            restarts,
+            budget,
+            earlier,
+            later,
+        } = run;
+        // The running function counts as one pending wait of its run.
         let mut run = Process::fresh(Some(self), 1, None);
         {
             let inner = Arc::get_mut(&mut run.inner).expect("a fresh process has a single handle");
             let id = inner.id();
             inner.span().record("name", &*name);
             let st = inner.state_mut();
+            // Installed before the link: a budget that escalates the run
+            // finds its task.
+            st.task = task;
             st.set_name(id, name);
             let cold = st.cold_alloc();
             cold.name_given = true;
             cold.restarts = restarts;
+            cold.budget = budget;
+            if !later.is_empty() {
+                cold.after = later;
+            }
         }
         graph::link_fresh_as(self, &mut run, true).ok()?;
-        let ended = run.clone();
-        run.on_closed(move || {
-            let result = ended.stored_result();
-            done(ended, result);
-        });
-        spawn::spawn_function(handle, &run, f, spawn::AfterFunction::CloseAfterChildren);
+        for sibling in &earlier {
+            sibling.closes_after(&run);
+        }
         Some(run)
     }
 
-    /// Closes a run of a supervised child (see [`start_run`](Self::start_run)),
-    /// for a restart or because the supervisor is closing, waits until it
-    /// is Closed, and returns its result.
-    pub(crate) async fn close_run(&self, supervisor: &Process, restart: bool) -> Result<(), Error> {
-        let cause = if restart {
-            Cause::named(Why::Restart, supervisor.name_ref())
-        } else {
-            Cause::parent(supervisor)
+    /// Orders `self`, a running run of a supervised child, to close after
+    /// `later` (a run of a child added after it) as far as cycles are
+    /// concerned. Runs that have closed since are forgotten here, so a
+    /// sibling restarted many times is held once.
+    fn closes_after(&self, later: &Process) {
+        let mut st = self.inner.lock();
+        if st.step != Step::Running {
+            return;
+        }
+        let after = &mut st.cold_alloc().after;
+        after.retain(|p| !p.is_closed());
+        after.push(later.clone());
+    }
+
+    /// Starts closing a run of a supervised child (see
+    /// [`start_run`](Self::start_run)) for `why`; the future resolves once
+    /// it is Closed, or once its own budget ran out and detached it from
+    /// the supervisor, with its result (its `Timeout` then). Awaited
+    /// inside the run itself, it resolves at once (the run cannot close
+    /// before its function returns).
+    pub(crate) fn close_run(
+        &self,
+        supervisor: &Process,
+        why: RunClose,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let cause = match why {
+            RunClose::Restart => Cause::named(Why::Restart, supervisor.name_ref()),
+            RunClose::Shutdown => Cause::parent(supervisor),
+            RunClose::Terminate => Cause::ASKED,
         };
+        // A terminated run's failure is no restart's: listed, as the
+        // supervisor lists those of the runs it closes when it closes.
+        let lists = (why == RunClose::Terminate).then(|| (supervisor.clone(), self.clone()));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        self.hook(
+            HookAt::Left,
+            Box::new(move || {
+                if let Some((supervisor, run)) = lists {
+                    supervisor.record_result_of(&run);
+                }
+                let _ = tx.send(());
+            }),
+        );
         Driver::close(self, cause);
-        self.wait_phase(CLOSED).await;
-        self.stored_result()
+        let run = self.clone();
+        async move {
+            if !run.is_closed() && graph::waits_for_caller(&run) {
+                return Ok(());
+            }
+            let _ = rx.await;
+            run.result_left()
+        }
+    }
+
+    /// Closes `runs` (runs of supervised children, in their order) the
+    /// last first, each once the one after it is Closed or detached, with
+    /// no task: for a supervisor whose own loop can no longer do it. A
+    /// failure is listed in this supervisor's error.
+    pub(crate) fn close_runs_in_order(&self, mut runs: Vec<Process>) {
+        while let Some(run) = runs.pop() {
+            Driver::close(&run, Cause::parent(self));
+            if run.is_closed() {
+                self.record_result_of(&run);
+                continue;
+            }
+            let (supervisor, left) = (self.clone(), run.clone());
+            run.hook(
+                HookAt::Left,
+                Box::new(move || {
+                    supervisor.record_result_of(&left);
+                    supervisor.close_runs_in_order(runs);
+                }),
+            );
+            return;
+        }
+    }
+
+    /// Lists the failure of `run`, if it failed.
+    fn record_result_of(&self, run: &Process) {
+        if let Err(e) = run.result_left() {
+            self.record_failure(run, e);
+        }
+    }
+
+    /// The result of a run that is Closed or was detached by its budget.
+    fn result_left(&self) -> Result<(), Error> {
+        let st = self.inner.lock();
+        let cold = st.cold();
+        match (&cold.error, &cold.timeout_error) {
+            (Some(e), _) => Err(e.clone()),
+            (None, Some(timeout)) if st.step != Step::Closed => Err(timeout.clone()),
+            _ => Ok(()),
+        }
     }
 
     /// Records the failure `error` of `run` among this process's failed
@@ -1609,9 +1726,30 @@ impl Process {
         close::record_failed_child(&mut self.inner.lock(), name, error);
     }
 
-    /// Sets the supervisor's restart count, shown by snapshots.
-    pub(crate) fn set_restarts(&self, restarts: u64) {
-        self.inner.lock().cold_alloc().restarts = restarts;
+    /// Sets the supervisor's restart count, shown by snapshots; returns
+    /// whether anyone subscribed to its events (one lock for both: a
+    /// restart that nobody observes sends no event).
+    pub(crate) fn set_restarts(&self, restarts: u64) -> bool {
+        let mut st = self.inner.lock();
+        let cold = st.cold_alloc();
+        cold.restarts = restarts;
+        cold.observers.as_ref().is_some_and(|o| o.has_hooks())
+    }
+
+    /// Marks this process as a supervisor whose children `view` lists
+    /// (snapshots and reports read it).
+    pub(crate) fn set_supervisor(&self, view: crate::supervise::View) {
+        self.inner.lock().cold_alloc().supervisor = Some(view);
+    }
+
+    /// Names the process `name` unless it has a name, without recording
+    /// it in its tracing span: a name given later is recorded there once,
+    /// instead of beside this one (a default the span would print twice).
+    pub(crate) fn name_quietly(&self, name: &'static str) {
+        let mut st = self.inner.lock();
+        if st.name().is_none() {
+            st.set_name(self.inner.id(), Cow::Borrowed(name));
+        }
     }
 
     /// Sends `event` to this process's subscribers, if any, after the
@@ -1834,6 +1972,34 @@ impl Drop for Hold {
         close::advance_locked(&p, st, &mut d);
         d.run();
     }
+}
+
+/// What a run of a supervised child starts with (see
+/// [`Process::start_run`]).
+pub(crate) struct RunOptions {
+    pub(crate) name: Cow<'static, str>,
+    /// How many times the child was restarted before this run.
+    pub(crate) restarts: u64,
+    /// The run's own close budget (the child's `shutdown`).
+    pub(crate) budget: Option<Duration>,
+    /// The running runs of the children added before this one: they close
+    /// after it.
+    pub(crate) earlier: Vec<Process>,
+    /// The running runs of the children added after this one: they close
+    /// before it.
+    pub(crate) later: Vec<Process>,
+}
+
+/// Why a supervisor closes a run (see [`Process::close_run`]); its close
+/// cause says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RunClose {
+    /// For a restart (its own, or a sibling's that takes it along).
+    Restart,
+    /// The supervisor is shutting down: its parent closes it.
+    Shutdown,
+    /// Terminated through its handle: asked.
+    Terminate,
 }
 
 impl Default for Process {

@@ -193,15 +193,15 @@ where
 }
 
 /// The error of a process function that panicked.
-fn panicked(payload: &(dyn std::any::Any + Send)) -> Error {
+pub(super) fn panicked(payload: &(dyn std::any::Any + Send)) -> Error {
     Error::panicked(crate::error::panic_message(payload))
 }
 
 /// Where a process function's end is reported: its process, which then
 /// closes as `after` says.
-struct FunctionEnd {
-    process: Process,
-    after: AfterFunction,
+pub(super) struct FunctionEnd {
+    pub(super) process: Process,
+    pub(super) after: AfterFunction,
 }
 
 impl Report for FunctionEnd {

@@ -425,6 +425,9 @@ pub(crate) struct Cold {
     /// Its close is about to begin (`Shutdown::drain_delay`): not ready
     /// for probes any more.
     pub(crate) draining: bool,
+    /// For a supervisor: where its children are listed (snapshots and
+    /// reports show them, with their state).
+    pub(crate) supervisor: Option<crate::supervise::View>,
 }
 
 impl Cold {
@@ -466,6 +469,7 @@ impl Cold {
             outbox: super::close::Outbox::new(),
             ready: super::ready::Readiness::new(),
             draining: false,
+            supervisor: None,
             more_waiters: Slab::new(),
             more_parents: Vec::new(),
         }

@@ -17,26 +17,48 @@
 //!   reverse order of addition (each once the later ones are Closed). One
 //!   such event counts as one restart, however many children it restarts;
 //! - at most [`max_restarts`](Supervisor::max_restarts) restarts within any
-//!   window (3 within 5 s by default); one more closes the supervisor with
-//!   [`ErrorKind::RestartLimit`], listing
-//!   the failure that broke the limit, and its own `OnFailure` applies
-//!   (with `Propagate`, the service around it shuts down in its order);
+//!   window (3 within 5 s by default; a restart exactly `within` after
+//!   another still counts with it, as OTP's `period`), or none at all
+//!   with [`unlimited_restarts`](Supervisor::unlimited_restarts); one more
+//!   closes the supervisor with [`ErrorKind::RestartLimit`], listing the
+//!   failure that broke the limit, and its own `OnFailure` applies (with
+//!   `Propagate`, the service around it shuts down in its order);
 //! - an optional [`backoff`](Supervisor::backoff) waits before a restart,
 //!   doubling for repeated restarts of the same child, with ±10% jitter
 //!   ([`JITTER`]); one child's wait never delays another child's restart,
 //!   and a close of the supervisor cancels the wait;
 //! - a failure handled by a restart does not appear in the supervisor's
 //!   error; one that was not (a `Temporary` child's, the one that broke
-//!   the limit, a child's that failed while the supervisor shut down)
-//!   does;
+//!   the limit, a child's that failed while the supervisor shut down or
+//!   was terminated) does;
+//! - with [`auto_shutdown`](Supervisor::auto_shutdown), the supervisor
+//!   closes itself once any, or all, of its
+//!   [significant](ChildSpec::significant) children ended without being
+//!   restarted (OTP 24's `auto_shutdown`);
+//! - a child can be stopped on its own and started again through its
+//!   [`SupervisedChild`] handle (OTP's `terminate_child` and
+//!   `restart_child`), and given its own shutdown budget
+//!   ([`ChildSpec::shutdown`], OTP's `shutdown`);
 //! - closing the supervisor stops all restarts; its children then close
 //!   in reverse order of addition (their cause: their parent, the
 //!   supervisor, closed), then its teardown runs.
 //!
+//! The order in which the supervisor closes its children is a wait, as
+//! a `#[process]` struct's field order is: a `wait_for` from a run of a
+//! later child on a run of an earlier one (which the supervisor closes
+//! after it) would hang that shutdown, and is refused with
+//! [`ErrorKind::Cycle`].
+//!
+//! A restart that needs no wait (`OneForOne`, no backoff) is made where
+//! the run ends, and the next run goes on in the tokio task of the one
+//! before (after yielding once): each run is a fresh process, but an
+//! immediate restart spawns no task (so `tokio::task::id()` inside a
+//! child's function may be the same from one run to the next).
+//!
 //! Memory stays flat under restarts: a run leaves the supervisor when it
 //! closes, and the restart window keeps at most `max_restarts` instants.
-//! [`restarts`](Supervisor::restarts), snapshots and timelines show the
-//! count.
+//! [`restarts`](Supervisor::restarts), [`children`](Supervisor::children),
+//! snapshots and timelines show what happened.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)]
@@ -71,36 +93,47 @@
 //! # }
 //! ```
 
+mod child;
 mod policy;
 
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use self::policy::{Backoff, Intensity, Random, jittered};
-pub use self::policy::{JITTER, Restart, Strategy};
-use crate::error::{BoxError, Error, ErrorKind, IntoProcessResult};
+pub use self::child::{ChildInfo, ChildSpec, ChildState, SupervisedChild};
+pub use self::policy::{AutoShutdown, JITTER, Restart, Strategy};
+use self::policy::{Backoff, Intensity, MAX_BACKOFF, Random, jittered};
+use crate::error::{Error, ErrorKind, IntoProcessResult};
 use crate::events::Event;
 use crate::name::Shown;
 use crate::process::spawn::{AfterFunction, run_in};
-use crate::process::{Cause, Why};
-use crate::{AsProcess, Process};
+use crate::process::{Cause, RunClose, RunEnds, RunOptions, Why};
+use crate::{AsProcess, Process, ProcessRef};
 
-type RunFuture = Pin<Box<dyn Future<Output = Result<(), BoxError>> + Send>>;
-type RunFn = Arc<dyn Fn(Process) -> RunFuture + Send + Sync>;
+/// Starts a run of a child in a new task: [`Process::start_run`] with the
+/// child's own function type, so the run's future lives in its task,
+/// unboxed.
+type Starter = Arc<
+    dyn Fn(&Process, &tokio::runtime::Handle, RunOptions, RunReport) -> Option<Process>
+        + Send
+        + Sync,
+>;
 
 /// A process that runs functions as its children and restarts them
 /// (Erlang/OTP semantics). See the [module docs](self) for the rules.
 ///
 /// Cheap to clone: clones are the same supervisor. [`AsProcess`], so it can
-/// be a `#[child]` field of a `#[process]` struct.
+/// be a `#[child]` field of a `#[process]` struct (made with
+/// [`root`](Self::root)).
 #[derive(Clone)]
 pub struct Supervisor {
     shared: Arc<Shared>,
@@ -110,19 +143,27 @@ struct Shared {
     process: Process,
     strategy: Strategy,
     handle: tokio::runtime::Handle,
-    /// Runs report their end here; the supervisor's function listens.
-    ended: mpsc::UnboundedSender<Ended>,
+    /// What the runs' ends cannot handle on their own (a group restart, a
+    /// backoff, the limit, an auto shutdown) goes to the supervisor's loop
+    /// here.
+    ended: mpsc::UnboundedSender<Msg>,
     restarts: AtomicU64,
-    /// Lock order: this lock, then process locks (starting a run); never
-    /// the reverse (a run's end only sends on `ended`).
+    /// Lock order: this lock, then process locks (starting a run, reading
+    /// a process's phase); never the reverse: no process lock is held
+    /// where this one is taken, and no user code (event subscribers,
+    /// children's functions) runs under it.
     state: Mutex<State>,
 }
 
 struct State {
     intensity: Intensity,
     backoff: Option<(Duration, Duration)>,
+    auto_shutdown: AutoShutdown,
     /// A builder argument out of range: the supervisor closed with it.
     invalid: Option<Error>,
+    /// The supervisor has begun to close its children (or its loop is
+    /// gone): no run starts from now on.
+    stopping: bool,
     children: Vec<Child>,
     random: Random,
 }
@@ -130,20 +171,125 @@ struct State {
 struct Child {
     name: Cow<'static, str>,
     restart: Restart,
-    f: RunFn,
+    significant: bool,
+    /// The budget of each of its runs' closes (OTP's `shutdown`).
+    shutdown: Option<Duration>,
+    /// Its runs call `set_ready()` once they serve (the startup order
+    /// reads this when it starts a run).
+    signals_ready: bool,
+    start: Starter,
+    /// Its current run: running, or being closed (for a restart).
     run: Option<Process>,
-    started: Instant,
+    status: Status,
+    /// When its current run started; only kept with a backoff (which
+    /// starts over after a run that stayed up long enough).
+    started: Option<Instant>,
     restarts: u64,
     backoff: Option<Backoff>,
-    /// A `Temporary` child that ended: never started again.
-    gone: bool,
 }
 
-/// A run that closed.
+/// Where a child is in its life (the public form is [`ChildState`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    /// Its run is running.
+    Running,
+    /// A restart will start it: its run is being closed for it, or the
+    /// restart is about to start it.
+    Restarting,
+    /// A restart will start it at this instant, once its backoff is over.
+    Backoff(Instant),
+    /// Stopped through its handle; started again only by `restart()`.
+    Terminated,
+    /// Ended and not restarted: a `Transient` child that returned `Ok`, a
+    /// `Temporary` one that ended (or was closed by a sibling's restart),
+    /// any child once the supervisor closed.
+    Ended,
+}
+
+impl State {
+    /// Whether the end of a significant child, not restarted, closes the
+    /// supervisor (its `auto_shutdown`; the child's status says it ended).
+    fn shuts_down(&self) -> bool {
+        match self.auto_shutdown {
+            AutoShutdown::AnySignificant => true,
+            AutoShutdown::AllSignificant => {
+                !self.children.iter().any(|c| c.significant && c.alive())
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Child {
+    /// Running, or to be started by a restart.
+    fn alive(&self) -> bool {
+        matches!(
+            self.status,
+            Status::Running | Status::Restarting | Status::Backoff(_)
+        )
+    }
+
+    /// Left out of a sibling's restart: a `Temporary` child that ended
+    /// (OTP forgets it), a terminated one (it stays down until
+    /// `restart()`).
+    fn left_out(&self) -> bool {
+        match self.status {
+            Status::Terminated => true,
+            Status::Ended => self.restart == Restart::Temporary,
+            _ => false,
+        }
+    }
+}
+
+/// What the supervisor's loop is told.
+enum Msg {
+    /// A run closed, and its end needs the loop.
+    Ended(Ended),
+    /// A significant child ended: `auto_shutdown` closes the supervisor.
+    AutoShutdown,
+}
+
+/// A run that closed, for the loop to handle.
 struct Ended {
     index: usize,
     run: Process,
     result: Result<(), Error>,
+}
+
+/// Where the runs of child `index` report their ends (from the run's own
+/// close, on the thread that closed it). Held by the child's task, as the
+/// supervisor's loop holds the supervisor.
+#[derive(Clone)]
+struct RunReport {
+    shared: Arc<Shared>,
+    index: usize,
+}
+
+impl RunEnds for RunReport {
+    fn ended(
+        &self,
+        run: Process,
+        result: Result<(), Error>,
+        task: Option<JoinHandle<()>>,
+    ) -> Option<Process> {
+        self.shared.run_ended(self.index, run, result, task)
+    }
+}
+
+/// Where snapshots and reports find a supervisor's children (kept in its
+/// process, weakly: the supervisor owns its process, not the reverse).
+#[derive(Clone)]
+pub(crate) struct View(Weak<Shared>);
+
+impl View {
+    /// Its children and their states, in their order; empty once the
+    /// supervisor is gone.
+    pub(crate) fn children(&self) -> Vec<ChildInfo> {
+        self.0
+            .upgrade()
+            .map(|shared| shared.children())
+            .unwrap_or_default()
+    }
 }
 
 impl Supervisor {
@@ -170,8 +316,53 @@ impl Supervisor {
     #[track_caller]
     pub fn new(parent: &Process, strategy: Strategy) -> Supervisor {
         let handle = crate::runtime::require("Supervisor::new");
-        let process = Process::with_parent(parent);
-        process.name_by_default("supervisor");
+        Supervisor::start(Process::with_parent(parent), strategy, handle)
+    }
+
+    /// A new supervisor as a root, restarting its children by `strategy`:
+    /// the form for a `#[child]` field of a `#[process]` struct, which
+    /// adopts it when it starts (it gets the field's name, unless
+    /// [`named`](Self::named)). The same as
+    /// `Supervisor::new(&Process::background(), strategy)`.
+    ///
+    /// # Panics
+    ///
+    /// If no tokio runtime is running on this thread.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::prelude::*;
+    /// use goprocess::supervise::{Restart, Strategy, Supervisor};
+    ///
+    /// #[process]
+    /// struct Service {
+    ///     #[child]
+    ///     http: Process,
+    ///     #[child]
+    ///     #[wait_for(http)]
+    ///     workers: Supervisor, // closes after `http`
+    /// }
+    ///
+    /// let workers = Supervisor::root(Strategy::OneForOne);
+    /// workers
+    ///     .child("worker", Restart::Permanent, |me| async move { me.closing().await })
+    ///     .unwrap();
+    /// let service = Service { http: Process::new(), workers }.start();
+    /// assert_eq!(service.workers.process().name().as_deref(), Some("workers"));
+    /// service.process().close().await.unwrap();
+    /// assert!(service.workers.process().is_closed());
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn root(strategy: Strategy) -> Supervisor {
+        let handle = crate::runtime::require("Supervisor::root");
+        Supervisor::start(Process::new(), strategy, handle)
+    }
+
+    #[track_caller]
+    fn start(process: Process, strategy: Strategy, handle: tokio::runtime::Handle) -> Supervisor {
+        process.name_quietly("supervisor");
         let (ended, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             process: process.clone(),
@@ -182,11 +373,14 @@ impl Supervisor {
             state: Mutex::new(State {
                 intensity: Intensity::new(3, Duration::from_secs(5)),
                 backoff: None,
+                auto_shutdown: AutoShutdown::Never,
                 invalid: None,
+                stopping: false,
                 children: Vec::new(),
                 random: Random::new(),
             }),
         });
+        process.set_supervisor(View(Arc::downgrade(&shared)));
         let looping = Arc::clone(&shared);
         run_in(
             &process,
@@ -203,10 +397,40 @@ impl Supervisor {
         self
     }
 
+    /// What the supervisor's own failure does to its parents (see
+    /// [`Process::on_failure`]): with [`OnFailure::Propagate`], a
+    /// supervisor that gives up shuts the service around it down in its
+    /// order, instead of leaving it running without its children.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use goprocess::{OnFailure, Process};
+    /// use goprocess::supervise::{Restart, Strategy, Supervisor};
+    ///
+    /// let app = Process::new();
+    /// let pool = Supervisor::new(&app, Strategy::OneForOne).on_failure(OnFailure::Propagate);
+    /// pool.child("w", Restart::Permanent, |_| async { Err::<(), _>("down") })
+    ///     .unwrap();
+    /// app.closed().await; // it gave up, and took the app down
+    /// # }
+    /// ```
+    ///
+    /// [`OnFailure::Propagate`]: crate::OnFailure::Propagate
+    pub fn on_failure(self, policy: crate::OnFailure) -> Supervisor {
+        self.shared.process.set_on_failure(policy);
+        self
+    }
+
     /// At most `restarts` restarts within any window of `within` (default:
-    /// 3 within 5 s). One more closes the supervisor with
-    /// [`ErrorKind::RestartLimit`], listing the failure that broke the
-    /// limit; then the supervisor's own `OnFailure` applies.
+    /// 3 within 5 s; OTP's intensity and period). One more closes the
+    /// supervisor with [`ErrorKind::RestartLimit`], listing the failure
+    /// that broke the limit; then the supervisor's own `OnFailure`
+    /// applies. A restart exactly `within` after another still counts
+    /// with it, as in OTP. The supervisor keeps at most `restarts`
+    /// instants; for no limit at all, use
+    /// [`unlimited_restarts`](Self::unlimited_restarts) rather than a
+    /// huge `restarts`.
     ///
     /// A limit of zero, or a zero window, is refused: the supervisor closes
     /// at once with [`ErrorKind::InvalidInput`], and [`child`](Self::child)
@@ -243,15 +467,47 @@ impl Supervisor {
         self
     }
 
+    /// No restart limit: the supervisor restarts its children for as long
+    /// as it runs, and never gives up (tokio-graceful-shutdown's "restart
+    /// forever" loop, suture's unlimited threshold). It keeps no restart
+    /// instants and reads no clock for the limit. Pair it with a
+    /// [`backoff`](Self::backoff), so that a child that fails at once does
+    /// not spin.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use goprocess::Process;
+    /// use goprocess::supervise::{Restart, Strategy, Supervisor};
+    ///
+    /// let app = Process::new();
+    /// let sup = Supervisor::new(&app, Strategy::OneForOne)
+    ///     .unlimited_restarts()
+    ///     .backoff(Duration::from_millis(100), Duration::from_secs(30));
+    /// sup.child("flaky", Restart::Permanent, |_| async { Err::<(), _>("down") })
+    ///     .unwrap();
+    /// tokio::time::sleep(Duration::from_secs(600)).await;
+    /// assert!(sup.restarts() > 10 && !sup.process().is_closing());
+    /// app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn unlimited_restarts(self) -> Supervisor {
+        self.lock().intensity = Intensity::unlimited();
+        self
+    }
+
     /// Waits `first` before a restart, doubling up to `max` for repeated
     /// restarts of the same child (default: no wait), each wait within
     /// ±10% ([`JITTER`]). The backoff of a child starts over once a run of
     /// it has stayed up for `max`. A close of the supervisor during the
     /// wait cancels the restart.
     ///
-    /// `max` below `first` is refused: the supervisor closes at once with
+    /// Refused (the supervisor closes at once with
     /// [`ErrorKind::InvalidInput`], and [`child`](Self::child) returns that
-    /// error.
+    /// error): `max` below `first`; a zero `first` with a non-zero `max`
+    /// (doubling zero never grows); a `max` above a year (no restart at
+    /// all, and a wait no timer should hold).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -271,19 +527,67 @@ impl Supervisor {
                 "backoff({first:?}, {max:?}): the maximum is below the first wait; pass a \
                  maximum of at least {first:?}"
             ));
+        } else if first.is_zero() && !max.is_zero() {
+            self.refuse(format!(
+                "backoff(0ns, {max:?}): a first wait of zero never grows by doubling; pass a \
+                 first wait above zero, such as Duration::from_millis(100)"
+            ));
+        } else if max > MAX_BACKOFF {
+            self.refuse(format!(
+                "backoff({first:?}, {max:?}): a wait of more than a year is no restart at all; \
+                 pass a maximum of at most {MAX_BACKOFF:?}, or use Restart::Temporary"
+            ));
         } else {
             let mut st = self.lock();
-            st.backoff = Some((first, max));
+            let backoff = (!max.is_zero()).then_some((first, max));
+            st.backoff = backoff;
             for child in &mut st.children {
-                child.backoff = Some(Backoff::new(first, max));
+                child.backoff = backoff.map(|(first, max)| Backoff::new(first, max));
             }
         }
         self
     }
 
+    /// When the supervisor closes itself because its significant children
+    /// ended (default [`AutoShutdown::Never`], as OTP): with
+    /// [`AnySignificant`](AutoShutdown::AnySignificant) once any of them
+    /// ended without being restarted, with
+    /// [`AllSignificant`](AutoShutdown::AllSignificant) once all of them
+    /// did. Only a child's own end counts (not a
+    /// [`terminate`](SupervisedChild::terminate), nor a close for a
+    /// sibling's restart). The supervisor then closes its other children
+    /// in reverse order and ends with `Ok`, unless a failure is listed
+    /// (OTP's `shutdown` exit); its close cause is that its function
+    /// returned.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    /// use goprocess::supervise::{AutoShutdown, Restart, Strategy, Supervisor};
+    ///
+    /// let batch = Supervisor::new(&Process::new(), Strategy::OneForOne)
+    ///     .auto_shutdown(AutoShutdown::AllSignificant);
+    /// for job in ["a", "b"] {
+    ///     batch
+    ///         .child_spec(job, Restart::Transient, |_| async { Ok::<(), std::io::Error>(()) })
+    ///         .significant()
+    ///         .start()
+    ///         .unwrap();
+    /// }
+    /// batch.process().closed().await; // both jobs done: the batch is over
+    /// assert!(batch.process().err().await.is_ok());
+    /// # }
+    /// ```
+    pub fn auto_shutdown(self, when: AutoShutdown) -> Supervisor {
+        self.lock().auto_shutdown = when;
+        self
+    }
+
     /// Starts `f` in a new child process named `name`, after the children
     /// added before it. Each restart runs `f` again in a fresh process
-    /// with the same name; `restart` says which ends restart it.
+    /// with the same name; `restart` says which ends restart it. The short
+    /// form of [`child_spec`](Self::child_spec)`(name, restart, f).start()`.
     ///
     /// # Errors
     ///
@@ -316,36 +620,50 @@ impl Supervisor {
         Fut: Future + Send + 'static,
         Fut::Output: IntoProcessResult,
     {
-        let name = name.into();
-        let mut st = self.lock();
-        if let Some(invalid) = &st.invalid {
-            return Err(invalid.clone());
-        }
-        if self.shared.process.is_closing() {
-            return Err(Error::refused(
-                ErrorKind::Closed,
-                self.shared.process.display_name(),
-                format!("the supervisor is closing; child `{name}` was not started"),
-            ));
-        }
-        let f: RunFn = Arc::new(move |me| {
-            let run = f(me);
-            Box::pin(async move { run.await.into_process_result() })
+        self.child_spec(name, restart, f).start().map(|_| ())
+    }
+
+    /// A child with options (OTP's child spec): whether it is
+    /// [`significant`](ChildSpec::significant), the
+    /// [`shutdown`](ChildSpec::shutdown) budget of its runs, whether its
+    /// runs [`signal readiness`](ChildSpec::signals_ready). Nothing starts
+    /// until [`start`](ChildSpec::start), which returns the child's
+    /// [`SupervisedChild`] handle.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    /// use goprocess::Process;
+    /// use goprocess::supervise::{Restart, Strategy, Supervisor};
+    ///
+    /// let app = Process::new();
+    /// let sup = Supervisor::new(&app, Strategy::OneForOne);
+    /// let cache = sup
+    ///     .child_spec("cache", Restart::Permanent, |me| async move { me.closing().await })
+    ///     .shutdown(Duration::from_secs(2)) // each run has 2 s to close
+    ///     .start()
+    ///     .unwrap();
+    /// assert_eq!(cache.name(), "cache");
+    /// app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn child_spec<F, Fut>(
+        &self,
+        name: impl Into<Cow<'static, str>>,
+        restart: Restart,
+        f: F,
+    ) -> ChildSpec<'_>
+    where
+        F: Fn(Process) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoProcessResult,
+    {
+        let f = Arc::new(f);
+        let start: Starter = Arc::new(move |supervisor, handle, options, ends| {
+            supervisor.start_run(handle, options, Arc::clone(&f), ends)
         });
-        let backoff = st.backoff.map(|(first, max)| Backoff::new(first, max));
-        st.children.push(Child {
-            name,
-            restart,
-            f,
-            run: None,
-            started: Instant::now(),
-            restarts: 0,
-            backoff,
-            gone: false,
-        });
-        let index = st.children.len() - 1;
-        self.shared.start(&mut st, index);
-        Ok(())
+        ChildSpec::new(self, name.into(), restart, start)
     }
 
     /// How many restarts the supervisor has made so far.
@@ -353,9 +671,47 @@ impl Supervisor {
         self.shared.restarts.load(Ordering::Relaxed)
     }
 
+    /// Its children, in their order, each with its state: running,
+    /// restarting, in backoff until when, terminated or ended (OTP's
+    /// `which_children`). Snapshots show the same
+    /// ([`ProcessInfo::supervised`](crate::introspect::ProcessInfo::supervised)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    /// use goprocess::supervise::{ChildState, Restart, Strategy, Supervisor};
+    ///
+    /// let sup = Supervisor::new(&Process::new(), Strategy::OneForOne);
+    /// let job = sup
+    ///     .child_spec("job", Restart::Transient, |_| async {})
+    ///     .start()
+    ///     .unwrap();
+    /// job.run().unwrap().closed().await; // a transient job that returned Ok
+    /// let children = sup.children();
+    /// assert_eq!(children[0].name(), "job");
+    /// assert_eq!(children[0].state(), ChildState::Ended);
+    /// # }
+    /// ```
+    pub fn children(&self) -> Vec<ChildInfo> {
+        self.shared.children()
+    }
+
     /// The supervisor's own process.
     pub fn process(&self) -> &Process {
         &self.shared.process
+    }
+
+    /// Its children's names in the order they close (the last added
+    /// first): what a struct's shutdown plan shows under a supervisor
+    /// field, and the reverse of what its startup plan shows. A plan is
+    /// derived from the struct's type, while a supervisor's children are
+    /// added at run time: a plan that shows them reads them here, from the
+    /// running supervisor.
+    #[allow(dead_code)] // for the structs' plans (`structs/plan.rs`)
+    pub(crate) fn shutdown_order(&self) -> Vec<Cow<'static, str>> {
+        let st = self.lock();
+        st.children.iter().rev().map(|c| c.name.clone()).collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -371,31 +727,321 @@ impl Supervisor {
     }
 }
 
+/// What a [`ChildSpec`] adds.
+struct Spec {
+    name: Cow<'static, str>,
+    restart: Restart,
+    significant: bool,
+    shutdown: Option<Duration>,
+    signals_ready: bool,
+    start: Starter,
+}
+
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // No user code runs under this lock.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Starts a run of child `index`.
-    fn start(&self, st: &mut State, index: usize) {
+    /// Adds a child and starts its first run.
+    fn add(self: &Arc<Self>, spec: Spec) -> Result<usize, Error> {
+        let mut st = self.lock();
+        if let Some(invalid) = &st.invalid {
+            return Err(invalid.clone());
+        }
+        if spec.significant && spec.restart == Restart::Permanent {
+            return Err(Error::refused(
+                ErrorKind::InvalidInput,
+                self.process.display_name(),
+                format!(
+                    "child `{}` is Permanent and significant: a Permanent child is restarted \
+                     however it ends, so its end can never shut the supervisor down (OTP \
+                     refuses the combination too); make it Transient or Temporary, or not \
+                     significant",
+                    spec.name
+                ),
+            ));
+        }
+        if st.stopping || self.process.is_closing() {
+            return Err(Error::refused(
+                ErrorKind::Closed,
+                self.process.display_name(),
+                format!(
+                    "the supervisor is closing; child `{}` was not started",
+                    spec.name
+                ),
+            ));
+        }
+        let backoff = st.backoff.map(|(first, max)| Backoff::new(first, max));
+        st.children.push(Child {
+            name: spec.name,
+            restart: spec.restart,
+            significant: spec.significant,
+            shutdown: spec.shutdown,
+            signals_ready: spec.signals_ready,
+            start: spec.start,
+            run: None,
+            status: Status::Restarting,
+            started: None,
+            restarts: 0,
+            backoff,
+        });
+        let index = st.children.len() - 1;
+        if !self.start(&mut st, index) {
+            return Err(Error::refused(
+                ErrorKind::Closed,
+                self.process.display_name(),
+                format!(
+                    "the supervisor has closed; child `{}` was not started",
+                    st.children[index].name
+                ),
+            ));
+        }
+        Ok(index)
+    }
+
+    /// Starts a run of child `index` in a new task; false if the
+    /// supervisor has closed.
+    fn start(self: &Arc<Self>, st: &mut State, index: usize) -> bool {
+        self.start_in(st, index, None).is_some()
+    }
+
+    /// Starts a run of child `index`: in `task` (the task of its last run,
+    /// which goes on with it; the run is returned) or, with none, in a new
+    /// task. `None` if the supervisor has closed.
+    fn start_in(
+        self: &Arc<Self>,
+        st: &mut State,
+        index: usize,
+        task: Option<JoinHandle<()>>,
+    ) -> Option<Process> {
+        // The supervisor closes the runs of later children first: each run
+        // is ordered against its running siblings' for the cycle check.
+        let (earlier, later) = if st.children.len() > 1 {
+            let runs = |children: &[Child]| -> Vec<Process> {
+                children.iter().filter_map(|c| c.run.clone()).collect()
+            };
+            (runs(&st.children[..index]), runs(&st.children[index + 1..]))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let timed = st.backoff.is_some();
         let child = &mut st.children[index];
-        let f = Arc::clone(&child.f);
-        let ended = self.ended.clone();
-        let run = self.process.start_run(
-            &self.handle,
-            child.name.clone(),
-            child.restarts,
-            move |me| f(me),
-            move |run, result| {
-                // The supervisor may be gone: then nobody needs to know.
-                let _ = ended.send(Ended { index, run, result });
-            },
-        );
-        child.run = run;
-        child.started = Instant::now();
+        let options = RunOptions {
+            name: child.name.clone(),
+            restarts: child.restarts,
+            budget: child.shutdown,
+            earlier,
+            later,
+        };
+        let run = match task {
+            Some(task) => self.process.prepare_run(options, Some(task)),
+            None => {
+                let ends = RunReport {
+                    shared: Arc::clone(self),
+                    index,
+                };
+                (child.start)(&self.process, &self.handle, options, ends)
+            }
+        };
+        match &run {
+            Some(run) => {
+                child.run = Some(run.clone());
+                child.status = Status::Running;
+                child.started = timed.then(Instant::now);
+            }
+            None => child.status = Status::Ended,
+        }
+        run
+    }
+
+    /// A run of child `index` closed (on the thread that closed it, in no
+    /// lock); `task` is its task when that can go on with the next run.
+    /// An end that restarts nothing, and a `OneForOne` restart with no
+    /// backoff, are handled here and now: no message, no wake of the
+    /// supervisor's task, no clock read beyond the limit's, and the next
+    /// run goes on in `task` (returned). A restart that closes siblings or
+    /// waits, the limit broken, and a run aborted (its task dropped) go to
+    /// the loop.
+    fn run_ended(
+        self: &Arc<Self>,
+        index: usize,
+        run: Process,
+        result: Result<(), Error>,
+        task: Option<JoinHandle<()>>,
+    ) -> Option<Process> {
+        let mut st = self.lock();
+        let state = &mut *st;
+        let child = &mut state.children[index];
+        if child.status != Status::Running || child.run.as_ref() != Some(&run) {
+            // Terminated, or closed for a restart or the shutdown: whoever
+            // closed it handles its end.
+            return None;
+        }
+        if state.stopping || self.process.is_closing() {
+            // Not handled before the supervisor closed: its shutdown lists
+            // a failure.
+            drop(st);
+            let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
+            return None;
+        }
+        if !child.restart.restarts(result.is_err()) {
+            child.run = None;
+            child.status = Status::Ended;
+            let shut = child.significant && state.shuts_down();
+            drop(st);
+            if let Err(e) = result {
+                self.process.record_failure(&run, e);
+            }
+            if shut {
+                let _ = self.ended.send(Msg::AutoShutdown);
+            }
+            return None;
+        }
+        // An aborted run's task is gone (its runtime may be shutting down,
+        // where a new task would be dropped at once): the loop decides.
+        let aborted = matches!(&result, Err(e) if e.kind() == ErrorKind::Aborted);
+        let here = self.strategy == Strategy::OneForOne
+            && state.backoff.is_none()
+            && !aborted
+            && state.intensity.allow(Instant::now);
+        if !here {
+            drop(st);
+            let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
+            return None;
+        }
+        child.run = None;
+        child.status = Status::Restarting;
+        let restarts = self.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+        let observed = self.process.set_restarts(restarts);
+        if observed || !self.process.span().is_disabled() {
+            // Told before the new run can start (subscribers run without
+            // this lock); a terminate or a close meanwhile wins.
+            let name = child.name.clone();
+            drop(st);
+            tracing::debug!(parent: self.process.span(), child = %name, restarts, "supervisor: restarting");
+            if observed {
+                emit(&self.process, |supervisor| Event::Restarted {
+                    supervisor,
+                    child: name,
+                    result,
+                    restarts,
+                });
+            }
+            st = self.lock();
+            if st.children[index].status != Status::Restarting || st.stopping {
+                return None;
+            }
+        }
+        st.children[index].restarts += 1;
+        match task {
+            Some(task) => self.start_in(&mut st, index, Some(task)),
+            None => {
+                self.start(&mut st, index);
+                None
+            }
+        }
+    }
+
+    /// Terminates child `index` (see [`SupervisedChild::terminate`]): the
+    /// close of its current run, if it has one, to await.
+    fn terminate(&self, index: usize) -> Result<Option<RunClosing>, Error> {
+        let mut st = self.lock();
+        if st.stopping || self.process.is_closing() {
+            let name = st.children[index].name.clone();
+            return Err(Error::refused(
+                ErrorKind::Closed,
+                self.process.display_name(),
+                format!("the supervisor is closing; it closes child `{name}` itself"),
+            ));
+        }
+        let child = &mut st.children[index];
+        let was = std::mem::replace(&mut child.status, Status::Terminated);
+        let run = match was {
+            Status::Running => child.run.take(),
+            // Its run is being closed for a restart: wait for that close.
+            Status::Restarting => child.run.clone(),
+            _ => None,
+        };
+        drop(st);
+        Ok(run.map(|run| -> RunClosing {
+            Box::pin(run.close_run(&self.process, RunClose::Terminate))
+        }))
+    }
+
+    /// Starts a terminated or ended child again (see
+    /// [`SupervisedChild::restart`]).
+    fn restart(self: &Arc<Self>, index: usize) -> Result<(), Error> {
+        let mut st = self.lock();
+        if let Some(invalid) = &st.invalid {
+            return Err(invalid.clone());
+        }
+        let name = st.children[index].name.clone();
+        let refused =
+            |kind, detail: String| Err(Error::refused(kind, self.process.display_name(), detail));
+        if st.stopping || self.process.is_closing() {
+            return refused(
+                ErrorKind::Closed,
+                format!("the supervisor is closing; child `{name}` was not restarted"),
+            );
+        }
+        match st.children[index].status {
+            Status::Terminated | Status::Ended => {}
+            Status::Running => {
+                return refused(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "child `{name}` is running; restart() starts a terminated child again \
+                         (terminate() it first)"
+                    ),
+                );
+            }
+            Status::Restarting | Status::Backoff(_) => {
+                return refused(
+                    ErrorKind::InvalidInput,
+                    format!("child `{name}` is being restarted by the supervisor already"),
+                );
+            }
+        }
+        if !self.start(&mut st, index) {
+            return refused(
+                ErrorKind::Closed,
+                format!("the supervisor has closed; child `{name}` was not restarted"),
+            );
+        }
+        Ok(())
+    }
+
+    /// Its children, as [`Supervisor::children`] lists them.
+    fn children(&self) -> Vec<ChildInfo> {
+        let now = Instant::now();
+        self.lock()
+            .children
+            .iter()
+            .map(|c| ChildInfo {
+                name: c.name.clone(),
+                state: match c.status {
+                    Status::Running => ChildState::Running,
+                    Status::Restarting => ChildState::Restarting,
+                    Status::Backoff(until) => ChildState::Backoff { until },
+                    Status::Terminated => ChildState::Terminated,
+                    Status::Ended => ChildState::Ended,
+                },
+                restart_in: match c.status {
+                    Status::Backoff(until) => Some(until.saturating_duration_since(now)),
+                    _ => None,
+                },
+                restart: c.restart,
+                significant: c.significant,
+                signals_ready: c.signals_ready,
+                restarts: c.restarts,
+                run: c.run.as_ref().map(Process::id),
+            })
+            .collect()
     }
 }
+
+/// The close of a terminated child's run, to await.
+type RunClosing = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
 
 impl AsProcess for Supervisor {
     fn as_process(&self) -> &Process {
@@ -405,8 +1051,10 @@ impl AsProcess for Supervisor {
 
 impl fmt::Debug for Supervisor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.lock();
-        let children: Vec<&str> = st.children.iter().map(|c| &*c.name).collect();
+        let children: Vec<Cow<'static, str>> = {
+            let st = self.lock();
+            st.children.iter().map(|c| c.name.clone()).collect()
+        };
         f.debug_struct("Supervisor")
             .field("process", &self.shared.process)
             .field("strategy", &self.shared.strategy)
@@ -416,19 +1064,38 @@ impl fmt::Debug for Supervisor {
     }
 }
 
+/// Sends an event to the supervisor's subscribers. A subscriber that
+/// panics is reported and otherwise ignored: the supervisor goes on.
+fn emit(me: &Process, event: impl FnOnce(ProcessRef) -> Event) {
+    if let Err(panic) = catch_unwind(AssertUnwindSafe(|| me.emit(event))) {
+        let message = crate::error::panic_message(&*panic);
+        tracing::warn!(parent: me.span(), panic = %message, "supervisor: an event subscriber panicked");
+    }
+}
+
 /// What a run's end led to.
 enum Next {
     Supervise,
     /// A restart: these children start now, or after the backoff.
     Restart(Pending),
+    /// Stop supervising: the supervisor is closing, or shuts itself down.
     ShutDown,
 }
 
 /// Children to start: a restart decided, at once or (with a backoff) at
-/// an instant.
+/// an instant, and the `Restarted` events to send when it starts (its
+/// own, and those of earlier restarts it superseded).
 struct Pending {
     at: Option<Instant>,
     children: Vec<usize>,
+    events: Vec<Restarted>,
+}
+
+/// A `Restarted` event, sent when its restart starts its children.
+struct Restarted {
+    child: Cow<'static, str>,
+    result: Result<(), Error>,
+    restarts: u64,
 }
 
 /// Sleeps until `at`; never ends without one. (No timer is made while no
@@ -440,13 +1107,56 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// The supervisor's own function: handles the ends of runs until the
-/// supervisor closes, then closes its children in reverse order.
+/// Closes the children still open if the loop ends before it has (a
+/// panic in it, its task aborted by a budget or dropped with its
+/// runtime): supervised runs are closed by nobody else.
+struct Guard {
+    shared: Arc<Shared>,
+    me: Process,
+    armed: bool,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let runs: Vec<Process> = {
+            let mut st = self.shared.lock();
+            st.stopping = true;
+            st.children
+                .iter_mut()
+                .filter_map(|c| {
+                    if c.alive() {
+                        c.status = Status::Ended;
+                    }
+                    c.run.take()
+                })
+                .collect()
+        };
+        tracing::warn!(
+            parent: self.me.span(),
+            open = runs.len(),
+            "supervisor: its loop ended early; closing its children in reverse order"
+        );
+        self.me.close_runs_in_order(runs);
+    }
+}
+
+/// The supervisor's own function: handles the ends of runs that need it
+/// (group restarts, backoffs, the limit, children not restarted) until
+/// the supervisor closes or shuts itself down, then closes its children
+/// in reverse order.
 ///
 /// A restart's backoff is a deadline the loop waits for among the ends of
 /// other runs, so one child's backoff never delays another child's
 /// restart.
-async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedReceiver<Ended>) {
+async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedReceiver<Msg>) {
+    let mut guard = Guard {
+        shared: Arc::clone(&shared),
+        me: me.clone(),
+        armed: true,
+    };
     let mut closing = std::pin::pin!(me.closing());
     let mut pending: Vec<Pending> = Vec::new();
     loop {
@@ -461,112 +1171,170 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
                     .partition::<Vec<_>, _>(|p| p.at.is_some_and(|at| at <= now));
                 pending = later;
                 for restart in due {
-                    start_children(&shared, &me, &restart.children);
+                    start_restart(&shared, &me, restart);
                 }
                 continue;
             }
             end = ended.recv() => end,
         };
-        let Some(end) = end else { break };
+        let end = match end {
+            Some(Msg::Ended(end)) => end,
+            Some(Msg::AutoShutdown) => {
+                tracing::debug!(parent: me.span(), "supervisor: its significant children ended; shutting down");
+                break;
+            }
+            None => break,
+        };
         match on_end(&shared, &me, end).await {
             Next::Supervise => {}
             Next::ShutDown => break,
-            Next::Restart(restart) => {
+            Next::Restart(mut restart) => {
                 // This restart starts its children: an earlier one still
-                // waiting no longer does.
+                // waiting no longer does (and, with none left, is part of
+                // this one: its event is sent with this one's).
                 for p in &mut pending {
                     p.children.retain(|i| !restart.children.contains(i));
+                    if p.children.is_empty() {
+                        let earlier = std::mem::take(&mut p.events);
+                        restart.events.splice(0..0, earlier);
+                    }
                 }
                 pending.retain(|p| !p.children.is_empty());
                 match restart.at {
-                    None => start_children(&shared, &me, &restart.children),
+                    None => start_restart(&shared, &me, restart),
                     Some(_) => pending.push(restart),
                 }
             }
         }
     }
     // Stopped: no restart from now on (those waiting for their backoff
-    // are dropped). The children close one at a time, the last added
-    // first; a failure no restart handles is listed (a failed close, or
-    // an end not handled before the supervisor closed).
+    // are dropped, unsent).
     drop(pending);
-    let runs: Vec<Process> = shared
-        .lock()
-        .children
-        .iter_mut()
-        .filter_map(|c| c.run.take())
-        .collect();
-    for run in runs.iter().rev() {
-        if let Err(e) = run.close_run(&me, false).await {
-            me.record_failure(run, e);
+    shut_down(&shared, &me).await;
+    guard.armed = false;
+}
+
+/// Closes the children one at a time, the last added first; a failure no
+/// restart handles is listed (a failed close, or an end not handled
+/// before the supervisor closed).
+async fn shut_down(shared: &Shared, me: &Process) {
+    let count = {
+        let mut st = shared.lock();
+        st.stopping = true;
+        st.children.len()
+    };
+    for i in (0..count).rev() {
+        let Some(run) = shared.lock().children[i].run.clone() else {
+            continue;
+        };
+        let closed = run.close_run(me, RunClose::Shutdown).await;
+        {
+            let mut st = shared.lock();
+            let child = &mut st.children[i];
+            if child.run.as_ref() == Some(&run) {
+                child.run = None;
+            }
+            if child.alive() {
+                child.status = Status::Ended;
+            }
+        }
+        if let Err(e) = closed {
+            me.record_failure(&run, e);
         }
     }
 }
 
-/// Handles the end of a run: decides the restart that its `Restart` and
-/// the strategy say, within the limit, and closes the others it takes
-/// along.
+/// Handles the end of a run that its own close could not: decides what
+/// its `Restart`, the strategy, the limit and `auto_shutdown` say, and
+/// closes the others a restart takes along.
 async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
+    #[cfg(test)]
+    tests::maybe_panic();
     let Ended { index, run, result } = end;
-    let now = Instant::now();
-    let (restarted, wait) = {
+    let (taken, wait, event) = {
         let mut st = shared.lock();
-        let child = &mut st.children[index];
-        if child.run.as_ref() != Some(&run) {
-            return Next::Supervise; // closed by a restart already handled
+        let state = &mut *st;
+        let child = &mut state.children[index];
+        if child.status != Status::Running || child.run.as_ref() != Some(&run) {
+            return Next::Supervise; // terminated, or closed for a restart since
         }
         child.run = None;
         if !child.restart.restarts(result.is_err()) {
-            child.gone |= child.restart == Restart::Temporary;
+            child.status = Status::Ended;
+            let shut = child.significant && state.shuts_down();
             drop(st);
             if let Err(e) = result {
                 me.record_failure(&run, e);
             }
+            if shut {
+                tracing::debug!(parent: me.span(), "supervisor: its significant children ended; shutting down");
+                return Next::ShutDown;
+            }
             return Next::Supervise;
         }
-        let up_for = now.saturating_duration_since(child.started);
+        let now = Instant::now();
+        let up_for = child
+            .started
+            .map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
         let name = child.name.clone();
-        if !st.intensity.allow(now) {
+        if !state.intensity.allow(|| now) {
+            child.status = Status::Ended;
             drop(st);
             give_up(shared, me, &run, &name, result);
             return Next::ShutDown;
         }
+        child.status = Status::Restarting;
         let restarts = shared.restarts.fetch_add(1, Ordering::Relaxed) + 1;
         me.set_restarts(restarts);
-        let random = st.random.next();
-        let child = &mut st.children[index];
-        let wait = child
+        let random = state.random.next();
+        let wait = state.children[index]
             .backoff
             .as_mut()
             .map(|b| jittered(b.next(up_for), random));
-        let count = st.children.len();
-        let taken = shared.strategy.takes(index, count, |i| st.children[i].gone);
+        let count = state.children.len();
+        let taken = shared
+            .strategy
+            .takes(index, count, |i| state.children[i].left_out());
+        for &i in &taken {
+            state.children[i].status = Status::Restarting;
+        }
         drop(st);
         tracing::debug!(
             parent: me.span(), child = %name, restarts, ?taken, "supervisor: restarting"
         );
-        me.emit(|supervisor| Event::Restarted {
-            supervisor,
+        let event = Restarted {
             child: name,
             result,
             restarts,
-        });
-        (taken, wait)
+        };
+        (taken, wait, event)
     };
     // The others taken along close one at a time, the last added first.
     // The supervisor's close cancels the restart between two of them: the
     // one closing finishes first (it is the last added still open), and
     // the ones not taken yet are left for the shutdown to close in order.
     // A temporary child closed by a sibling's restart is not started again.
-    for &i in restarted.iter().rev().filter(|&&i| i != index) {
+    for &i in taken.iter().rev().filter(|&&i| i != index) {
         let run = {
-            let mut st = shared.lock();
-            let child = &mut st.children[i];
-            child.gone |= child.restart == Restart::Temporary;
-            child.run.take()
+            let st = shared.lock();
+            let child = &st.children[i];
+            match child.status {
+                Status::Restarting => child.run.clone(),
+                _ => None, // terminated meanwhile
+            }
         };
         let Some(run) = run else { continue };
-        let closed = run.close_run(me, true).await;
+        let closed = run.close_run(me, RunClose::Restart).await;
+        {
+            let mut st = shared.lock();
+            let child = &mut st.children[i];
+            if child.run.as_ref() == Some(&run) {
+                child.run = None;
+            }
+            if child.status == Status::Restarting && child.restart == Restart::Temporary {
+                child.status = Status::Ended;
+            }
+        }
         if me.is_closing() {
             // The restart is cancelled: this close's failure is not one
             // that a restart handles.
@@ -576,22 +1344,53 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
             return Next::ShutDown;
         }
     }
+    let at = wait.map(|wait| {
+        let now = Instant::now();
+        let at = now.checked_add(wait).unwrap_or(now + MAX_BACKOFF);
+        let mut st = shared.lock();
+        for &i in &taken {
+            let child = &mut st.children[i];
+            if child.status == Status::Restarting {
+                child.status = Status::Backoff(at);
+            }
+        }
+        at
+    });
     Next::Restart(Pending {
-        at: wait.map(|wait| Instant::now() + wait),
-        children: restarted,
+        at,
+        children: taken,
+        events: vec![event],
     })
 }
 
-/// Starts the children of a restart, in their order (unless the
-/// supervisor is closing; a child running again already is left alone).
-fn start_children(shared: &Shared, me: &Process, children: &[usize]) {
-    let mut st = shared.lock();
+/// Starts the children of a restart, in their order, after sending its
+/// `Restarted` events (unless the supervisor is closing: the restart is
+/// cancelled; a child terminated or started again meanwhile is left
+/// alone).
+fn start_restart(shared: &Arc<Shared>, me: &Process, restart: Pending) {
     if me.is_closing() {
         return;
     }
-    for &i in children {
+    for Restarted {
+        child,
+        result,
+        restarts,
+    } in restart.events
+    {
+        emit(me, |supervisor| Event::Restarted {
+            supervisor,
+            child,
+            result,
+            restarts,
+        });
+    }
+    let mut st = shared.lock();
+    if me.is_closing() || st.stopping {
+        return;
+    }
+    for &i in &restart.children {
         let child = &mut st.children[i];
-        if child.gone || child.run.is_some() {
+        if !matches!(child.status, Status::Restarting | Status::Backoff(_)) || child.run.is_some() {
             continue;
         }
         child.restarts += 1;
@@ -602,9 +1401,8 @@ fn start_children(shared: &Shared, me: &Process, children: &[usize]) {
 /// One restart more than the limit: the supervisor closes with
 /// `RestartLimit`, listing the failure that broke it.
 fn give_up(shared: &Shared, me: &Process, run: &Process, name: &str, result: Result<(), Error>) {
-    let (max, within) = {
-        let st = shared.lock();
-        (st.intensity.max, st.intensity.within)
+    let Some((max, within)) = shared.lock().intensity.limit() else {
+        return; // unlimited: never gives up
     };
     let what = match &result {
         Ok(()) => "returned",
@@ -623,9 +1421,67 @@ fn give_up(shared: &Shared, me: &Process, run: &Process, name: &str, result: Res
         error = error.with_children(vec![failed], 0);
     }
     tracing::warn!(parent: me.span(), error = %error, "supervisor: gave up");
-    me.emit(|supervisor| Event::GaveUp {
+    emit(me, |supervisor| Event::GaveUp {
         supervisor,
         error: error.clone(),
     });
     me.fail(error, Cause::of(Why::RestartLimit));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Makes the loop's next decision panic (a bug in it, say).
+        static PANIC: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub(super) fn maybe_panic() {
+        if PANIC.with(|p| p.replace(false)) {
+            panic!("injected: the supervisor's loop panicked");
+        }
+    }
+
+    /// Whatever ends the loop early, the runs still open are closed (the
+    /// last added first): supervised runs are closed by nobody else, so
+    /// they ran on and the supervisor's parent hung closing.
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_loop_that_dies_still_closes_its_children_in_reverse_order() {
+        let app = Process::new();
+        let sup = Supervisor::new(&app, Strategy::OneForAll).named("sup");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for name in ["a", "b"] {
+            let log = log.clone();
+            sup.child(name, Restart::Permanent, move |me: Process| {
+                let log = log.clone();
+                async move {
+                    me.closing().await;
+                    log.lock().unwrap().push(format!("stop {name}"));
+                }
+            })
+            .unwrap();
+        }
+        tokio::task::yield_now().await;
+        PANIC.with(|p| p.set(true));
+        sup.child("crash", Restart::Permanent, |_| async { Err::<(), _>("x") })
+            .unwrap();
+        for _ in 0..16 {
+            tokio::task::yield_now().await; // crash ends; the loop panics
+        }
+        assert!(sup.process().is_closing());
+        let closed = tokio::time::timeout(Duration::from_secs(60), app.close()).await;
+        let err = closed
+            .expect("the supervisor's children were closed")
+            .unwrap_err();
+        let sup_err = err.children()[0].error();
+        assert_eq!(sup_err.kind(), ErrorKind::Panic, "{err:#}");
+        assert_eq!(*log.lock().unwrap(), ["stop b", "stop a"]);
+        assert!(
+            sup.children()
+                .iter()
+                .all(|c| c.state() == ChildState::Ended)
+        );
+    }
 }

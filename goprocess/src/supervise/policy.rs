@@ -1,8 +1,9 @@
 //! The supervisor's rules as plain values: which children a restart
-//! takes ([`Strategy`]), which ends restart a child ([`Restart`]), how many
-//! restarts a window allows ([`Intensity`]), and how long to wait before
-//! one ([`Backoff`]). No process, lock or task here: the loop in `mod.rs`
-//! applies them, and the property tests check them against a model.
+//! takes ([`Strategy`]), which ends restart a child ([`Restart`]), when
+//! the supervisor shuts itself down ([`AutoShutdown`]), how many restarts
+//! a window allows ([`Intensity`]), and how long to wait before one
+//! ([`Backoff`]). No process, lock or task here: `mod.rs` applies them,
+//! and the property tests check them against a model.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -38,6 +39,28 @@ pub enum Restart {
     Temporary,
 }
 
+/// When a supervisor closes itself because its *significant* children
+/// ended (Erlang/OTP's `auto_shutdown`, OTP 24). A child is significant
+/// when its spec says so ([`ChildSpec::significant`](super::ChildSpec::significant));
+/// only a child's own end counts: not a
+/// [`terminate`](super::SupervisedChild::terminate), nor a close for a
+/// sibling's restart. A supervisor closed this way ends with `Ok`, unless
+/// a failure is listed (a significant `Temporary` child that failed).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AutoShutdown {
+    /// Never (the default, as OTP): significant children change nothing.
+    #[default]
+    Never,
+    /// Once any significant child ended without being restarted (a
+    /// `Transient` one that returned `Ok`, a `Temporary` one that ended):
+    /// for a group whose work is done when one of its parts is.
+    AnySignificant,
+    /// Once every significant child has ended without being restarted
+    /// (a terminated one counts as ended): for a batch of jobs.
+    AllSignificant,
+}
+
 impl Restart {
     /// Whether a run that ended with `failed` is restarted.
     pub(crate) fn restarts(self, failed: bool) -> bool {
@@ -51,53 +74,73 @@ impl Restart {
 
 impl Strategy {
     /// The children (indexes, in their order) that the restart of
-    /// `failed` takes along, among `count` children of which `gone` ones
-    /// (temporary children that ended) are left out.
+    /// `failed` takes along, among `count` children of which the `left`
+    /// ones (temporary children that ended, terminated children) are left
+    /// out.
     pub(crate) fn takes(
         self,
         failed: usize,
         count: usize,
-        gone: impl Fn(usize) -> bool,
+        left: impl Fn(usize) -> bool,
     ) -> Vec<usize> {
         let range = match self {
             Strategy::OneForOne => failed..failed + 1,
             Strategy::OneForAll => 0..count,
             Strategy::RestForOne => failed..count,
         };
-        range.filter(|&i| i == failed || !gone(i)).collect()
+        range.filter(|&i| i == failed || !left(i)).collect()
     }
 }
 
 /// At most `max` restarts within any window of `within` (Erlang/OTP's
-/// restart intensity and period). Keeps at most `max` instants: memory
-/// stays flat however many restarts there are.
+/// restart intensity and period), or no limit at all. Keeps at most `max`
+/// instants: memory stays flat however many restarts there are (and an
+/// unlimited one keeps none).
 #[derive(Clone, Debug)]
 pub(crate) struct Intensity {
-    pub(crate) max: u32,
-    pub(crate) within: Duration,
+    /// `None`: unlimited.
+    limit: Option<(u32, Duration)>,
     recent: VecDeque<Instant>,
 }
 
 impl Intensity {
     pub(crate) fn new(max: u32, within: Duration) -> Intensity {
         Intensity {
-            max,
-            within,
+            limit: Some((max, within)),
             recent: VecDeque::new(),
         }
     }
 
+    pub(crate) fn unlimited() -> Intensity {
+        Intensity {
+            limit: None,
+            recent: VecDeque::new(),
+        }
+    }
+
+    /// The limit: at most this many restarts within this window.
+    pub(crate) fn limit(&self) -> Option<(u32, Duration)> {
+        self.limit
+    }
+
     /// Records a restart at `now` if the limit allows it; false if it is
-    /// one more than the limit (the supervisor gives up).
-    pub(crate) fn allow(&mut self, now: Instant) -> bool {
+    /// one more than the limit (the supervisor gives up). A restart made
+    /// exactly `within` after another still counts with it (as OTP's
+    /// `period`: the boundary is in the window). `now` is only called
+    /// when there is a limit: an unlimited supervisor reads no clock.
+    pub(crate) fn allow(&mut self, now: impl FnOnce() -> Instant) -> bool {
+        let Some((max, within)) = self.limit else {
+            return true;
+        };
+        let now = now();
         while self
             .recent
             .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= self.within)
+            .is_some_and(|t| now.saturating_duration_since(*t) > within)
         {
             self.recent.pop_front();
         }
-        if self.recent.len() >= self.max as usize {
+        if self.recent.len() >= max as usize {
             return false;
         }
         self.recent.push_back(now);
@@ -141,10 +184,15 @@ impl Backoff {
     }
 }
 
+/// The longest backoff a supervisor accepts: a restart is a wait the
+/// supervisor keeps a timer for, and a year is already no restart at all.
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// `wait` with the jitter applied (see [`JITTER`]), from `random` in
-/// `[0, 1)`.
+/// `[0, 1)`; saturating, so no wait can overflow.
 pub(crate) fn jittered(wait: Duration, random: f64) -> Duration {
-    wait.mul_f64(1.0 - JITTER + 2.0 * JITTER * random)
+    let factor = 1.0 - JITTER + 2.0 * JITTER * random;
+    Duration::try_from_secs_f64(wait.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 /// A small pseudo-random source for the jitter (no dependency for it):
@@ -180,12 +228,35 @@ mod tests {
         let t0 = Instant::now();
         let s = Duration::from_secs(1);
         let mut i = Intensity::new(3, 5 * s);
-        assert!(i.allow(t0));
-        assert!(i.allow(t0 + s));
-        assert!(i.allow(t0 + 2 * s));
-        assert!(!i.allow(t0 + 3 * s), "a fourth within 5 s");
-        assert!(i.allow(t0 + 5 * s), "the first has left the window");
+        assert!(i.allow(|| t0));
+        assert!(i.allow(|| t0 + s));
+        assert!(i.allow(|| t0 + 2 * s));
+        assert!(!i.allow(|| t0 + 3 * s), "a fourth within 5 s");
+        assert!(
+            !i.allow(|| t0 + 5 * s),
+            "exactly 5 s after the first: still in its window (OTP)"
+        );
+        assert!(
+            i.allow(|| t0 + 5 * s + Duration::from_nanos(1)),
+            "the first has left the window"
+        );
         assert!(i.recent.len() <= 3, "flat memory");
+    }
+
+    #[test]
+    fn an_unlimited_intensity_allows_everything_keeps_nothing_and_reads_no_clock() {
+        let mut i = Intensity::unlimited();
+        for _ in 0..100_000 {
+            assert!(i.allow(|| unreachable!("no clock read without a limit")));
+        }
+        assert!(i.recent.is_empty());
+        assert_eq!(i.limit(), None);
+    }
+
+    #[test]
+    fn a_huge_wait_saturates_instead_of_panicking() {
+        assert_eq!(jittered(Duration::MAX, 0.999), Duration::MAX);
+        assert!(jittered(MAX_BACKOFF, 0.999) > MAX_BACKOFF);
     }
 
     #[test]
