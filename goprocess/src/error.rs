@@ -314,12 +314,22 @@ impl Error {
     }
 
     /// Returns a reference to the error a teardown or process function
-    /// returned, if it is of type `E`.
+    /// returned, if it is of type `E`, or to the first error of type `E`
+    /// in its [`source`](std::error::Error::source) chain.
     ///
     /// Looks at this process's own error first, then at a second failure of
     /// the same process, then at the failed children, depth first: so
     /// `close()` on a parent whose child failed still finds the child's
     /// error.
+    ///
+    /// An `anyhow::Error` or `eyre::Report` returned by a `#[teardown]` or
+    /// `#[run]` method keeps its root cause: `downcast_ref::<io::Error>()`
+    /// finds the `io::Error` it was made from, also under
+    /// `.context(..)`. Boxing one by hand (`Into<BoxError>`, as
+    /// `IntoProcessResult` does for the functions of `go` and friends)
+    /// hides it behind anyhow's own type; there, convert it with
+    /// `anyhow::Error::reallocate_into_boxed_dyn_error_without_backtrace`,
+    /// or return the error itself.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -334,12 +344,7 @@ impl Error {
     /// # }
     /// ```
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
-        if let Some(found) = self
-            .inner
-            .source
-            .as_deref()
-            .and_then(|s| s.downcast_ref::<E>())
-        {
+        if let Some(found) = self.inner.source.as_deref().and_then(|s| find::<E>(s)) {
             return Some(found);
         }
         if let Some(found) = self.inner.also.as_ref().and_then(|e| e.downcast_ref::<E>()) {
@@ -558,6 +563,81 @@ impl std::error::Error for Error {
                 .first()
                 .map(|c| &c.error as &(dyn std::error::Error + 'static)),
         }
+    }
+}
+
+/// The first error of type `E` in the chain that starts at `error`: itself,
+/// then its sources, looking through [`Rooted`] to the error it keeps.
+fn find<'a, E: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + Send + Sync + 'static),
+) -> Option<&'a E> {
+    let error: &'a (dyn std::error::Error + 'static) = error;
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let error = match error.downcast_ref::<Rooted>() {
+            Some(rooted) => rooted.0.root(),
+            None => error,
+        };
+        if let Some(found) = error.downcast_ref::<E>() {
+            return Some(found);
+        }
+        next = error.source();
+    }
+    None
+}
+
+/// An error that derefs to its root cause without being one itself:
+/// `anyhow::Error`, `eyre::Report` (`AsRef<dyn Error + Send + Sync>`).
+/// Boxed as it is, its root cause would only be reachable through its own
+/// type; kept whole, [`Error::downcast_ref`] reaches it. It shows as the
+/// error itself, and its sources are the root cause's.
+pub(crate) struct Rooted(Box<dyn HasRoot>);
+
+trait HasRoot: fmt::Display + fmt::Debug + Send + Sync {
+    fn root(&self) -> &(dyn std::error::Error + 'static);
+}
+
+impl<E> HasRoot for E
+where
+    E: AsRef<dyn std::error::Error + Send + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Send
+        + Sync,
+{
+    fn root(&self) -> &(dyn std::error::Error + 'static) {
+        self.as_ref()
+    }
+}
+
+/// Keeps `error` whole as a [`BoxError`] (see [`Rooted`]).
+pub(crate) fn rooted<E>(error: E) -> BoxError
+where
+    E: AsRef<dyn std::error::Error + Send + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    Box::new(Rooted(Box::new(error)))
+}
+
+impl fmt::Display for Rooted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for Rooted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Rooted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.root().source()
     }
 }
 

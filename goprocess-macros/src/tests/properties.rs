@@ -196,7 +196,7 @@ proptest! {
 
     #[test]
     fn cycles_are_reported_iff_present_and_order_is_topological(shape in shape()) {
-        let output = crate::expand::process(TokenStream::new(), tokens(&shape));
+        let output = super::expand_process(TokenStream::new(), tokens(&shape));
         let items = super::parse_items(output.clone());
         let errors = error_messages(&output);
         if has_cycle(&shape) {
