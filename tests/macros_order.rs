@@ -393,7 +393,10 @@ fn ordering_after_a_vec_of_children_starts_in_linear_time() {
         workers: workers(),
         db: Process::new(),
     });
-    for (name, ordered) in [("db after the pool", after_pool), ("the pool after db", pool_after)] {
+    for (name, ordered) in [
+        ("db after the pool", after_pool),
+        ("the pool after db", pool_after),
+    ] {
         assert!(
             ordered < unordered * 10,
             "{name}: {ordered:?} to start, against {unordered:?} without the order"
