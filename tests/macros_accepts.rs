@@ -10,7 +10,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Log, within};
+use common::{Log, within, within_blocking};
 use goprocess::{AsProcess, ErrorKind, Process, Start, process, run, teardown};
 
 /// A process that logs `name` when it tears down.
@@ -490,6 +490,30 @@ impl RunWithAnyhow {
     }
 }
 
+#[process]
+struct WithBoxError {}
+
+impl WithBoxError {
+    #[teardown]
+    fn close(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        Err(Box::new(not_found()))
+    }
+}
+
+/// A `BoxError` is already what the runtime keeps: the error's source is
+/// the user's error itself, as before.
+#[tokio::test]
+async fn a_box_error_stays_the_source() {
+    let with = WithBoxError {}.start();
+    let err = within(with.process().close()).await.unwrap_err();
+    let source = std::error::Error::source(&err).expect("the teardown's error");
+    assert!(
+        source.downcast_ref::<std::io::Error>().is_some(),
+        "{source:?}"
+    );
+    assert!(err.downcast_ref::<std::io::Error>().is_some());
+}
+
 /// An `anyhow::Error` or `eyre::Report` returned by a teardown or a run
 /// keeps its message and its root cause, which `downcast_ref` reaches,
 /// under a context too.
@@ -523,4 +547,45 @@ async fn anyhow_and_eyre_errors_keep_their_root_cause() {
     let err = within(run.process().err()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Function, "{err}");
     assert!(err.downcast_ref::<std::io::Error>().is_some(), "{err}");
+}
+
+/// An error whose `source()` is itself.
+#[derive(Debug)]
+struct Looping;
+
+impl std::fmt::Display for Looping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("looping")
+    }
+}
+
+impl std::error::Error for Looping {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self)
+    }
+}
+
+#[process]
+struct WithLoopingError {}
+
+impl WithLoopingError {
+    #[teardown]
+    fn close() -> Result<(), Looping> {
+        Err(Looping)
+    }
+}
+
+/// `downcast_ref` walks source chains, and gives up on one that loops
+/// instead of hanging.
+#[tokio::test]
+async fn downcast_gives_up_on_a_source_chain_that_loops() {
+    let with = WithLoopingError {}.start();
+    let err = within(with.process().close()).await.unwrap_err();
+    let (looping, io) = within_blocking(move || {
+        (
+            err.downcast_ref::<Looping>().is_some(),
+            err.downcast_ref::<std::io::Error>().is_some(),
+        )
+    });
+    assert!(looping && !io);
 }

@@ -571,13 +571,19 @@ impl std::error::Error for Error {
 fn find<'a, E: std::error::Error + 'static>(
     error: &'a (dyn std::error::Error + Send + Sync + 'static),
 ) -> Option<&'a E> {
+    // A chain this long is one that loops (a `source()` that returns
+    // itself): give up instead of hanging.
+    const LONGEST: usize = 1024;
     let error: &'a (dyn std::error::Error + 'static) = error;
     let mut next = Some(error);
-    while let Some(error) = next {
-        let error = match error.downcast_ref::<Rooted>() {
-            Some(rooted) => rooted.0.root(),
-            None => error,
-        };
+    for _ in 0..LONGEST {
+        let mut error = next?;
+        if let Some(rooted) = error.downcast_ref::<Rooted>() {
+            if let Some(found) = rooted.0.as_any().downcast_ref::<E>() {
+                return Some(found);
+            }
+            error = rooted.0.root();
+        }
         if let Some(found) = error.downcast_ref::<E>() {
             return Some(found);
         }
@@ -595,6 +601,7 @@ pub(crate) struct Rooted(Box<dyn HasRoot>);
 
 trait HasRoot: fmt::Display + fmt::Debug + Send + Sync {
     fn root(&self) -> &(dyn std::error::Error + 'static);
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 impl<E> HasRoot for E
@@ -603,14 +610,20 @@ where
         + fmt::Display
         + fmt::Debug
         + Send
-        + Sync,
+        + Sync
+        + 'static,
 {
     fn root(&self) -> &(dyn std::error::Error + 'static) {
         self.as_ref()
     }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
-/// Keeps `error` whole as a [`BoxError`] (see [`Rooted`]).
+/// Keeps `error` whole as a [`BoxError`] (see [`Rooted`]); a `BoxError`
+/// is one already, and stays as it is.
 pub(crate) fn rooted<E>(error: E) -> BoxError
 where
     E: AsRef<dyn std::error::Error + Send + Sync + 'static>
@@ -620,7 +633,17 @@ where
         + Sync
         + 'static,
 {
-    Box::new(Rooted(Box::new(error)))
+    let mut error = Some(error);
+    if let Some(boxed) = (&mut error as &mut dyn std::any::Any)
+        .downcast_mut::<Option<BoxError>>()
+        .and_then(Option::take)
+    {
+        return boxed;
+    }
+    match error {
+        Some(error) => Box::new(Rooted(Box::new(error))),
+        None => unreachable!("taken only when it is a BoxError"),
+    }
 }
 
 impl fmt::Display for Rooted {
