@@ -12,6 +12,8 @@ use std::ops::Deref;
 pub use std::sync::Arc;
 pub use std::time::Duration;
 
+/// The internal derive that `#[process]` puts on the struct it checked.
+#[cfg(feature = "macros")]
 pub use goprocess_macros::Spec;
 
 pub use super::plan::{Plan, PlanField, plan_of};
