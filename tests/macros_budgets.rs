@@ -366,3 +366,28 @@ fn shutdown_mermaid_draws_the_derived_order() {
         .start()
     };
 }
+
+#[process(close_timeout = "1m 30s")]
+struct Humantime {}
+
+impl Humantime {
+    #[teardown(timeout = "1.5s")]
+    async fn stop(&self) {
+        std::future::pending::<()>().await;
+    }
+}
+
+#[process(close_timeout = "250us")]
+struct Micros {}
+
+/// Durations are read as humantime reads them, decimals included.
+#[tokio::test(start_paused = true)]
+async fn durations_take_decimals_and_several_units() {
+    assert_eq!(Humantime::CLOSE_TIMEOUT, Some(Duration::from_secs(90)));
+    assert_eq!(Micros::CLOSE_TIMEOUT, Some(Duration::from_micros(250)));
+    let humantime = Humantime {}.start();
+    let start = Instant::now();
+    let err = within(humantime.process().close()).await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(1500));
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+}

@@ -15,8 +15,8 @@ use syn::{Attribute, Ident, LitStr, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    CFG, CHILD, CLOSE_TIMEOUT, CRATE, ESCALATION, FIELD_ATTRS, NAME, NO_WAIT, ON_FAILURE, PROCESS,
-    RUN, Symbol, TEARDOWN, TIMEOUT, WAIT_FOR, names_macro,
+    CFG_ATTR, CHILD, CLOSE_TIMEOUT, CRATE, ESCALATION, FIELD_ATTRS, HELPER, NAME, NO_WAIT,
+    ON_FAILURE, PROCESS, RUN, Symbol, TEARDOWN, TIMEOUT, WAIT_FOR, names_macro,
 };
 
 // ------------------------------------------------------------ set once
@@ -74,7 +74,7 @@ impl<'c> BoolAttr<'c> {
 
 /// A duration argument, parsed at compile time.
 pub(crate) struct Budget {
-    pub(crate) millis: u64,
+    pub(crate) nanos: u64,
     /// The argument's name, where "this is not allowed here" errors point.
     pub(crate) key: Span,
 }
@@ -127,8 +127,9 @@ const TEARDOWN_ACCEPTS: &[Accepted] = &[CRATE_FORM, (TIMEOUT, "`timeout = \"2s\"
 const RUN_ACCEPTS: &[Accepted] = &[CRATE_FORM];
 
 /// The accepted duration forms, quoted by every duration error.
-const DURATION_FORMS: &str =
-    "an integer followed by `ms`, `s`, `m` or `h`, e.g. `\"500ms\"`, `\"5s\"`, `\"2m\"`";
+const DURATION_FORMS: &str = "numbers each followed by a unit, as humantime reads them, decimals allowed: \
+     `\"500ms\"`, `\"5s\"`, `\"1.5s\"`, `\"1m30s\"`, `\"2h 15m\"`; the units are `ns`, `us`, `ms`, `s`, `m`, `h`, `d`, `w`, \
+     `M` (month), `y` and their long forms (`sec`, `min`, `hours`, ...)";
 
 impl ProcessArgs {
     pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> ProcessArgs {
@@ -329,10 +330,10 @@ impl<'c> Args<'c> {
             return Ok(());
         };
         match parse_duration(&lit.value()) {
-            Ok(millis) => slot.set(
+            Ok(nanos) => slot.set(
                 &meta.path,
                 Budget {
-                    millis,
+                    nanos,
                     key: path_span(&meta.path),
                 },
             ),
@@ -399,36 +400,85 @@ fn path_span(path: &Path) -> Span {
 
 // ---------------------------------------------------------------- values
 
-/// `"500ms"`, `"5s"`, `"2m"`, `"1h"` → milliseconds. The error says what is
-/// wrong with the text (the caller adds the accepted forms).
+/// `"500ms"`, `"1.5s"`, `"1m30s"`, `"2h 15m"` → nanoseconds: one or more
+/// numbers, each followed by a unit, as humantime reads them (its units,
+/// with spaces between the parts or not), and decimals too. The error says
+/// what is wrong with the text (the caller adds the accepted forms).
 pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
-    let digits_end = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(digits_end);
-    let factor: u64 = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "" if !number.is_empty() => {
-            return Err(format!("`{text}`: the unit is missing"));
+    const SECOND: u128 = 1_000_000_000;
+    const UNITS: &[(&[&str], u128)] = &[
+        (&["nanoseconds", "nanosecond", "nsec", "ns"], 1),
+        (
+            &["microseconds", "microsecond", "usec", "us", "\u{b5}s"],
+            1_000,
+        ),
+        (&["milliseconds", "millisecond", "msec", "ms"], 1_000_000),
+        (&["seconds", "second", "secs", "sec", "s"], SECOND),
+        (&["minutes", "minute", "mins", "min", "m"], 60 * SECOND),
+        (&["hours", "hour", "hrs", "hr", "h"], 3_600 * SECOND),
+        (&["days", "day", "d"], 86_400 * SECOND),
+        (&["weeks", "week", "w"], 7 * 86_400 * SECOND),
+        (&["months", "month", "M"], 2_630_016 * SECOND),
+        (&["years", "year", "y"], 31_557_600 * SECOND),
+    ];
+    if text.trim().is_empty() {
+        return Err("`\"\"`: it is empty".to_owned());
+    }
+    let mut rest = text.trim_start();
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(number_end);
+        let after = after.trim_start();
+        let unit_end = after
+            .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_end);
+        if number.is_empty() {
+            return Err(format!("`{text}`: `{rest}` must start with a number"));
         }
-        _ if number.is_empty() => return Err(format!("`{text}`: it must start with an integer")),
-        _ => return Err(format!("`{text}`: unknown unit `{unit}`")),
-    };
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}`: the number is too large"))?;
-    let millis = value
-        .checked_mul(factor)
-        .ok_or_else(|| format!("`{text}`: the duration is too large"))?;
-    if millis == 0 {
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if whole.is_empty()
+            || fraction.contains('.')
+            || (number.contains('.') && fraction.is_empty())
+        {
+            return Err(format!("`{text}`: `{number}` is not a number"));
+        }
+        if unit.is_empty() {
+            return Err(format!("`{text}`: the unit after `{number}` is missing"));
+        }
+        let Some((_, factor)) = UNITS.iter().find(|(names, _)| names.contains(&unit)) else {
+            return Err(format!("`{text}`: unknown unit `{unit}`"));
+        };
+        let too_large = || format!("`{text}`: the duration is too large");
+        let whole: u128 = whole.parse().map_err(|_| too_large())?;
+        let mut part = whole.checked_mul(*factor).ok_or_else(too_large)?;
+        if !fraction.is_empty() {
+            let scale = u32::try_from(fraction.len())
+                .ok()
+                .and_then(|digits| 10u128.checked_pow(digits))
+                .ok_or_else(|| format!("`{text}`: `{number}` has too many decimals"))?;
+            let fraction: u128 = fraction.parse().map_err(|_| too_large())?;
+            let nanos = fraction.checked_mul(*factor).ok_or_else(too_large)?;
+            if nanos % scale != 0 {
+                return Err(format!(
+                    "`{text}`: `{number}{unit}` is not a whole number of nanoseconds"
+                ));
+            }
+            part += nanos / scale;
+        }
+        total = total.checked_add(part).ok_or_else(too_large)?;
+        rest = after.trim_start();
+    }
+    let nanos = u64::try_from(total).map_err(|_| format!("`{text}`: the duration is too large"))?;
+    if nanos == 0 {
         return Err(format!(
             "`{text}`: a zero budget would time out at once; give a positive duration"
         ));
     }
-    Ok(millis)
+    Ok(nanos)
 }
 
 /// Skips the `= value` or `(..)` after an unknown argument, so that the
@@ -469,28 +519,33 @@ pub(crate) struct ChildAttr {
 }
 
 /// Bare `#[wait_for]`, or `#[wait_for(a, b)]` with its sibling names.
-pub(crate) struct WaitForAttr<'a> {
-    pub(crate) attr: &'a Attribute,
+pub(crate) struct WaitForAttr {
+    /// The attribute, as written (inside its `cfg_attr`, if any), for
+    /// errors.
+    pub(crate) attr: Attribute,
     /// `None` for bare `#[wait_for]`.
     pub(crate) targets: Option<Vec<Ident>>,
 }
 
-/// What `#[process]` reads from the attributes of one field.
-pub(crate) struct FieldAttrs<'a> {
+/// What `#[process]` reads from the attributes of one field. A helper
+/// attribute inside `#[cfg_attr(predicate, ..)]` counts as written: the
+/// checks hold for every configuration, and the internal derive, which
+/// runs once `cfg` and `cfg_attr` are resolved, sees the one that is built.
+pub(crate) struct FieldAttrs {
     pub(crate) child: Option<ChildAttr>,
-    pub(crate) wait_for: Option<WaitForAttr<'a>>,
-    /// `#[cfg(..)]` attributes, copied onto the generated statements.
-    pub(crate) cfgs: Vec<&'a Attribute>,
+    pub(crate) wait_for: Option<WaitForAttr>,
+    /// Whether the field has `#[cfg(..)]`: it may be left out of a build.
+    pub(crate) has_cfg: bool,
 }
 
 const FIELD_ATTR_HELP: &str = "expected one of `#[child]`, `#[child(no_wait)]`, `#[child(name = \"..\")]`, \
      `#[wait_for]`, `#[wait_for(a, b)]`";
 const CHILD_FORMS: &str = "`#[child]`, `#[child(no_wait)]`, `#[child(name = \"..\")]`";
 
-impl<'a> FieldAttrs<'a> {
+impl FieldAttrs {
     /// Reads the helper attributes of the field `field`, recording every
     /// mistake in `cx`.
-    pub(crate) fn from_attrs(cx: &Ctxt, field: &str, attrs: &'a [Attribute]) -> Self {
+    pub(crate) fn from_attrs(cx: &Ctxt, field: &str, attrs: &[Attribute]) -> Self {
         let mut child = Attr::none(
             cx,
             format!(
@@ -503,48 +558,167 @@ impl<'a> FieldAttrs<'a> {
                 "duplicate #[wait_for] on field `{field}`; name every sibling in one attribute: `#[wait_for(a, b)]`"
             ),
         );
-        let mut cfgs = Vec::new();
+        let mut has_cfg = false;
         for attr in attrs {
-            let path = attr.path();
-            if path == CHILD {
-                child.set(attr, parse_child(cx, attr));
-            } else if path == WAIT_FOR {
-                wait_for.set(attr, parse_wait_for(cx, attr));
-            } else if path == CFG {
-                cfgs.push(attr);
-            } else if names_macro(path, TEARDOWN) || names_macro(path, RUN) {
-                let (attr_name, method) = if names_macro(path, RUN) {
-                    (RUN, "serve")
-                } else {
-                    (TEARDOWN, "close")
-                };
-                cx.error_spanned_by(
-                    attr,
-                    format!(
-                        "#[{attr_name}] goes on one method of the struct's `impl` block, not on a field: \
-                         `impl MyProcess {{ #[{attr_name}] async fn {method}(&self) {{ .. }} }}`"
-                    ),
-                );
-            } else if names_macro(path, PROCESS) {
-                cx.error_spanned_by(
-                    attr,
-                    "#[process] goes on the struct; on a field, use `#[child]` or `#[wait_for]`",
-                );
-            } else if let Some(ident) = path.get_ident().filter(|ident| is_near_miss(ident)) {
-                cx.error_spanned_by(
-                    attr,
-                    format!(
-                        "unknown attribute `#[{ident}]` on a #[process] field; {FIELD_ATTR_HELP}"
-                    ),
-                );
+            if attr.path().is_ident("cfg") {
+                has_cfg = true;
+            }
+            let inner = cfg_attr_contents(attr);
+            for attr in inner.iter().chain(inner.is_empty().then_some(attr)) {
+                let path = attr.path();
+                if path == CHILD {
+                    child.set(attr, parse_child(cx, attr));
+                } else if path == WAIT_FOR {
+                    wait_for.set(attr, parse_wait_for(cx, attr));
+                } else if names_macro(path, TEARDOWN) || names_macro(path, RUN) {
+                    let (attr_name, method) = if names_macro(path, RUN) {
+                        (RUN, "serve")
+                    } else {
+                        (TEARDOWN, "close")
+                    };
+                    cx.error_spanned_by(
+                        attr,
+                        format!(
+                            "#[{attr_name}] goes on one method of the struct's `impl` block, not on a field: \
+                             `impl MyProcess {{ #[{attr_name}] async fn {method}(&self) {{ .. }} }}`"
+                        ),
+                    );
+                } else if names_macro(path, PROCESS) {
+                    cx.error_spanned_by(
+                        attr,
+                        "#[process] goes on the struct; on a field, use `#[child]` or `#[wait_for]`",
+                    );
+                } else if let Some(ident) = path.get_ident().filter(|ident| is_near_miss(ident)) {
+                    cx.error_spanned_by(
+                        attr,
+                        format!(
+                            "unknown attribute `#[{ident}]` on a #[process] field; {FIELD_ATTR_HELP}"
+                        ),
+                    );
+                } else if path == HELPER {
+                    cx.error_spanned_by(
+                        attr,
+                        format!("`#[{HELPER}]` is internal to #[process]; {FIELD_ATTR_HELP}"),
+                    );
+                }
             }
         }
         FieldAttrs {
             child: child.get(),
             wait_for: wait_for.get(),
-            cfgs,
+            has_cfg,
         }
     }
+}
+
+/// The attributes inside `#[cfg_attr(predicate, a, b(..))]`, each as an
+/// attribute of its own spanned at its tokens; empty for other attributes
+/// (and for a `cfg_attr` that does not parse, which rustc reports).
+fn cfg_attr_contents(attr: &Attribute) -> Vec<Attribute> {
+    let Meta::List(list) = &attr.meta else {
+        return Vec::new();
+    };
+    if list.path != CFG_ATTR {
+        return Vec::new();
+    }
+    let Ok((_, metas)) = list.parse_args_with(parse_cfg_attr) else {
+        return Vec::new();
+    };
+    metas
+        .into_iter()
+        .map(|meta| Attribute {
+            pound_token: attr.pound_token,
+            style: attr.style,
+            bracket_token: attr.bracket_token,
+            meta,
+        })
+        .collect()
+}
+
+fn parse_cfg_attr(input: syn::parse::ParseStream) -> syn::Result<(Meta, Vec<Meta>)> {
+    let predicate: Meta = input.parse()?;
+    input.parse::<Token![,]>()?;
+    let metas = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
+    Ok((predicate, metas.into_iter().collect()))
+}
+
+/// The attributes of a field as the internal derive reads them: each
+/// helper attribute `#[child(..)]` / `#[wait_for(..)]` becomes
+/// `#[__goprocess(child(..))]`, inside a `cfg_attr` too, and the mistakes
+/// reported by [`FieldAttrs::from_attrs`] (near-misses, the macros that go
+/// elsewhere) are left out, so that they are reported once, by us.
+pub(crate) fn rewrite_field_attrs(attrs: &mut Vec<Attribute>) {
+    attrs.retain(|attr| !is_reported_mistake(attr));
+    for attr in attrs.iter_mut() {
+        if FIELD_ATTRS.iter().any(|known| attr.path() == *known) {
+            attr.meta = wrap(&attr.meta);
+            continue;
+        }
+        let Meta::List(list) = &attr.meta else {
+            continue;
+        };
+        if list.path != CFG_ATTR {
+            continue;
+        }
+        let Ok((predicate, metas)) = list.parse_args_with(parse_cfg_attr) else {
+            continue;
+        };
+        let metas: Vec<Meta> = metas
+            .into_iter()
+            .filter(|meta| !is_reported_mistake_path(meta.path()))
+            .map(|meta| {
+                if FIELD_ATTRS.iter().any(|known| meta.path() == *known) {
+                    wrap(&meta)
+                } else {
+                    meta
+                }
+            })
+            .collect();
+        let path = &list.path;
+        attr.meta = syn::parse_quote!(#path(#predicate, #(#metas),*));
+    }
+}
+
+/// The helper attributes of a field as the internal derive sees them: the
+/// `#[__goprocess(..)]` that `#[process]` wrote, once `cfg_attr` is
+/// resolved.
+pub(crate) fn derive_field_attrs(cx: &Ctxt, field: &str, attrs: &[Attribute]) -> FieldAttrs {
+    let unwrapped: Vec<Attribute> = attrs
+        .iter()
+        .filter(|attr| attr.path() == HELPER)
+        .filter_map(|attr| {
+            let Meta::List(list) = &attr.meta else {
+                return None;
+            };
+            Some(Attribute {
+                pound_token: attr.pound_token,
+                style: attr.style,
+                bracket_token: attr.bracket_token,
+                meta: list.parse_args().ok()?,
+            })
+        })
+        .collect();
+    FieldAttrs::from_attrs(cx, field, &unwrapped)
+}
+
+/// The arguments `#[process(..)]` passed to the internal derive as
+/// `#[__goprocess(..)]` on the struct.
+pub(crate) fn derive_args(cx: &Ctxt, attrs: &[Attribute]) -> ProcessArgs {
+    let tokens = attrs
+        .iter()
+        .find(|attr| attr.path() == HELPER)
+        .and_then(|attr| match &attr.meta {
+            Meta::List(list) => Some(list.tokens.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    ProcessArgs::parse(cx, tokens)
+}
+
+/// `child(..)` → `__goprocess(child(..))`, spanned at the original.
+fn wrap(meta: &Meta) -> Meta {
+    let helper = Ident::new(HELPER.0, path_span(meta.path()));
+    syn::parse_quote!(#helper(#meta))
 }
 
 fn parse_child(cx: &Ctxt, attr: &Attribute) -> ChildAttr {
@@ -577,14 +751,9 @@ fn parse_child(cx: &Ctxt, attr: &Attribute) -> ChildAttr {
                         return Ok(());
                     }
                     let lit: LitStr = value.parse()?;
-                    if lit.value().trim().is_empty() {
-                        cx.error_spanned_by(
-                            &lit,
-                            "an empty name would hide the field in errors and snapshots; \
-                             give a name, or remove `name` to use the field's own",
-                        );
-                    } else {
-                        name.set(&meta.path, lit);
+                    match check_name(&lit.value()) {
+                        Ok(()) => name.set(&meta.path, lit),
+                        Err(why) => cx.error_spanned_by(&lit, why),
                     }
                     Ok(())
                 } else {
@@ -615,7 +784,35 @@ fn parse_child(cx: &Ctxt, attr: &Attribute) -> ChildAttr {
     }
 }
 
-fn parse_wait_for<'a>(cx: &Ctxt, attr: &'a Attribute) -> WaitForAttr<'a> {
+/// Why a `#[child(name = "…")]` cannot name processes, if it cannot.
+fn check_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err(
+            "an empty name would hide the field in errors and snapshots; \
+             give a name, or remove `name` to use the field's own"
+                .to_owned(),
+        );
+    }
+    let fix = "give a name of words, digits, spaces and punctuation other than these, e.g. `\"http-frontend\"`";
+    if name.contains('/') {
+        return Err(format!(
+            "a name cannot contain `/`, which separates the names in a snapshot path (`App/http/conn`); {fix}"
+        ));
+    }
+    if name.contains('"') {
+        return Err(format!(
+            "a name cannot contain `\"`, which would end the label in the Mermaid chart of the shutdown plan; {fix}"
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "a name cannot contain the control character {c:?}, which would break the drawn process tree; {fix}"
+        ));
+    }
+    Ok(())
+}
+
+fn parse_wait_for(cx: &Ctxt, attr: &Attribute) -> WaitForAttr {
     let targets = match &attr.meta {
         Meta::Path(_) => None,
         Meta::List(list) => {
@@ -658,20 +855,36 @@ fn parse_wait_for<'a>(cx: &Ctxt, attr: &'a Attribute) -> WaitForAttr<'a> {
             Some(Vec::new())
         }
     };
-    WaitForAttr { attr, targets }
+    WaitForAttr {
+        attr: attr.clone(),
+        targets,
+    }
 }
 
-/// Whether `attr` is consumed by `#[process]`, so it must not reach the
-/// emitted struct: the helper attributes, and the mistakes reported by
-/// [`FieldAttrs::from_attrs`] (near-misses, the macros that go elsewhere),
-/// stripped so that they are reported once, by us.
-pub(crate) fn is_field_helper(attr: &Attribute) -> bool {
-    let path = attr.path();
-    FIELD_ATTRS.iter().any(|known| path == *known)
-        || path.get_ident().is_some_and(is_near_miss)
+/// Whether `attr` is a mistake that [`FieldAttrs::from_attrs`] reports,
+/// so it must not reach the emitted struct: near-misses of the helper
+/// attributes, and the macros that go elsewhere.
+pub(crate) fn is_reported_mistake(attr: &Attribute) -> bool {
+    is_reported_mistake_path(attr.path())
+}
+
+fn is_reported_mistake_path(path: &Path) -> bool {
+    path.get_ident().is_some_and(is_near_miss)
+        || path == HELPER
         || [PROCESS, TEARDOWN, RUN]
             .iter()
             .any(|word| names_macro(path, *word))
+}
+
+/// Whether `attr` is read by `#[process]` (a helper attribute, or a
+/// reported mistake): left out where the struct is emitted without the
+/// internal derive (next to errors).
+pub(crate) fn is_field_helper(attr: &Attribute) -> bool {
+    FIELD_ATTRS.iter().any(|known| attr.path() == *known)
+        || is_reported_mistake(attr)
+        || cfg_attr_contents(attr)
+            .iter()
+            .any(|inner| FIELD_ATTRS.iter().any(|known| inner.path() == *known))
 }
 
 /// A single-word attribute that looks like a misspelt helper attribute:
@@ -756,32 +969,56 @@ mod tests {
 
     #[test]
     fn durations_parse_to_millis() {
-        for (text, millis) in [
-            ("500ms", 500),
-            ("5s", 5_000),
-            ("2m", 120_000),
-            ("1h", 3_600_000),
-            ("007s", 7_000),
+        const MS: u64 = 1_000_000;
+        for (text, nanos) in [
+            ("500ms", 500 * MS),
+            ("5s", 5_000 * MS),
+            ("2m", 120_000 * MS),
+            ("1h", 3_600_000 * MS),
+            ("007s", 7_000 * MS),
+            ("1.5s", 1_500 * MS),
+            ("0.25s", 250 * MS),
+            ("1m30s", 90_000 * MS),
+            ("1m 30s", 90_000 * MS),
+            ("2h 15min", 8_100_000 * MS),
+            ("5 secs", 5_000 * MS),
+            ("5sec", 5_000 * MS),
+            ("3 seconds", 3_000 * MS),
+            ("1d", 86_400_000 * MS),
+            ("1w", 604_800_000 * MS),
+            ("250us", 250_000),
+            ("1.5us", 1_500),
+            ("10ns", 10),
+            ("1hour 1minute 1second 1millisecond", 3_661_001 * MS),
         ] {
-            assert_eq!(parse_duration(text), Ok(millis), "{text}");
+            assert_eq!(parse_duration(text), Ok(nanos), "{text}");
         }
-        for bad in [
-            "",
-            "5",
-            "s",
-            "5 s",
-            "5sec",
-            "1.5s",
-            "-1s",
-            "0s",
-            "0ms",
-            "5S",
-            "99999999999999999999s",
-            "18446744073709551615h",
+        for (bad, why) in [
+            ("", "empty"),
+            ("  ", "empty"),
+            ("5", "unit after `5` is missing"),
+            ("s", "must start with a number"),
+            ("5S", "unknown unit `S`"),
+            ("5sex", "unknown unit `sex`"),
+            ("1.s", "not a number"),
+            ("1.2.3s", "not a number"),
+            (".5s", "not a number"),
+            ("-1s", "must start with a number"),
+            ("1m30", "unit after `30` is missing"),
+            ("0s", "zero budget"),
+            ("0ms", "zero budget"),
+            ("0.0001ns", "whole number of nanoseconds"),
+            ("99999999999999999999s", "too large"),
+            ("18446744073709551615h", "too large"),
+            ("600y", "too large"),
+            (
+                "1.000000000000000000000000000000000000000001s",
+                "too many decimals",
+            ),
         ] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
+            let error = parse_duration(bad).expect_err(bad);
+            assert!(error.contains(why), "{bad}: {error}");
         }
-        assert!(parse_duration("0s").unwrap_err().contains("zero budget"));
     }
 
     #[test]

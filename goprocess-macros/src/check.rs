@@ -13,33 +13,107 @@ use crate::symbol::{FIELD_ATTRS, PROCESS, names_macro};
 /// The shutdown stages, as indices into `process.fields`.
 pub(crate) type Stages = Vec<Vec<usize>>;
 
-/// Checks the model and derives the shutdown stages of its `#[child]`
-/// fields. Every mistake is recorded in `cx`; the stages are only
-/// meaningful when `cx` holds no error.
-pub(crate) fn check(cx: &Ctxt, process: &Process) -> Stages {
+/// The checks of `#[process]`, on the struct as written (every field and
+/// helper attribute, whatever their `cfg`). Every mistake is recorded in
+/// `cx`.
+pub(crate) fn check(cx: &Ctxt, process: &Process) {
     check_struct_attrs(cx, &process.item.attrs);
     check_generics(cx, &process.item.generics);
     for field in &process.fields {
         check_roles(cx, process, field);
     }
-    check_names(cx, process);
-    let children: Vec<usize> = (0..process.fields.len())
-        .filter(|index| process.fields[*index].is_child())
-        .collect();
+    check_names(cx, process, true);
+    let children = children(process);
     let waits: Vec<Vec<usize>> = children
         .iter()
         .map(|&index| resolve_targets(cx, process, index, &children))
         .collect();
-    match order::stages(&waits) {
-        Ok(stages) => stages
-            .into_iter()
-            .map(|stage| stage.into_iter().map(|node| children[node]).collect())
-            .collect(),
-        Err(cycles) => {
-            for cycle in cycles {
-                report_cycle(cx, process, &children, &cycle);
+    if let Err(cycles) = order::stages(&waits) {
+        for cycle in cycles {
+            report_cycle(cx, process, &children, &cycle);
+        }
+    }
+}
+
+/// The indices of the `#[child]` fields (waited for or not).
+fn children(process: &Process) -> Vec<usize> {
+    (0..process.fields.len())
+        .filter(|index| process.fields[*index].is_child())
+        .collect()
+}
+
+/// The shutdown stages of the fields as built (for the internal derive,
+/// once `cfg` has run): a `#[wait_for(..)]` target that is not there, left
+/// out by its `cfg`, orders nothing. `#[process]` refused cycles among all
+/// the fields, so there are none among some of them.
+pub(crate) fn stages(process: &Process) -> Stages {
+    let children = children(process);
+    let waits: Vec<Vec<usize>> = children
+        .iter()
+        .map(|&index| {
+            if process.fields[index].role() != Role::Child {
+                return Vec::new();
             }
-            Vec::new()
+            process.fields[index]
+                .wait_targets()
+                .iter()
+                .filter_map(|target| process.field(&target.unraw().to_string()))
+                .filter(|(_, target)| target.role() == Role::Child)
+                .filter_map(|(target, _)| children.iter().position(|c| *c == target))
+                .collect()
+        })
+        .collect();
+    order::stages(&waits)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|stage| stage.into_iter().map(|node| children[node]).collect())
+        .collect()
+}
+
+/// Two `#[child]` fields whose processes would get one name: a
+/// `#[child(name = "…")]` that is another field's name, or the name of an
+/// element of another field that holds a `Vec` or an array (`w[0]`).
+/// Checked by the internal derive on the fields as built (two fields that
+/// `cfg` never builds together may share a name), and by `#[process]` on
+/// the fields without `#[cfg]` (`unconditional`), so that such a mistake is
+/// reported with the others. Reported at the rename.
+pub(crate) fn check_names(cx: &Ctxt, process: &Process, unconditional: bool) {
+    let children: Vec<&crate::model::Field> = process
+        .fields
+        .iter()
+        .filter(|field| field.is_child() && !(unconditional && field.attrs.has_cfg))
+        .collect();
+    for (i, field) in children.iter().enumerate() {
+        let Some(rename) = field.rename() else {
+            continue;
+        };
+        let name = rename.value();
+        let indexed = name
+            .strip_suffix(']')
+            .and_then(|rest| rest.rsplit_once('['))
+            .filter(|(_, index)| !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()))
+            .map(|(base, _)| base);
+        for (j, other) in children.iter().enumerate() {
+            if i == j {
+                continue;
+            }
+            let other_name = other.process_name();
+            let why = if other_name == name && (j < i || other.rename().is_none()) {
+                format!("the name `{name}` is taken by the field `{}`", other.name)
+            } else if indexed == Some(other_name.as_str()) {
+                format!(
+                    "the name `{name}` is the name of a process of the field `{}` when it holds a `Vec` or an array \
+                     (`{other_name}[0]`, `{other_name}[1]`, ...)",
+                    other.name
+                )
+            } else {
+                continue;
+            };
+            cx.error_spanned_by(
+                rename,
+                format!("{why}; give each #[child] field its own name"),
+            );
+            break;
         }
     }
 }
@@ -92,34 +166,6 @@ pub(crate) fn check_generics(cx: &Ctxt, generics: &Generics) -> bool {
     ok
 }
 
-/// Two `#[child]` fields whose processes would get the same name (one of
-/// them renamed with `#[child(name = "…")]`), reported once, at the rename.
-fn check_names(cx: &Ctxt, process: &Process) {
-    let rename = |field: &crate::model::Field| field.attrs.child.as_ref()?.name.clone();
-    let mut seen: Vec<(String, &crate::model::Field)> = Vec::new();
-    for field in process.fields.iter().filter(|field| field.is_child()) {
-        let name = field.process_name();
-        let Some((_, earlier)) = seen.iter().find(|(seen, _)| *seen == name) else {
-            seen.push((name, field));
-            continue;
-        };
-        let (at, other) = match rename(field) {
-            Some(at) => (at, *earlier),
-            None => match rename(earlier) {
-                Some(at) => (at, field),
-                None => continue,
-            },
-        };
-        cx.error_spanned_by(
-            &at,
-            format!(
-                "the name `{name}` is taken by the field `{}`; give each #[child] field its own name",
-                other.name
-            ),
-        );
-    }
-}
-
 fn check_roles(cx: &Ctxt, process: &Process, field: &crate::model::Field) {
     let name = &field.name;
     let Some(wait_for) = &field.attrs.wait_for else {
@@ -127,14 +173,14 @@ fn check_roles(cx: &Ctxt, process: &Process, field: &crate::model::Field) {
     };
     match (&field.attrs.child, &wait_for.targets) {
         (Some(child), None) if child.no_wait.is_some() => cx.error_spanned_by(
-            wait_for.attr,
+            &wait_for.attr,
             format!(
                 "`#[child(no_wait)]` and `#[wait_for]` contradict each other on `{name}`: \
                  use `#[child]` to close `{name}` and wait for it, or `#[wait_for]` alone to wait without closing it"
             ),
         ),
         (Some(_), None) => cx.error_spanned_by(
-            wait_for.attr,
+            &wait_for.attr,
             format!(
                 "`{name}` is already a `#[child]`, which `{}` closes and waits for; remove this bare `#[wait_for]` \
                  (to close `{name}` after some siblings, name them: `#[wait_for(a, b)]`)",
@@ -142,7 +188,7 @@ fn check_roles(cx: &Ctxt, process: &Process, field: &crate::model::Field) {
             ),
         ),
         (Some(child), Some(_)) if child.no_wait.is_some() => cx.error_spanned_by(
-            wait_for.attr,
+            &wait_for.attr,
             format!(
                 "`{name}` is `#[child(no_wait)]`, so nothing waits for it and it cannot be ordered after siblings; \
                  use `#[child]` on `{name}`, or remove `#[wait_for(..)]`"
@@ -150,7 +196,7 @@ fn check_roles(cx: &Ctxt, process: &Process, field: &crate::model::Field) {
         ),
         (Some(_), Some(_)) | (None, None) => {}
         (None, Some(_)) => cx.error_spanned_by(
-            wait_for.attr,
+            &wait_for.attr,
             format!(
                 "`#[wait_for(..)]` with field names orders a `#[child]` after its siblings, but `{name}` is not a `#[child]`; \
                  add `#[child]` to `{name}`, or write bare `#[wait_for]` to wait for `{name}` without closing it"

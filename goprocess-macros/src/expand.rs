@@ -1,20 +1,25 @@
-//! Code generation for `#[process]`: the struct without its helper
-//! attributes, and `impl Spec` (name, knobs, plan, wiring, hooks).
+//! `#[process]`: checks the struct as the user wrote it, then hands it to
+//! the internal derive (`derive`), which generates `impl Spec` once `cfg`
+//! and `cfg_attr` have run. Next to errors it emits the struct without its
+//! helper attributes and a stub `Spec` instead.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Fields, GenericParam, Generics, Ident, Item, ItemStruct, Path, Type};
+use syn::{Fields, GenericParam, Generics, Item, ItemStruct, Path};
 
-use crate::attr::{Escalation, OnFailure, ProcessArgs, is_field_helper};
-use crate::check::{self, Stages};
+use crate::attr::{ProcessArgs, is_field_helper, rewrite_field_attrs};
+use crate::check;
 use crate::ctxt::Ctxt;
-use crate::model::{Field, Process, Role};
+use crate::manifest;
+use crate::model::{Process, Source};
+use crate::symbol::HELPER;
 
 /// `#[process]`, from arguments and item to output.
 pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
+    let arg_tokens = args.clone();
     let args = ProcessArgs::parse(&cx, args);
     let krate = args.krate.clone().unwrap_or_else(default_crate);
     let item = match syn::parse2::<Item>(input.clone()) {
@@ -25,7 +30,7 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     };
     match item {
-        Item::Struct(item) => process_struct(cx, &item, args),
+        Item::Struct(item) => process_struct(cx, &item, args, arg_tokens),
         Item::Enum(mut item) => {
             check::check_struct_attrs(&cx, &item.attrs);
             item.attrs
@@ -72,43 +77,78 @@ pub(crate) fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
-fn process_struct(cx: Ctxt, item: &ItemStruct, args: ProcessArgs) -> TokenStream {
-    let stripped = strip_helpers(item);
+fn process_struct(
+    cx: Ctxt,
+    item: &ItemStruct,
+    args: ProcessArgs,
+    arg_tokens: TokenStream,
+) -> TokenStream {
     let krate = args.krate.clone().unwrap_or_else(default_crate);
-    let Some(process) = Process::from_ast(&cx, item, args) else {
+    let overridden = args.krate.is_some();
+    let Some(process) = Process::from_ast(&cx, item, args, Source::User) else {
         check::check_struct_attrs(&cx, &item.attrs);
-        let what = if matches!(item.fields, Fields::Unit) {
-            format!(
-                "#[process] needs a struct with named fields, not a unit struct; \
-                 write `struct {} {{}}` for a process without fields",
-                item.ident
-            )
-        } else {
-            format!(
-                "#[process] needs named fields, which #[wait_for(..)] and the shutdown plan refer to; \
-                 write `struct {} {{ name: Type, .. }}` instead of a tuple struct",
-                item.ident
-            )
-        };
+        let what = format!(
+            "#[process] needs named fields, which #[wait_for(..)] and the shutdown plan refer to; \
+             write `struct {} {{ name: Type, .. }}` instead of a tuple struct",
+            item.ident
+        );
         let span = match &item.fields {
             Fields::Unnamed(fields) => fields.paren_token.span.join(),
             _ => item.ident.span(),
         };
         cx.error_at(span, what);
+        let stripped = strip_helpers(item);
         let stub = stub(&krate, &item.ident, &item.generics);
         return with_errors(cx, quote!(#stripped #stub));
     };
-    let stages = check::check(&cx, &process);
-    let output = if !cx.has_errors() {
-        let spec = spec_impl(&process, &stages);
-        quote!(#stripped #spec)
-    } else if item.generics.lifetimes().next().is_none() {
+    check::check(&cx, &process);
+    if !overridden && let Err(message) = manifest::check_dependency() {
+        // `::goprocess` cannot resolve here: no item that names it.
+        cx.error_at(Span::call_site(), message);
+        return with_errors(cx, strip_helpers(item).into_token_stream());
+    }
+    if cx.has_errors() {
+        let stripped = strip_helpers(item);
         let stub = stub(&krate, &item.ident, &item.generics);
-        quote!(#stripped #stub)
-    } else {
-        stripped.into_token_stream()
+        return with_errors(cx, quote!(#stripped #stub));
+    }
+    with_errors(cx, for_derive(item, &krate, arg_tokens))
+}
+
+/// The struct for the internal derive: its helper attributes as
+/// `#[__goprocess(..)]`, the arguments of `#[process]` as
+/// `#[__goprocess(..)]` on the struct, and `#[derive(krate::__private::Spec)]`.
+fn for_derive(item: &ItemStruct, krate: &Path, arg_tokens: TokenStream) -> TokenStream {
+    let mut item = item.clone();
+    for field in item.fields.iter_mut() {
+        rewrite_field_attrs(&mut field.attrs);
+    }
+    let helper = Ident::new(HELPER.0, Span::call_site());
+    let args = (!arg_tokens.is_empty()).then(|| quote!(#[#helper(#arg_tokens)]));
+    let attrs = &item.attrs;
+    let rest = {
+        let mut rest = item.clone();
+        rest.attrs.clear();
+        rest
     };
-    with_errors(cx, output)
+    quote! {
+        #(#attrs)*
+        #[derive(#krate::__private::Spec)]
+        #args
+        #rest
+    }
+}
+
+/// `Duration::from_millis(..)`, or `from_nanos` for a duration that is not
+/// a whole number of milliseconds.
+pub(crate) fn duration(krate: &Path, nanos: u64) -> TokenStream {
+    if nanos.is_multiple_of(1_000_000) {
+        let millis = Literal::u64_unsuffixed(nanos / 1_000_000);
+        quote!(#krate::__private::Duration::from_millis(#millis))
+    } else {
+        let nanos = Literal::u64_unsuffixed(nanos);
+        quote!(#krate::__private::Duration::from_nanos(#nanos))
+    }
 }
 
 /// `::goprocess`.
@@ -116,9 +156,11 @@ pub(crate) fn default_crate() -> Path {
     syn::parse_quote!(::goprocess)
 }
 
-/// `tokens` with every span set to `span` (keeping each token's hygiene is
-/// not needed: paths in generated code are absolute or user-given).
+/// `tokens` with every span located at `span`, keeping the call site's
+/// name resolution (paths in generated code are absolute or user-given):
+/// errors point at the user's tokens, while lints see generated code.
 pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    let span = Span::call_site().located_at(span);
     tokens
         .into_iter()
         .map(|mut token| {
@@ -168,292 +210,93 @@ fn strip_field_helpers(fields: &mut Fields) {
     }
 }
 
-/// `impl Spec for S`.
-fn spec_impl(process: &Process, stages: &Stages) -> TokenStream {
-    let krate = &process.krate;
-    let ident = &process.item.ident;
-    let name = &process.name;
-    let (impl_generics, ty_generics, where_clause) = process.item.generics.split_for_impl();
-    let wiring = Ident::new("wiring", Span::mixed_site());
-    let statements = wiring_statements(process, &wiring);
-    let wiring_param = if statements.is_empty() {
-        Ident::new("_wiring", Span::mixed_site())
-    } else {
-        wiring
-    };
-    let knobs = knobs(process);
-    let plan = plan(process, stages);
+/// What is emitted next to the errors: `Marked`, and a `Spec` with nothing
+/// in it but the struct's hooks, so that uses of the type (`.start()`,
+/// `shutdown_plan()`, its `#[teardown]` and `#[run]`) add no errors. A
+/// struct with lifetime parameters gets `Spec` for `'static` ones (a
+/// `Spec` is `'static`); the bounds `Spec` needs are assumed, not required.
+pub(crate) fn stub(krate: &Path, ident: &Ident, generics: &Generics) -> TokenStream {
+    let name = ident.unraw().to_string();
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let lifetimes: Vec<&Ident> = generics
+        .lifetimes()
+        .map(|param| &param.lifetime.ident)
+        .collect();
+    let params = generics
+        .params
+        .iter()
+        .filter(|param| !matches!(param, GenericParam::Lifetime(_)))
+        .map(|param| staticize(param.to_token_stream(), &lifetimes));
+    let arguments = generics.params.iter().map(|param| match param {
+        GenericParam::Lifetime(_) => quote!('static),
+        GenericParam::Type(param) => param.ident.to_token_stream(),
+        GenericParam::Const(param) => param.ident.to_token_stream(),
+    });
+    let predicates = generics
+        .where_clause
+        .iter()
+        .flat_map(|clause| clause.predicates.iter())
+        .map(|predicate| staticize(predicate.to_token_stream(), &lifetimes));
     let hooks = hooks(krate, ident);
     quote! {
         #[automatically_derived]
-        impl #impl_generics #krate::__private::Spec for #ident #ty_generics #where_clause {
-            const NAME: &'static str = #name;
-            #knobs
-            const PLAN: #krate::__private::Plan = #plan;
+        impl #impl_generics #krate::__private::Marked for #ident #ty_generics #where_clause {}
 
-            fn wire(&self, #wiring_param: &mut #krate::__private::Wiring<'_>) {
-                #(#statements)*
-            }
-
-            fn hooks() -> #krate::__private::Hooks<Self> {
-                #hooks
-            }
-        }
-    }
-}
-
-/// The constants of the `#[process(..)]` arguments that were given.
-fn knobs(process: &Process) -> TokenStream {
-    let krate = &process.krate;
-    let args = &process.args;
-    let close_timeout = args.close_timeout.as_ref().map(|budget| {
-        let millis = proc_macro2::Literal::u64_unsuffixed(budget.millis);
-        quote! {
-            const CLOSE_TIMEOUT: ::core::option::Option<#krate::__private::Duration> =
-                ::core::option::Option::Some(#krate::__private::Duration::from_millis(#millis));
-        }
-    });
-    let escalation = args.escalation.map(|escalation| {
-        let variant = match escalation {
-            Escalation::Abort => quote!(Abort),
-            Escalation::Detach => quote!(Detach),
-        };
-        quote! {
-            const ESCALATION: #krate::__private::Escalation = #krate::__private::Escalation::#variant;
-        }
-    });
-    let on_failure = args.on_failure.map(|policy| {
-        let variant = match policy {
-            OnFailure::Isolate => quote!(Isolate),
-            OnFailure::Propagate => quote!(Propagate),
-        };
-        quote! {
-            const ON_FAILURE: #krate::__private::OnFailure = #krate::__private::OnFailure::#variant;
-        }
-    });
-    quote!(#close_timeout #escalation #on_failure)
-}
-
-/// `Hooks::new(S::__GOPROCESS_TEARDOWN, S::__GOPROCESS_RUN)`: the
-/// `#[teardown]` and `#[run]` hooks if defined, the `NoHooks` fallbacks
-/// otherwise. The type is named without generic arguments, so a hook in an
-/// impl for only some of them is found and refused (at the struct's name).
-fn hooks(krate: &Path, ident: &Ident) -> TokenStream {
-    let span = ident.span();
-    let krate_there = respan(krate.to_token_stream(), span);
-    quote_spanned! {span=>
-        #[allow(unused_imports)]
-        use #krate_there::__private::NoHooks as _;
-        #krate_there::__private::Hooks::<Self>::new(#ident::__GOPROCESS_TEARDOWN, #ident::__GOPROCESS_RUN)
-    }
-}
-
-/// The wiring of every field with a role: targets of `#[wait_for(..)]`
-/// before the fields that name them, otherwise in declaration order.
-fn wiring_statements(process: &Process, wiring: &Ident) -> Vec<TokenStream> {
-    let targets: Vec<bool> = (0..process.fields.len())
-        .map(|index| {
-            process.fields.iter().any(|field| {
-                field
-                    .wait_targets()
-                    .iter()
-                    .any(|target| target.unraw() == process.fields[index].name)
-            })
-        })
-        .collect();
-    wiring_order(process)
-        .into_iter()
-        .filter_map(|index| wire_field(process, &process.fields[index], targets[index], wiring))
-        .collect()
-}
-
-/// Field indices in declaration order, each `#[wait_for(..)]` field moved
-/// after the siblings it names (the checks refused cycles already).
-fn wiring_order(process: &Process) -> Vec<usize> {
-    let waits: Vec<Vec<usize>> = process
-        .fields
-        .iter()
-        .map(|field| {
-            field
-                .wait_targets()
-                .iter()
-                .filter_map(|target| process.field(&target.unraw().to_string()))
-                .map(|(index, _)| index)
-                .collect()
-        })
-        .collect();
-    let mut placed = vec![false; waits.len()];
-    let mut order = Vec::with_capacity(waits.len());
-    while order.len() < waits.len() {
-        let next = (0..waits.len())
-            .find(|&i| !placed[i] && waits[i].iter().all(|t| placed[*t] || *t == i));
-        let Some(next) = next.or_else(|| (0..waits.len()).find(|&i| !placed[i])) else {
-            break;
-        };
-        placed[next] = true;
-        order.push(next);
-    }
-    order
-}
-
-/// The local that keeps the processes of a field named in `#[wait_for(..)]`.
-fn local(field: &Field) -> Ident {
-    let name = if field.name == "wiring" {
-        "wiring_"
-    } else {
-        &field.name
-    };
-    let mut local = format_ident!("{}", name, span = Span::mixed_site());
-    if field.ident.to_string().starts_with("r#") {
-        local = Ident::new_raw(name, Span::mixed_site());
-    }
-    local
-}
-
-/// The `Wiring` call of one field, if it has a role. The field's type,
-/// with its own tokens, is the call's one `Field` bound, so a type that is
-/// not a `Field` is reported once, there; the rest is spanned at the
-/// field's name.
-fn wire_field(
-    process: &Process,
-    field: &Field,
-    is_target: bool,
-    wiring: &Ident,
-) -> Option<TokenStream> {
-    let name = &field.name;
-    let ty = field.ty;
-    let span = field.ident.span();
-    let wiring = &Ident::new(&wiring.to_string(), Span::mixed_site().located_at(span));
-    let value = access(field, span);
-    let renamed = field
-        .attrs
-        .child
-        .as_ref()
-        .and_then(|child| child.name.as_ref())
-        .map(|name| quote_spanned!(span=> .named(#name)));
-    let call = match field.role() {
-        Role::Plain => return None,
-        Role::Child if field.wait_targets().is_empty() => {
-            quote_spanned!(span=> #wiring #renamed .child::<#ty>(#name, #value))
-        }
-        Role::Child => {
-            let after = field.wait_targets().iter().filter_map(|target| {
-                let (_, target) = process.field(&target.unraw().to_string())?;
-                let local = local(target);
-                Some(quote_spanned!(span=> &#local))
-            });
-            quote_spanned!(span=> #wiring #renamed .child_after::<#ty>(#name, #value, &[#(#after),*]))
-        }
-        Role::ChildNoWait => {
-            quote_spanned!(span=> #wiring #renamed .child_no_wait::<#ty>(#name, #value))
-        }
-        Role::WaitFor => quote_spanned!(span=> #wiring.wait_for::<#ty>(#name, #value)),
-    };
-    let cfgs = &field.attrs.cfgs;
-    Some(if is_target && field.is_child() {
-        let local = local(field);
-        quote!(#(#cfgs)* let #local = #call;)
-    } else {
-        quote!(#(#cfgs)* #call;)
-    })
-}
-
-/// `&self.field`, spanned at `span`; the field as declared, so `r#type`
-/// stays a valid field access.
-fn access(field: &Field, span: Span) -> TokenStream {
-    let mut member = field.ident.clone();
-    member.set_span(span);
-    quote_spanned!(span=> &self.#member)
-}
-
-/// `const PLAN`: the stages by process name, and every field with a role.
-fn plan(process: &Process, stages: &Stages) -> TokenStream {
-    let krate = &process.krate;
-    let stage_names = stages.iter().map(|stage| {
-        let names = stage
-            .iter()
-            .map(|index| process.fields[*index].process_name());
-        quote!(&[#(#names),*])
-    });
-    let generic_params: Vec<String> = process
-        .item
-        .generics
-        .params
-        .iter()
-        .filter_map(|param| match param {
-            GenericParam::Type(param) => Some(param.ident.to_string()),
-            GenericParam::Const(param) => Some(param.ident.to_string()),
-            GenericParam::Lifetime(_) => None,
-        })
-        .collect();
-    let fields = process.fields.iter().filter_map(|field| {
-        let name = &field.name;
-        let mut entry = match field.role() {
-            Role::Plain => return None,
-            Role::Child => quote!(#krate::__private::PlanField::child(#name)),
-            Role::ChildNoWait => quote!(#krate::__private::PlanField::no_wait(#name)),
-            Role::WaitFor => quote!(#krate::__private::PlanField::wait_for(#name)),
-        };
-        if let Some(renamed) = field
-            .attrs
-            .child
-            .as_ref()
-            .and_then(|child| child.name.as_ref())
-        {
-            entry = quote!(#entry.named(#renamed));
-        }
-        if !field.wait_targets().is_empty() {
-            let after = field
-                .wait_targets()
-                .iter()
-                .map(|target| target.unraw().to_string());
-            entry = quote!(#entry.after(&[#(#after),*]));
-        }
-        if let Some(nested) = field
-            .nested(krate)
-            .filter(|ty| !mentions_any(ty, &generic_params))
-        {
-            entry = quote!(#entry.nested(#krate::__private::plan_of::<#nested>));
-        }
-        Some(entry)
-    });
-    quote! {
-        #krate::__private::Plan {
-            stages: &[#(#stage_names),*],
-            fields: &[#(#fields),*],
-        }
-    }
-}
-
-/// Whether `ty` names one of `params` (a generic parameter of the struct).
-fn mentions_any(ty: &Type, params: &[String]) -> bool {
-    fn walk(tokens: TokenStream, params: &[String]) -> bool {
-        tokens.into_iter().any(|token| match token {
-            TokenTree::Ident(ident) => params.iter().any(|param| ident == param),
-            TokenTree::Group(group) => walk(group.stream(), params),
-            _ => false,
-        })
-    }
-    walk(ty.to_token_stream(), params)
-}
-
-/// What is emitted next to the errors: a `Spec` with nothing in it, so
-/// uses of the type (`.start()`, `shutdown_plan()`, its `#[teardown]`) do
-/// not add errors.
-fn stub(krate: &Path, ident: &Ident, generics: &Generics) -> TokenStream {
-    let name = ident.unraw().to_string();
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
-    quote! {
         #[automatically_derived]
-        impl #impl_generics #krate::__private::Spec for #ident #ty_generics #where_clause {
+        impl<#(#params),*> #krate::__private::Spec for #ident<#(#arguments),*>
+        where
+            #(#predicates,)*
+            Self: ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
             const NAME: &'static str = #name;
             const PLAN: #krate::__private::Plan = #krate::__private::Plan { stages: &[], fields: &[] };
 
             fn wire(&self, _: &mut #krate::__private::Wiring<'_>) {}
 
-            fn hooks() -> #krate::__private::Hooks<Self> {
-                #krate::__private::Hooks::none()
-            }
+            #hooks
         }
     }
+}
+
+/// `fn hooks()`: the `#[teardown]` and `#[run]` methods if defined, the
+/// `NoHooks` fallbacks otherwise. The type is named without generic
+/// arguments, so a hook in an impl for only some of them is found and
+/// refused (at the struct's name).
+pub(crate) fn hooks(krate: &Path, ident: &Ident) -> TokenStream {
+    let span = ident.span();
+    let krate_there = respan(krate.to_token_stream(), span);
+    let ty = Ident::new(&ident.to_string(), Span::call_site().located_at(span));
+    let hooks = respan(
+        quote!(Self::__goprocess_hooks(#ty::__goprocess_teardown(), #ty::__goprocess_run())),
+        span,
+    );
+    quote! {
+        fn hooks() -> #krate::__private::Hooks<Self> {
+            use #krate_there::__private::NoHooks as _;
+            #hooks
+        }
+    }
+}
+
+/// `tokens` with each lifetime in `lifetimes` replaced by `'static`.
+fn staticize(tokens: TokenStream, lifetimes: &[&Ident]) -> TokenStream {
+    let mut out = Vec::new();
+    let mut after_quote = false;
+    for token in tokens {
+        let token = match token {
+            TokenTree::Group(group) => {
+                let mut replaced =
+                    Group::new(group.delimiter(), staticize(group.stream(), lifetimes));
+                replaced.set_span(group.span());
+                TokenTree::Group(replaced)
+            }
+            TokenTree::Ident(ident) if after_quote && lifetimes.contains(&&ident) => {
+                TokenTree::Ident(Ident::new("static", ident.span()))
+            }
+            other => other,
+        };
+        after_quote = matches!(&token, TokenTree::Punct(punct) if punct.as_char() == '\'');
+        out.push(token);
+    }
+    out.into_iter().collect()
 }

@@ -6,10 +6,14 @@
 //! version is pinned exactly by `goprocess`.
 //!
 //! Inside: thin entry points over parse (`attr`) → model (`model`) → check
-//! (`check`, `order`) → expand (`expand` for the struct; `method`,
-//! `teardown` and `run` for the methods); errors are collected in a context
-//! (`ctxt`) and reported together, next to the best output that can still
-//! be produced. `docs/macros.md` in the repository shows the expansion and
+//! (`check`, `order`, `manifest`) → expand (`expand` and the internal
+//! derive `derive` for the struct; `method`, `teardown` and `run` for the
+//! methods); errors are collected in a context (`ctxt`) and reported
+//! together, next to the best output that can still be produced.
+//!
+//! `#[process]` checks the struct as written (every field, whatever its
+//! `cfg`), then puts the internal derive on it, which generates the code
+//! from the struct as built, once `cfg` and `cfg_attr` have run. `docs/macros.md` in the repository shows the expansion and
 //! the error messages.
 
 #![deny(missing_docs, unreachable_pub)]
@@ -17,7 +21,9 @@
 mod attr;
 mod check;
 mod ctxt;
+mod derive;
 mod expand;
+mod manifest;
 mod method;
 mod model;
 mod order;
@@ -64,18 +70,24 @@ use proc_macro::TokenStream;
 /// | `#[wait_for]` | waits for them, never closes them |
 /// | `#[child] #[wait_for(a, b)]` | a `#[child]` that starts closing only once the sibling `#[child]` fields `a` and `b` have closed |
 ///
-/// A field with one of these attributes must be `T`, `Option<T>` or
-/// `Vec<T>` with `T: AsProcess` (`Process`, `Handle<_>`, …); otherwise the
-/// error points at the field's type.
+/// A field with one of these attributes must be `T`, `Option<T>`,
+/// `Vec<T>` or `[T; N]` with `T: AsProcess` (`Process`, `Handle<_>`,
+/// `Box<dyn AsProcess + Send + Sync>`, …); otherwise the error points at
+/// the field's type.
+///
+/// `#[cfg]` and `#[cfg_attr]` work on fields and their helper attributes:
+/// the struct is checked as written, then wired as built (a field left out
+/// by its `cfg` is not wired, not in the plan, and orders nothing).
 ///
 /// When the struct starts, the processes of its `#[child]` fields are named
-/// after the fields (`http`; `workers[0]`, `workers[1]` for a `Vec`),
-/// unless they were given a name with `Process::named`; bare `#[wait_for]`
-/// fields keep their names (they are owned elsewhere).
+/// after the fields (`http`; `workers[0]`, `workers[1]` for a `Vec` or an
+/// array), unless they were given a name with `Process::named`; bare
+/// `#[wait_for]` fields keep their names (they are owned elsewhere).
 ///
 /// # Generated items
 ///
-/// - the struct, unchanged except for the helper attributes above;
+/// - the struct, with the helper attributes above renamed
+///   `#[__goprocess(..)]` for the internal derive that generates the rest;
 /// - `impl goprocess::__private::Spec`, which gives the struct `Start`:
 ///   `.start()`, `.start_with_parent(&parent)` (the process is named after
 ///   the struct) and `Struct::shutdown_plan()`, the derived order of it and
@@ -98,8 +110,9 @@ use proc_macro::TokenStream;
 ///   a propagating child failed) closes the processes it is a child of
 ///   (`Process::set_on_failure`).
 ///
-/// A duration is an integer followed by `ms`, `s`, `m` or `h` (`"500ms"`,
-/// `"5s"`, `"2m"`), checked at compile time; zero is refused.
+/// A duration is written as humantime reads it, decimals allowed
+/// (`"500ms"`, `"5s"`, `"1.5s"`, `"1m30s"`, `"2h 15min"`), checked at
+/// compile time; zero is refused.
 ///
 /// ```text
 /// #[process(close_timeout = "5s", escalation = "detach", on_failure = "propagate")]
@@ -114,17 +127,18 @@ use proc_macro::TokenStream;
 /// `#[wait_for]`), `#[wait_for(x)]` naming a field that does not exist, is
 /// not a sibling `#[child]` or is the field itself, a waiting cycle among
 /// siblings (`waiting cycle: db -> cache -> db`), two fields given one
-/// name, lifetime parameters, and tuple structs, unit structs, enums and
-/// unions.
+/// name (`#[child(name = "w[0]")]` next to a `Vec` field `w` included), a
+/// name with `/`, `"` or a control character, lifetime parameters (with
+/// no follow-on error), and tuple structs, enums and unions. A unit struct
+/// (`struct Flusher;`) is a process without fields. In a crate that
+/// reaches goprocess through a re-export and forgot `crate = ".."`, the
+/// error says so.
 ///
 /// # Limitations
 ///
-/// The helper attributes must be written directly (not through
-/// `#[cfg_attr]`). A field's `#[cfg(..)]` is honoured when wiring it, but
-/// the shutdown plan always lists every `#[child]` field. A field's nested
-/// plan is found from how its type is written (`Handle<T>`, in an `Option`
-/// or `Vec`), so a type alias or a `Handle` of one of the struct's generic
-/// parameters shows as a leaf.
+/// Helper attributes under `cfg_attr` are checked as if every condition
+/// held. A `Handle` of one of the struct's generic parameters is a leaf of
+/// the shutdown plan.
 #[proc_macro_attribute]
 pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::process(args.into(), input.into()).into()
@@ -156,15 +170,18 @@ pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
 ///   instantiation of it (`impl<T> Pool<T>`, not `impl Pool<u32>`), visible
 ///   from the struct's module (`pub(crate)` if the impl is in another
 ///   module);
-/// - a `fn` or `async fn` taking exactly `&self`, without generic
-///   parameters;
+/// - a `fn` or `async fn` taking `&self` (or `self: &Self`,
+///   `self: Arc<Self>`, `self: &Arc<Self>`, or no `self` at all), without
+///   generic parameters;
 /// - returning nothing, `()`, or `Result<(), E>` with `E: Into<BoxError>`
-///   (any path ending in `Result` with `()` first: `io::Result<()>`,
-///   `anyhow::Result<()>`); an `Err` is what `close()` returns.
+///   (`io::Result<()>`, `anyhow::Result<()>`, an alias of one: the type
+///   decides); an `Err` is what `close()` returns, and the root cause of an
+///   `anyhow::Error` or `eyre::Report` stays reachable with
+///   `downcast_ref`.
 ///
 /// Anything else is a compile error: a teardown in a narrower impl, on a
 /// type without `#[process]`, or a second one on the same type
-/// ("duplicate definitions with name `__GOPROCESS_TEARDOWN`", at both
+/// ("duplicate definitions with name `__goprocess_teardown`", at both
 /// attributes). In a trait impl, where no item but the trait's may be
 /// added, it is rustc's "not a member of trait" error, at the attribute.
 /// A struct without a `#[teardown]` method simply has no teardown.
@@ -210,13 +227,23 @@ pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
 ///   message naming the fix without one.
 ///
 /// The method must be an `async fn` in an inherent impl of the struct (as
-/// for [`macro@teardown`]), at most one per type, taking `&self` and
-/// optionally a second argument of type `Process` (the struct's own
-/// process), without generic parameters, and returning nothing, `()` or
+/// for [`macro@teardown`]), at most one per type, taking the struct as a
+/// teardown may (`&self`, `self: Arc<Self>`, … or not at all) and
+/// optionally an argument of type `Process` (the struct's own process),
+/// without generic parameters, and returning nothing, `()` or
 /// `Result<(), E>` with `E: Into<BoxError>`. Anything else is a compile
 /// error at the user's tokens that names the fix. `#[run(crate = "path")]`
 /// overrides `::goprocess`.
 #[proc_macro_attribute]
 pub fn run(args: TokenStream, input: TokenStream) -> TokenStream {
     run::run(args.into(), input.into()).into()
+}
+
+/// The internal derive of `#[process]`, which puts it on the struct it
+/// checked (as `#[derive(goprocess::__private::Spec)]`). Not for direct
+/// use.
+#[doc(hidden)]
+#[proc_macro_derive(Spec, attributes(__goprocess))]
+pub fn derive_spec(input: TokenStream) -> TokenStream {
+    derive::derive(input.into()).into()
 }

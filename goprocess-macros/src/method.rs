@@ -1,5 +1,5 @@
 //! What `#[teardown]` and `#[run]` share: reading the method, checking its
-//! signature, and the hidden constant each adds next to it (the hook that
+//! signature, and the hidden function each adds next to it (the hook that
 //! the struct's `impl Spec` finds).
 
 use proc_macro2::{Span, TokenStream};
@@ -48,8 +48,8 @@ impl Kind {
     /// What the method may take, in words.
     fn takes(self) -> &'static str {
         match self {
-            Kind::Teardown => "`&self`",
-            Kind::Run => "`&self`, and optionally the struct's `Process`",
+            Kind::Teardown => "`&self` (or no `self`)",
+            Kind::Run => "`&self` (or no `self`), and optionally the struct's `Process`",
         }
     }
 }
@@ -97,9 +97,30 @@ pub(crate) fn strip_conflicts(cx: &Ctxt, method: &mut ImplItemFn, kind: Kind) {
     });
 }
 
+/// How the method takes its struct, and so how the hook passes it.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) enum Receiver {
+    /// No receiver (an associated function, e.g. for a method that does
+    /// not use its struct).
+    None,
+    /// `&self`, `&'a self`, `self: &Self`: passed `&this`.
+    Ref,
+    /// `self: Arc<Self>`: passed the `Arc` the struct lives in.
+    Arc,
+    /// `self: &Arc<Self>`: passed `&this`.
+    RefArc,
+}
+
+/// What the hook needs to know about a checked method.
+pub(crate) struct Checked<'a> {
+    pub(crate) receiver: Receiver,
+    /// The type of the `Process` argument of a `#[run]`, if it takes one.
+    pub(crate) process_arg: Option<&'a Type>,
+}
+
 /// Checks what both attributes require of the signature, and what `kind`
-/// adds. Returns the type of the `Process` argument of a `#[run]`, if any.
-pub(crate) fn check_signature<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> Option<&'a Type> {
+/// adds.
+pub(crate) fn check_signature<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> Checked<'a> {
     let name = &sig.ident;
     let attr = kind.symbol();
     if let Safety::Unsafe(unsafe_token) = &sig.safety {
@@ -144,82 +165,51 @@ pub(crate) fn check_signature<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> 
             format!("#[{attr}] method `{name}` takes only {}", kind.takes()),
         );
     }
-    let process_arg = check_inputs(cx, sig, kind);
-    check_output(cx, sig, kind);
-    process_arg
+    check_inputs(cx, sig, kind)
 }
 
-fn check_inputs<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> Option<&'a Type> {
+fn check_inputs<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> Checked<'a> {
     let name = &sig.ident;
     let attr = kind.symbol();
-    let mut inputs = sig.inputs.iter();
-    match inputs.next() {
+    let mut inputs = sig.inputs.iter().peekable();
+    let receiver = match inputs.peek() {
         Some(FnArg::Receiver(receiver)) => {
-            let fix = match (&receiver.kind, &receiver.mutability) {
-                (ReceiverKind::Reference(_, None, None), None) => None,
-                (ReceiverKind::Reference(_, Some(_), None), _) => {
-                    Some("remove the lifetime: write `&self`".to_owned())
+            inputs.next();
+            match receiver_kind(receiver) {
+                Ok(receiver) => receiver,
+                Err(fix) => {
+                    cx.error_spanned_by(
+                        receiver,
+                        format!(
+                            "#[{attr}] method `{name}` must take `&self` (or no `self`); {fix}"
+                        ),
+                    );
+                    Receiver::Ref
                 }
-                (ReceiverKind::Reference(_, _, Some(_)), _) => Some(
-                    "not `&mut self`: other handles may still use the value meanwhile; \
-                     write `&self` and use interior mutability (e.g. a `Mutex`)"
-                        .to_owned(),
-                ),
-                (ReceiverKind::Value, _) => Some(
-                    "not `self`: the value stays shared (behind `Handle`s) while it runs and closes; write `&self`"
-                        .to_owned(),
-                ),
-                _ => Some("write `&self`".to_owned()),
-            };
-            if let Some(fix) = fix {
-                cx.error_spanned_by(
-                    receiver,
-                    format!("#[{attr}] method `{name}` must take `&self`; {fix}"),
-                );
             }
         }
-        Some(FnArg::Typed(argument)) => {
-            cx.error_spanned_by(
-                argument,
-                format!(
-                    "#[{attr}] method `{name}` must take `&self` first; {}",
-                    kind.example()
-                ),
-            );
-            return None;
-        }
-        None => {
-            let asyncness = if sig.asyncness.is_some() {
-                "async "
-            } else {
-                ""
-            };
-            cx.error_spanned_by(
-                &sig.ident,
-                format!(
-                    "#[{attr}] method `{name}` must take `&self`: write `{asyncness}fn {name}(&self)`; {}",
-                    kind.example()
-                ),
-            );
-            return None;
-        }
-    }
+        _ => Receiver::None,
+    };
     let mut process_arg = None;
     for (position, extra) in inputs.enumerate() {
         match (kind, position, extra) {
-            (Kind::Run, 0, FnArg::Typed(argument)) => {
-                if let Type::Reference(reference) = &*argument.ty {
-                    cx.error_spanned_by(
-                        reference,
-                        format!(
-                            "#[run] method `{name}` takes its process by value (a `Process` is a cheap handle): \
-                             write `me: Process`"
-                        ),
-                    );
-                } else {
-                    process_arg = Some(&*argument.ty);
-                }
-            }
+            (Kind::Run, 0, FnArg::Typed(argument)) => match &*argument.ty {
+                Type::Reference(reference) => cx.error_spanned_by(
+                    reference,
+                    format!(
+                        "#[run] method `{name}` takes its process by value (a `Process` is a cheap handle): \
+                         write `me: Process`"
+                    ),
+                ),
+                Type::ImplTrait(impl_trait) => cx.error_spanned_by(
+                    impl_trait,
+                    format!(
+                        "#[run] method `{name}` is passed the struct's own `Process`, so its type cannot be left to \
+                         `impl Trait`: write `me: Process` (a `Process` is `AsProcess`, `Clone` and cheap)"
+                    ),
+                ),
+                ty => process_arg = Some(ty),
+            },
             _ => cx.error_spanned_by(
                 extra,
                 format!(
@@ -229,45 +219,51 @@ fn check_inputs<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> Option<&'a Typ
             ),
         }
     }
-    process_arg
-}
-
-fn check_output(cx: &Ctxt, sig: &Signature, kind: Kind) {
-    let ReturnType::Type(_, ty) = &sig.output else {
-        return;
-    };
-    if is_unit(ty) || is_unit_result(ty) {
-        return;
+    Checked {
+        receiver,
+        process_arg,
     }
-    cx.error_spanned_by(
-        ty,
-        format!(
-            "#[{}] method `{}` must return nothing, `()` or `Result<(), E>` (with `E: Into<BoxError>`), not `{}`",
-            kind.symbol(),
-            sig.ident,
-            quote_tokens(ty)
-        ),
-    );
 }
 
-fn is_unit(ty: &Type) -> bool {
+/// How `receiver` takes the struct, or what to write instead.
+fn receiver_kind(receiver: &syn::Receiver) -> Result<Receiver, &'static str> {
+    const SHARED: &str = "not `self`: the value stays shared (behind `Handle`s) while it runs and closes; \
+         write `&self`";
+    const NOT_MUT: &str = "not `&mut self`: other handles may still use the value meanwhile; \
+         write `&self` and use interior mutability (e.g. a `Mutex`)";
+    match &receiver.kind {
+        ReceiverKind::Reference(_, _, None) if receiver.mutability.is_none() => Ok(Receiver::Ref),
+        ReceiverKind::Reference(_, _, Some(_)) => Err(NOT_MUT),
+        ReceiverKind::Value | ReceiverKind::Reference(..) => Err(SHARED),
+        ReceiverKind::Typed(_, ty) if receiver.mutability.is_none() => match &**ty {
+            Type::Reference(reference) if reference.mutability.is_some() => Err(NOT_MUT),
+            Type::Reference(reference) if is_self(&reference.elem) => Ok(Receiver::Ref),
+            Type::Reference(reference) if is_arc_of_self(&reference.elem) => Ok(Receiver::RefArc),
+            ty if is_arc_of_self(ty) => Ok(Receiver::Arc),
+            ty if is_self(ty) => Err(SHARED),
+            _ => Err(
+                "the struct lives in an `Arc`: write `&self`, `self: Arc<Self>` or `self: &Arc<Self>`",
+            ),
+        },
+        _ => Err(SHARED),
+    }
+}
+
+/// `Self`.
+fn is_self(ty: &Type) -> bool {
     match ty {
-        Type::Tuple(tuple) => tuple.elems.is_empty(),
-        Type::Paren(paren) => is_unit(&paren.elem),
-        Type::Group(group) => is_unit(&group.elem),
+        Type::Path(path) => path.qself.is_none() && path.path.is_ident("Self"),
+        Type::Paren(paren) => is_self(&paren.elem),
+        Type::Group(group) => is_self(&group.elem),
         _ => false,
     }
 }
 
-/// `Result<(), E>`, `io::Result<()>`, `anyhow::Result<()>`…: a path whose
-/// last segment is `Result` with `()` as first generic argument.
-fn is_unit_result(ty: &Type) -> bool {
+/// `Arc<Self>`, as `Arc`, `std::sync::Arc` or any path ending in `Arc`
+/// (one that is not the standard `Arc` is reported by rustc at the call).
+fn is_arc_of_self(ty: &Type) -> bool {
     let Type::Path(path) = ty else {
-        return match ty {
-            Type::Paren(paren) => is_unit_result(&paren.elem),
-            Type::Group(group) => is_unit_result(&group.elem),
-            _ => false,
-        };
+        return false;
     };
     let Some(last) = path.path.segments.last() else {
         return false;
@@ -275,86 +271,67 @@ fn is_unit_result(ty: &Type) -> bool {
     let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
         return false;
     };
-    last.ident == "Result"
-        && matches!(arguments.args.first(), Some(syn::GenericArgument::Type(first)) if is_unit(first))
+    last.ident == "Arc"
+        && arguments.args.len() == 1
+        && matches!(arguments.args.first(), Some(syn::GenericArgument::Type(inner)) if is_self(inner))
 }
 
-fn quote_tokens<T: quote::ToTokens>(tokens: &T) -> String {
-    // Good enough for messages: `Vec < u8 >` reads as `Vec<u8>` once the
-    // spaces around punctuation are gone.
-    let text = tokens.to_token_stream().to_string();
-    let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if *c == ' ' {
-            let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
-            let after = chars.get(i + 1).copied();
-            let tight =
-                |c: Option<char>| matches!(c, Some('<' | '>' | ':' | '(' | ')' | '&' | ','));
-            if tight(before) && before != Some(',') || tight(after) && after != Some('&') {
-                continue;
-            }
-        }
-        out.push(*c);
-    }
-    out
-}
-
-/// The hidden constant `#[teardown]` / `#[run]` adds next to the method:
-/// `const NAME: krate::__private::Hook<Self> = krate::__private::Hook::new("method", hook);`.
+/// The hidden function `#[teardown]` / `#[run]` adds next to the method,
+/// which the struct's `impl Spec` finds (see `NoHooks`):
+///
+/// ```text
+/// pub(crate) fn __goprocess_teardown() -> krate::__private::TeardownHook<Self>
+/// where
+///     Self: 'static,
+/// {
+///     krate::__private::TeardownHook::new("method", hook)
+/// }
+/// ```
+///
 /// It is `pub(crate)` whatever the method's visibility: the struct's `impl
 /// Spec` may be in another module, and an associated item it could not see
-/// would be skipped for the empty fallback without a word. Its name and
-/// constructor are spanned at the attribute: a second one on the type, or
-/// one in a trait impl, is reported there.
-pub(crate) fn hook_const(
+/// would be skipped for the empty fallback without a word. A function,
+/// not a constant, so that the bounds a hook needs (`Self: 'static`, which
+/// a struct that `#[process]` refused for its lifetime parameter lacks) are
+/// assumed here and required where it is called. Its name and constructor
+/// are located at the attribute: a second one on the type, or one in a
+/// trait impl, is reported there.
+pub(crate) fn hook_fn(
+    krate: &syn::Path,
     method: &ImplItemFn,
-    constant: &str,
-    hook_type: TokenStream,
+    function: &str,
+    hook_type: &str,
     hook: TokenStream,
 ) -> TokenStream {
-    let call_site = Span::call_site();
-    let constant = syn::Ident::new(constant, call_site);
+    let function = syn::Ident::new(function, Span::call_site());
+    let hook_type = syn::Ident::new(hook_type, Span::call_site());
     let method_name = syn::ext::IdentExt::unraw(&method.sig.ident).to_string();
-    let hook_type = crate::expand::respan(hook_type, call_site);
     quote! {
         #[doc(hidden)]
-        #[allow(dead_code)]
-        pub(crate) const #constant: #hook_type<Self> = #hook_type::new(#method_name, #hook);
+        pub(crate) fn #function() -> #krate::__private::#hook_type<Self>
+        where
+            Self: 'static,
+        {
+            #krate::__private::#hook_type::new(#method_name, #hook)
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unit_results() {
-        for ok in [
-            "()",
-            "Result<(), E>",
-            "io::Result<()>",
-            "::anyhow::Result<()>",
-            "(())",
-        ] {
-            let ty: Type = syn::parse_str(ok).unwrap();
-            assert!(is_unit(&ty) || is_unit_result(&ty), "{ok}");
-        }
-        for bad in [
-            "u8",
-            "Result<u8, E>",
-            "Option<()>",
-            "Result",
-            "impl Future<Output = ()>",
-        ] {
-            let ty: Type = syn::parse_str(bad).unwrap();
-            assert!(!is_unit(&ty) && !is_unit_result(&ty), "{bad}");
-        }
+/// `Self::method(&this, ..)`, as the receiver asks; `this` is the hook's
+/// `Arc` of the struct.
+pub(crate) fn receiver_argument(receiver: Receiver, this: &syn::Ident) -> Option<TokenStream> {
+    match receiver {
+        Receiver::None => None,
+        Receiver::Ref | Receiver::RefArc => Some(quote!(&#this)),
+        Receiver::Arc => Some(quote!(#this)),
     }
+}
 
-    #[test]
-    fn tokens_read_like_source() {
-        let ty: Type = syn::parse_str("Result<Vec<u8>, &'static str>").unwrap();
-        assert_eq!(quote_tokens(&ty), "Result<Vec<u8>, &'static str>");
+/// Where an error about what the method returns is reported: its return
+/// type, or its name.
+pub(crate) fn output_span(sig: &Signature) -> Span {
+    match &sig.output {
+        ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
+        ReturnType::Default => sig.ident.span(),
     }
 }

@@ -2,9 +2,9 @@
 //! every error can point at the user's tokens.
 
 use syn::ext::IdentExt;
-use syn::{Fields, GenericArgument, Ident, ItemStruct, Path, PathArguments, Type};
+use syn::{Fields, Ident, ItemStruct, LitStr, Path, Type};
 
-use crate::attr::{FieldAttrs, ProcessArgs, WaitForAttr};
+use crate::attr::{FieldAttrs, ProcessArgs, WaitForAttr, derive_field_attrs};
 use crate::ctxt::Ctxt;
 
 /// A struct with named fields under `#[process]`.
@@ -25,7 +25,7 @@ pub(crate) struct Field<'a> {
     /// wiring and in `#[wait_for(..)]` lists.
     pub(crate) name: String,
     pub(crate) ty: &'a Type,
-    pub(crate) attrs: FieldAttrs<'a>,
+    pub(crate) attrs: FieldAttrs,
 }
 
 /// What `#[process]` does with a field.
@@ -41,20 +41,40 @@ pub(crate) enum Role {
     WaitFor,
 }
 
+/// Where the helper attributes of the fields are read from.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// As the user wrote them, for `#[process]`.
+    User,
+    /// As `#[process]` passed them on, for the internal derive.
+    Derive,
+}
+
 impl<'a> Process<'a> {
-    /// Builds the model of a struct with named fields; `None` for tuple and
-    /// unit structs (the caller reports those).
-    pub(crate) fn from_ast(cx: &Ctxt, item: &'a ItemStruct, args: ProcessArgs) -> Option<Self> {
-        let Fields::Named(named) = &item.fields else {
-            return None;
+    /// Builds the model of a struct with named fields, or of a unit struct
+    /// (a process without fields); `None` for tuple structs (the caller
+    /// reports those).
+    pub(crate) fn from_ast(
+        cx: &Ctxt,
+        item: &'a ItemStruct,
+        args: ProcessArgs,
+        source: Source,
+    ) -> Option<Self> {
+        let named = match &item.fields {
+            Fields::Named(named) => Some(named),
+            Fields::Unit => None,
+            Fields::Unnamed(_) => return None,
         };
         let fields = named
-            .named
-            .iter()
+            .into_iter()
+            .flat_map(|named| named.named.iter())
             .filter_map(|field| {
                 let ident = field.ident.as_ref()?;
                 let name = ident.unraw().to_string();
-                let attrs = FieldAttrs::from_attrs(cx, &name, &field.attrs);
+                let attrs = match source {
+                    Source::User => FieldAttrs::from_attrs(cx, &name, &field.attrs),
+                    Source::Derive => derive_field_attrs(cx, &name, &field.attrs),
+                };
                 Some(Field {
                     ident,
                     name,
@@ -113,83 +133,15 @@ impl Field<'_> {
         matches!(self.role(), Role::Child | Role::ChildNoWait)
     }
 
+    /// `#[child(name = "…")]`, if given.
+    pub(crate) fn rename(&self) -> Option<&LitStr> {
+        self.attrs.child.as_ref()?.name.as_ref()
+    }
+
     /// The name the field's processes get: `#[child(name = "…")]`, or the
     /// field's own name.
     pub(crate) fn process_name(&self) -> String {
-        match self
-            .attrs
-            .child
-            .as_ref()
-            .and_then(|child| child.name.as_ref())
-        {
-            Some(name) => name.value(),
-            None => self.name.clone(),
-        }
-    }
-
-    /// `T` when the field is `Handle<T>`, `Option<Handle<T>>` or
-    /// `Vec<Handle<T>>` (spelt `Handle`, `goprocess::Handle` or
-    /// `<crate>::Handle`): the `#[process]` struct whose plan is nested in
-    /// this one. Read from the tokens, so a type alias hides it.
-    pub(crate) fn nested(&self, krate: &Path) -> Option<&Type> {
-        let mut ty = self.ty;
-        if let Some(inner) = single_argument(ty, |path| {
-            is_bare(path, "Option") || is_bare(path, "Vec") || ends_with_std(path)
-        }) {
-            ty = inner;
-        }
-        single_argument(ty, |path| is_handle(path, krate))
-    }
-}
-
-/// The one type argument of `ty` when `ty` is a path accepted by `which`.
-fn single_argument(ty: &Type, which: impl Fn(&Path) -> bool) -> Option<&Type> {
-    let Type::Path(path) = ty else {
-        return None;
-    };
-    if path.qself.is_some() || !which(&path.path) {
-        return None;
-    }
-    let PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments else {
-        return None;
-    };
-    let mut types = arguments.args.iter().filter_map(|argument| match argument {
-        GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    });
-    match (types.next(), types.next()) {
-        (Some(ty), None) => Some(ty),
-        _ => None,
-    }
-}
-
-/// `word`, with generic arguments or not.
-fn is_bare(path: &Path, word: &str) -> bool {
-    path.leading_colon.is_none() && path.segments.len() == 1 && path.segments[0].ident == word
-}
-
-/// `std::option::Option`, `std::vec::Vec` and their `core`/`alloc` twins.
-fn ends_with_std(path: &Path) -> bool {
-    let words: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    matches!(
-        words
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .as_slice(),
-        ["std" | "core", "option", "Option"] | ["std" | "alloc", "vec", "Vec"]
-    )
-}
-
-fn is_handle(path: &Path, krate: &Path) -> bool {
-    let segments: Vec<&Ident> = path.segments.iter().map(|s| &s.ident).collect();
-    let krate: Vec<&Ident> = krate.segments.iter().map(|s| &s.ident).collect();
-    match segments.split_last() {
-        Some((last, rest)) if *last == "Handle" => {
-            rest.is_empty()
-                || rest == krate.as_slice()
-                || (rest.len() == 1 && *rest[0] == "goprocess")
-        }
-        _ => false,
+        self.rename()
+            .map_or_else(|| self.name.clone(), LitStr::value)
     }
 }

@@ -1,5 +1,5 @@
 //! `#[run]`: checks the method, keeps it, and adds the hidden
-//! `__GOPROCESS_RUN` that the struct's `impl Spec` finds; `start()` runs it
+//! `__goprocess_run` that the struct's `impl Spec` finds; `start()` runs it
 //! as the function of the struct's process.
 
 use proc_macro2::{Span, TokenStream};
@@ -10,7 +10,8 @@ use syn::{Ident, ImplItemFn, Path, Type};
 use crate::attr::RunArgs;
 use crate::ctxt::Ctxt;
 use crate::expand::{default_crate, respan, with_errors};
-use crate::method::{self, Kind};
+use crate::manifest;
+use crate::method::{self, Kind, Receiver};
 
 /// `#[run]`, from arguments and item to output.
 pub(crate) fn run(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -21,46 +22,96 @@ pub(crate) fn run(args: TokenStream, input: TokenStream) -> TokenStream {
         return with_errors(cx, input);
     };
     method::strip_conflicts(&cx, &mut method, Kind::Run);
-    let process_arg = method::check_signature(&cx, &method.sig, Kind::Run).cloned();
+    let checked = method::check_signature(&cx, &method.sig, Kind::Run);
+    let (receiver, process_arg) = (checked.receiver, checked.process_arg.cloned());
+    if args.krate.is_none()
+        && let Err(message) = manifest::check_dependency()
+    {
+        cx.error_at(Span::call_site(), message);
+    }
     if cx.has_errors() {
         return with_errors(cx, quote!(#method));
     }
-    let hook = hook(&krate, &method, process_arg.as_ref());
+    let hook = hook(&krate, &method, receiver, process_arg.as_ref());
+    mark_async_as_required(&mut method);
     with_errors(cx, quote!(#method #hook))
 }
 
-/// `const __GOPROCESS_RUN`: starts the method in a task, passing the
-/// struct's process when the method takes it. The call of the method is
-/// spanned at its name (a future that is not `Send`, an error that is not
-/// `Into<BoxError>` are reported there), the process argument at the
-/// argument's type (one that is not a `Process` is reported there).
-fn hook(krate: &Path, method: &ImplItemFn, process_arg: Option<&Type>) -> TokenStream {
-    let name = &method.sig.ident;
-    let span = name.span();
-    let this = Ident::new("this", Span::mixed_site().located_at(span));
-    let process = Ident::new("process", Span::mixed_site().located_at(span));
-    let me = Ident::new("me", Span::mixed_site().located_at(span));
-    let krate_there = respan(krate.to_token_stream(), span);
-    let (me_param, call) = match process_arg {
+/// A `#[run]` must be an `async fn`, even one that awaits nothing (it is
+/// the struct's process function). Lints on the function as a whole, such
+/// as clippy's `unused_async` ("remove `async`"), cannot know that: the
+/// first token of its signature is marked as the macro's (at the same
+/// place), which such lints skip. Lints on its body still see the user's
+/// code.
+fn mark_async_as_required(method: &mut ImplItemFn) {
+    let at = |span: Span| Span::call_site().located_at(span);
+    match &mut method.vis {
+        syn::Visibility::Public(token) => token.span = at(token.span),
+        syn::Visibility::Restricted(restricted) => {
+            restricted.pub_token.span = at(restricted.pub_token.span);
+        }
+        syn::Visibility::Inherited => {
+            if let Some(token) = &mut method.sig.asyncness {
+                token.span = at(token.span);
+            }
+        }
+    }
+}
+
+/// `fn __goprocess_run`: starts the method in a task, passing the struct's
+/// process when the method takes it. The call of the method is located at
+/// its name (a future that is not `Send` is reported there), what it
+/// returns at its return type, the process argument at the argument's type
+/// (one that is not a `Process` is reported there). The method is named as
+/// a value before it is called: it must be an `async fn` even when it
+/// awaits nothing, which clippy's `unused_async` then knows.
+fn hook(
+    krate: &Path,
+    method: &ImplItemFn,
+    receiver: Receiver,
+    process_arg: Option<&Type>,
+) -> TokenStream {
+    let sig = &method.sig;
+    let name = &sig.ident;
+    let span = Span::call_site().located_at(name.span());
+    let output = Span::call_site().located_at(method::output_span(sig));
+    let this = Ident::new("this", Span::mixed_site());
+    let process = Ident::new("process", Span::mixed_site());
+    let me = Ident::new("me", Span::mixed_site());
+    let function = Ident::new("method", Span::mixed_site());
+    let mut arguments: Vec<TokenStream> = method::receiver_argument(receiver, &this)
+        .into_iter()
+        .collect();
+    let this_param = match receiver {
+        Receiver::None => quote!(_),
+        _ => quote!(#this),
+    };
+    let me_param = match process_arg {
         Some(ty) => {
             let at = ty.span();
             let krate_at = respan(krate.to_token_stream(), at);
-            let me_at = Ident::new("me", Span::mixed_site().located_at(at));
-            let argument = quote_spanned!(at=> #krate_at::__private::run_arg(#me_at));
-            (
-                quote!(#me),
-                quote_spanned!(span=> Self::#name(&#this, #argument)),
-            )
+            let at = Span::call_site().located_at(at);
+            arguments.push(quote_spanned!(at=> #krate_at::__private::run_arg(#me)));
+            quote!(#me)
         }
-        None => (quote!(_), quote_spanned!(span=> Self::#name(&#this))),
+        None => quote!(_),
     };
+    let call = quote_spanned!(span=> #function(#(#arguments),*));
+    let krate_out = respan(krate.to_token_stream(), method::output_span(sig));
+    let result =
+        quote_spanned!(output=> #krate_out::__private::Returned::new(#call.await).into_result());
+    let krate_at = respan(krate.to_token_stream(), name.span());
     let body = quote_spanned! {span=>
-        #krate_there::__private::run(#this, #process, |#this, #me_param| async move { #call.await })
+        #krate_at::__private::run(#this, #process, |#this_param, #me_param| async move {
+            let #function = Self::#name;
+            #result
+        })
     };
-    method::hook_const(
+    method::hook_fn(
+        krate,
         method,
-        "__GOPROCESS_RUN",
-        quote!(#krate::__private::RunHook),
-        quote!(|#this, #process| #body),
+        "__goprocess_run",
+        "RunHook",
+        quote!(|#this, #process| { #body }),
     )
 }

@@ -32,8 +32,13 @@ pub(crate) const ESCALATION: Symbol = Symbol("escalation");
 pub(crate) const ON_FAILURE: Symbol = Symbol("on_failure");
 /// `timeout = "2s"` on `#[teardown]`: the teardown's own budget.
 pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
-/// `#[cfg(..)]`, copied onto the statements generated for a field.
-pub(crate) const CFG: Symbol = Symbol("cfg");
+/// `#[cfg_attr(predicate, ..)]`, which may hold helper attributes.
+pub(crate) const CFG_ATTR: Symbol = Symbol("cfg_attr");
+/// The one helper attribute of the internal derive: `#[process]` turns
+/// `#[child(..)]` into `#[__goprocess(child(..))]` (a name no other macro
+/// uses), and passes its own arguments as `#[__goprocess(..)]` on the
+/// struct.
+pub(crate) const HELPER: Symbol = Symbol("__goprocess");
 
 /// The helper attributes `#[process]` consumes on fields.
 pub(crate) const FIELD_ATTRS: [Symbol; 2] = [CHILD, WAIT_FOR];

@@ -1,5 +1,5 @@
 //! `#[teardown]`: checks the method (and that a `timeout` is only asked of
-//! an `async fn`), keeps it, and adds the hidden `__GOPROCESS_TEARDOWN`
+//! an `async fn`), keeps it, and adds the hidden `__goprocess_teardown`
 //! that the struct's `impl Spec` finds.
 
 use proc_macro2::{Span, TokenStream};
@@ -8,8 +8,9 @@ use syn::{Ident, ImplItemFn, Path};
 
 use crate::attr::TeardownArgs;
 use crate::ctxt::Ctxt;
-use crate::expand::{default_crate, respan, with_errors};
-use crate::method::{self, Kind};
+use crate::expand::{default_crate, duration, respan, with_errors};
+use crate::manifest;
+use crate::method::{self, Kind, Receiver};
 
 /// `#[teardown]`, from arguments and item to output.
 pub(crate) fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
@@ -20,7 +21,7 @@ pub(crate) fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
         return with_errors(cx, input);
     };
     method::strip_conflicts(&cx, &mut method, Kind::Teardown);
-    method::check_signature(&cx, &method.sig, Kind::Teardown);
+    let checked = method::check_signature(&cx, &method.sig, Kind::Teardown);
     if let (Some(budget), None) = (&args.timeout, &method.sig.asyncness) {
         let name = &method.sig.ident;
         cx.error_at(
@@ -32,44 +33,65 @@ pub(crate) fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
             ),
         );
     }
+    if args.krate.is_none()
+        && let Err(message) = manifest::check_dependency()
+    {
+        cx.error_at(Span::call_site(), message);
+    }
     if cx.has_errors() {
         return with_errors(cx, quote!(#method));
     }
-    let timeout = args.timeout.map(|budget| budget.millis);
-    let hook = hook(&krate, &method, timeout);
+    let timeout = args.timeout.map(|budget| budget.nanos);
+    let hook = hook(&krate, &method, checked.receiver, timeout);
     with_errors(cx, quote!(#method #hook))
 }
 
-/// `const __GOPROCESS_TEARDOWN`. The call of the method is spanned at its
-/// name, so a teardown that does not fit the runtime (its error is not
-/// `Into<BoxError>`, its future is not `Send`) is reported there.
-fn hook(krate: &Path, method: &ImplItemFn, timeout: Option<u64>) -> TokenStream {
+/// `fn __goprocess_teardown`. The call of the method is located at its
+/// name, so a teardown that does not fit the runtime (its future is not
+/// `Send`) is reported there; what it returns is checked at its return
+/// type.
+fn hook(
+    krate: &Path,
+    method: &ImplItemFn,
+    receiver: Receiver,
+    timeout: Option<u64>,
+) -> TokenStream {
     let sig = &method.sig;
     let name = &sig.ident;
-    let span = name.span();
-    let this = Ident::new("this", Span::mixed_site().located_at(span));
-    let krate_there = respan(krate.to_token_stream(), span);
+    let span = Span::call_site().located_at(name.span());
+    let output = Span::call_site().located_at(method::output_span(sig));
+    let this = Ident::new("this", Span::mixed_site());
+    let argument = method::receiver_argument(receiver, &this);
+    let param = match argument {
+        Some(_) => quote!(#this),
+        None => quote!(_),
+    };
+    let call = quote_spanned!(span=> Self::#name(#argument));
+    let krate_out = respan(krate.to_token_stream(), output);
+    let krate_at = respan(krate.to_token_stream(), name.span());
     let body = match (timeout, &sig.asyncness) {
-        (Some(millis), Some(_)) => {
-            let millis = proc_macro2::Literal::u64_unsuffixed(millis);
+        (Some(nanos), Some(_)) => {
+            let budget = duration(krate, nanos);
+            let result = quote_spanned!(output=> #krate_out::__private::Returned::new(#call.await).into_result());
             quote_spanned! {span=>
-                #krate_there::__private::async_teardown_within(
-                    async move { Self::#name(&#this).await },
-                    #krate_there::__private::Duration::from_millis(#millis),
-                )
+                #krate_at::__private::async_teardown_within(async move { #result }, #budget)
             }
         }
-        (_, Some(_)) => quote_spanned! {span=>
-            #krate_there::__private::async_teardown(async move { Self::#name(&#this).await })
-        },
-        (_, None) => quote_spanned! {span=>
-            #krate_there::__private::sync_teardown(move || Self::#name(&#this))
-        },
+        (_, Some(_)) => {
+            let result = quote_spanned!(output=> #krate_out::__private::Returned::new(#call.await).into_result());
+            quote_spanned!(span=> #krate_at::__private::async_teardown(async move { #result }))
+        }
+        (_, None) => {
+            let result =
+                quote_spanned!(output=> #krate_out::__private::Returned::new(#call).into_result());
+            quote_spanned!(span=> #krate_at::__private::sync_teardown(move || #result))
+        }
     };
-    method::hook_const(
+    method::hook_fn(
+        krate,
         method,
-        "__GOPROCESS_TEARDOWN",
-        quote!(#krate::__private::TeardownHook),
-        quote!(|#this| #body),
+        "__goprocess_teardown",
+        "TeardownHook",
+        quote!(|#param| { #body }),
     )
 }

@@ -352,12 +352,22 @@ impl Error {
     }
 
     /// Returns a reference to the error a teardown or process function
-    /// returned, if it is of type `E`.
+    /// returned, if it is of type `E`, or to the first error of type `E`
+    /// in its [`source`](std::error::Error::source) chain.
     ///
     /// Looks at this process's own error first, then at a second failure of
     /// the same process, then at the failed children, depth first: so
     /// `close()` on a parent whose child failed still finds the child's
     /// error.
+    ///
+    /// An `anyhow::Error` or `eyre::Report` returned by a `#[teardown]` or
+    /// `#[run]` method keeps its root cause: `downcast_ref::<io::Error>()`
+    /// finds the `io::Error` it was made from, also under
+    /// `.context(..)`. Boxing one by hand (`Into<BoxError>`, as
+    /// `IntoProcessResult` does for the functions of `go` and friends)
+    /// hides it behind anyhow's own type; there, convert it with
+    /// `anyhow::Error::reallocate_into_boxed_dyn_error_without_backtrace`,
+    /// or return the error itself.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -374,11 +384,7 @@ impl Error {
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
         let mut found = None;
         self.each(|_, e| {
-            found = e
-                .inner
-                .source
-                .as_deref()
-                .and_then(|s| s.downcast_ref::<E>());
+            found = e.inner.source.as_deref().and_then(|s| find::<E>(s));
             found.is_none()
         });
         found
@@ -676,6 +682,104 @@ impl std::error::Error for Error {
                 .first()
                 .map(|c| &c.error as &(dyn std::error::Error + 'static)),
         }
+    }
+}
+
+/// The first error of type `E` in the chain that starts at `error`: itself,
+/// then its sources, looking through [`Rooted`] to the error it keeps.
+fn find<'a, E: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + Send + Sync + 'static),
+) -> Option<&'a E> {
+    // A chain this long is one that loops (a `source()` that returns
+    // itself): give up instead of hanging.
+    const LONGEST: usize = 1024;
+    let error: &'a (dyn std::error::Error + 'static) = error;
+    let mut next = Some(error);
+    for _ in 0..LONGEST {
+        let mut error = next?;
+        if let Some(rooted) = error.downcast_ref::<Rooted>() {
+            if let Some(found) = rooted.0.as_any().downcast_ref::<E>() {
+                return Some(found);
+            }
+            error = rooted.0.root();
+        }
+        if let Some(found) = error.downcast_ref::<E>() {
+            return Some(found);
+        }
+        next = error.source();
+    }
+    None
+}
+
+/// An error that derefs to its root cause without being one itself:
+/// `anyhow::Error`, `eyre::Report` (`AsRef<dyn Error + Send + Sync>`).
+/// Boxed as it is, its root cause would only be reachable through its own
+/// type; kept whole, [`Error::downcast_ref`] reaches it. It shows as the
+/// error itself, and its sources are the root cause's.
+pub(crate) struct Rooted(Box<dyn HasRoot>);
+
+trait HasRoot: fmt::Display + fmt::Debug + Send + Sync {
+    fn root(&self) -> &(dyn std::error::Error + 'static);
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl<E> HasRoot for E
+where
+    E: AsRef<dyn std::error::Error + Send + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    fn root(&self) -> &(dyn std::error::Error + 'static) {
+        self.as_ref()
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// Keeps `error` whole as a [`BoxError`] (see [`Rooted`]); a `BoxError`
+/// is one already, and stays as it is.
+pub(crate) fn rooted<E>(error: E) -> BoxError
+where
+    E: AsRef<dyn std::error::Error + Send + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    let mut error = Some(error);
+    if let Some(boxed) = (&mut error as &mut dyn std::any::Any)
+        .downcast_mut::<Option<BoxError>>()
+        .and_then(Option::take)
+    {
+        return boxed;
+    }
+    match error {
+        Some(error) => Box::new(Rooted(Box::new(error))),
+        None => unreachable!("taken only when it is a BoxError"),
+    }
+}
+
+impl fmt::Display for Rooted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Debug for Rooted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Rooted {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.root().source()
     }
 }
 

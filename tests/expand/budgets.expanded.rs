@@ -1,9 +1,15 @@
 use goprocess::{process, teardown, Process};
+#[__goprocess(close_timeout = "5s", escalation = "detach")]
 struct Db {
+    #[__goprocess(child)]
     pool: Process,
+    #[__goprocess(wait_for)]
     journal: Process,
+    #[__goprocess(child(no_wait))]
     metrics: Process,
 }
+#[automatically_derived]
+impl ::goprocess::__private::Marked for Db {}
 #[automatically_derived]
 impl ::goprocess::__private::Spec for Db {
     const NAME: &'static str = "Db";
@@ -14,9 +20,12 @@ impl ::goprocess::__private::Spec for Db {
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["pool", "metrics"]],
         fields: &[
-            ::goprocess::__private::PlanField::child("pool"),
-            ::goprocess::__private::PlanField::wait_for("journal"),
-            ::goprocess::__private::PlanField::no_wait("metrics"),
+            ::goprocess::__private::PlanField::child("pool")
+                .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
+            ::goprocess::__private::PlanField::wait_for("journal")
+                .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
+            ::goprocess::__private::PlanField::no_wait("metrics")
+                .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
         ],
     };
     fn wire(&self, wiring: &mut ::goprocess::__private::Wiring<'_>) {
@@ -25,11 +34,8 @@ impl ::goprocess::__private::Spec for Db {
         wiring.child_no_wait::<Process>("metrics", &self.metrics);
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use ::goprocess::__private::NoHooks as _;
-        ::goprocess::__private::Hooks::<
-            Self,
-        >::new(Db::__GOPROCESS_TEARDOWN, Db::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(Db::__goprocess_teardown(), Db::__goprocess_run())
     }
 }
 impl Db {
@@ -37,12 +43,21 @@ impl Db {
         Ok(())
     }
     #[doc(hidden)]
-    #[allow(dead_code)]
-    pub(crate) const __GOPROCESS_TEARDOWN: ::goprocess::__private::TeardownHook<Self> = ::goprocess::__private::TeardownHook::new(
-        "flush",
-        |this| ::goprocess::__private::async_teardown_within(
-            async move { Self::flush(&this).await },
-            ::goprocess::__private::Duration::from_millis(2000),
-        ),
-    );
+    pub(crate) fn __goprocess_teardown() -> ::goprocess::__private::TeardownHook<Self>
+    where
+        Self: 'static,
+    {
+        ::goprocess::__private::TeardownHook::new(
+            "flush",
+            |this| {
+                ::goprocess::__private::async_teardown_within(
+                    async move {
+                        ::goprocess::__private::Returned::new(Self::flush(&this).await)
+                            .into_result()
+                    },
+                    ::goprocess::__private::Duration::from_millis(2000),
+                )
+            },
+        )
+    }
 }

@@ -1,10 +1,17 @@
 use goprocess::{process, Handle, Process};
 pub struct App {
+    #[__goprocess(child)]
     http: Handle<Http>,
+    #[__goprocess(child)]
+    #[__goprocess(wait_for(http))]
     db: Handle<Db>,
+    #[__goprocess(child)]
+    #[__goprocess(wait_for(db, http))]
     cache: Process,
     config: Config,
 }
+#[automatically_derived]
+impl ::goprocess::__private::Marked for App {}
 #[automatically_derived]
 impl ::goprocess::__private::Spec for App {
     const NAME: &'static str = "App";
@@ -12,23 +19,22 @@ impl ::goprocess::__private::Spec for App {
         stages: &[&["http"], &["db"], &["cache"]],
         fields: &[
             ::goprocess::__private::PlanField::child("http")
-                .nested(::goprocess::__private::plan_of::<Http>),
+                .nested(|| ::goprocess::__private::Nested::<Handle<Http>>::NEW.plan()),
             ::goprocess::__private::PlanField::child("db")
                 .after(&["http"])
-                .nested(::goprocess::__private::plan_of::<Db>),
-            ::goprocess::__private::PlanField::child("cache").after(&["db", "http"]),
+                .nested(|| ::goprocess::__private::Nested::<Handle<Db>>::NEW.plan()),
+            ::goprocess::__private::PlanField::child("cache")
+                .after(&["db", "http"])
+                .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
         ],
     };
     fn wire(&self, wiring: &mut ::goprocess::__private::Wiring<'_>) {
-        let http = wiring.child::<Handle<Http>>("http", &self.http);
-        let db = wiring.child_after::<Handle<Db>>("db", &self.db, &[&http]);
-        wiring.child_after::<Process>("cache", &self.cache, &[&db, &http]);
+        wiring.child::<Handle<Http>>("http", &self.http);
+        wiring.child_after::<Handle<Db>>("db", &self.db, &["http"]);
+        wiring.child_after::<Process>("cache", &self.cache, &["db", "http"]);
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use ::goprocess::__private::NoHooks as _;
-        ::goprocess::__private::Hooks::<
-            Self,
-        >::new(App::__GOPROCESS_TEARDOWN, App::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(App::__goprocess_teardown(), App::__goprocess_run())
     }
 }

@@ -1,8 +1,12 @@
 use goprocess as gp2;
 use gp2::{Handle, Process};
+#[__goprocess(crate = "gp2")]
 struct Renamed {
+    #[__goprocess(child)]
     inner: Handle<Inner>,
 }
+#[automatically_derived]
+impl gp2::__private::Marked for Renamed {}
 #[automatically_derived]
 impl gp2::__private::Spec for Renamed {
     const NAME: &'static str = "Renamed";
@@ -10,18 +14,18 @@ impl gp2::__private::Spec for Renamed {
         stages: &[&["inner"]],
         fields: &[
             gp2::__private::PlanField::child("inner")
-                .nested(gp2::__private::plan_of::<Inner>),
+                .nested(|| gp2::__private::Nested::<Handle<Inner>>::NEW.plan()),
         ],
     };
     fn wire(&self, wiring: &mut gp2::__private::Wiring<'_>) {
         wiring.child::<Handle<Inner>>("inner", &self.inner);
     }
     fn hooks() -> gp2::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use gp2::__private::NoHooks as _;
-        gp2::__private::Hooks::<
-            Self,
-        >::new(Renamed::__GOPROCESS_TEARDOWN, Renamed::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(
+            Renamed::__goprocess_teardown(),
+            Renamed::__goprocess_run(),
+        )
     }
 }
 impl Renamed {
@@ -29,9 +33,17 @@ impl Renamed {
         Ok(())
     }
     #[doc(hidden)]
-    #[allow(dead_code)]
-    pub(crate) const __GOPROCESS_TEARDOWN: gp2::__private::TeardownHook<Self> = gp2::__private::TeardownHook::new(
-        "stop",
-        |this| gp2::__private::sync_teardown(move || Self::stop(&this)),
-    );
+    pub(crate) fn __goprocess_teardown() -> gp2::__private::TeardownHook<Self>
+    where
+        Self: 'static,
+    {
+        gp2::__private::TeardownHook::new(
+            "stop",
+            |this| {
+                gp2::__private::sync_teardown(move || {
+                    gp2::__private::Returned::new(Self::stop(&this)).into_result()
+                })
+            },
+        )
+    }
 }

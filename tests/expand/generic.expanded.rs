@@ -3,10 +3,18 @@ pub(crate) struct Pool<W, const N: usize>
 where
     W: AsProcess + Send + Sync + 'static,
 {
+    #[__goprocess(child)]
     workers: Vec<W>,
+    #[__goprocess(child)]
+    #[__goprocess(wait_for(workers))]
     supervisor: Process,
     limits: [u32; N],
 }
+#[automatically_derived]
+impl<W, const N: usize> ::goprocess::__private::Marked for Pool<W, N>
+where
+    W: AsProcess + Send + Sync + 'static,
+{}
 #[automatically_derived]
 impl<W, const N: usize> ::goprocess::__private::Spec for Pool<W, N>
 where
@@ -16,19 +24,19 @@ where
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["workers"], &["supervisor"]],
         fields: &[
-            ::goprocess::__private::PlanField::child("workers"),
-            ::goprocess::__private::PlanField::child("supervisor").after(&["workers"]),
+            ::goprocess::__private::PlanField::child("workers")
+                .nested(|| ::goprocess::__private::Nested::<Vec<W>>::NEW.plan()),
+            ::goprocess::__private::PlanField::child("supervisor")
+                .after(&["workers"])
+                .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
         ],
     };
     fn wire(&self, wiring: &mut ::goprocess::__private::Wiring<'_>) {
-        let workers = wiring.child::<Vec<W>>("workers", &self.workers);
-        wiring.child_after::<Process>("supervisor", &self.supervisor, &[&workers]);
+        wiring.child::<Vec<W>>("workers", &self.workers);
+        wiring.child_after::<Process>("supervisor", &self.supervisor, &["workers"]);
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use ::goprocess::__private::NoHooks as _;
-        ::goprocess::__private::Hooks::<
-            Self,
-        >::new(Pool::__GOPROCESS_TEARDOWN, Pool::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(Pool::__goprocess_teardown(), Pool::__goprocess_run())
     }
 }

@@ -1,25 +1,30 @@
 use goprocess::{process, run, teardown, Process};
+#[__goprocess(on_failure = "propagate")]
 pub struct Http {
     listener: std::net::TcpListener,
+    #[__goprocess(child(name = "connections"))]
     conns: Process,
 }
+#[automatically_derived]
+impl ::goprocess::__private::Marked for Http {}
 #[automatically_derived]
 impl ::goprocess::__private::Spec for Http {
     const NAME: &'static str = "Http";
     const ON_FAILURE: ::goprocess::__private::OnFailure = ::goprocess::__private::OnFailure::Propagate;
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["connections"]],
-        fields: &[::goprocess::__private::PlanField::child("conns").named("connections")],
+        fields: &[
+            ::goprocess::__private::PlanField::child("conns")
+                .named("connections")
+                .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
+        ],
     };
     fn wire(&self, wiring: &mut ::goprocess::__private::Wiring<'_>) {
         wiring.named("connections").child::<Process>("conns", &self.conns);
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use ::goprocess::__private::NoHooks as _;
-        ::goprocess::__private::Hooks::<
-            Self,
-        >::new(Http::__GOPROCESS_TEARDOWN, Http::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(Http::__goprocess_teardown(), Http::__goprocess_run())
     }
 }
 impl Http {
@@ -28,26 +33,47 @@ impl Http {
         Ok(())
     }
     #[doc(hidden)]
-    #[allow(dead_code)]
-    pub(crate) const __GOPROCESS_RUN: ::goprocess::__private::RunHook<Self> = ::goprocess::__private::RunHook::new(
-        "serve",
-        |this, process| ::goprocess::__private::run(
-            this,
-            process,
-            |this, me| async move {
-                Self::serve(&this, ::goprocess::__private::run_arg(me)).await
+    pub(crate) fn __goprocess_run() -> ::goprocess::__private::RunHook<Self>
+    where
+        Self: 'static,
+    {
+        ::goprocess::__private::RunHook::new(
+            "serve",
+            |this, process| {
+                ::goprocess::__private::run(
+                    this,
+                    process,
+                    |this, me| async move {
+                        let method = Self::serve;
+                        ::goprocess::__private::Returned::new(
+                                method(&this, ::goprocess::__private::run_arg(me)).await,
+                            )
+                            .into_result()
+                    },
+                )
             },
-        ),
-    );
+        )
+    }
     fn close(&self) {}
     #[doc(hidden)]
-    #[allow(dead_code)]
-    pub(crate) const __GOPROCESS_TEARDOWN: ::goprocess::__private::TeardownHook<Self> = ::goprocess::__private::TeardownHook::new(
-        "close",
-        |this| ::goprocess::__private::sync_teardown(move || Self::close(&this)),
-    );
+    pub(crate) fn __goprocess_teardown() -> ::goprocess::__private::TeardownHook<Self>
+    where
+        Self: 'static,
+    {
+        ::goprocess::__private::TeardownHook::new(
+            "close",
+            |this| {
+                ::goprocess::__private::sync_teardown(move || {
+                    ::goprocess::__private::Returned::new(Self::close(&this))
+                        .into_result()
+                })
+            },
+        )
+    }
 }
 struct Ticker {}
+#[automatically_derived]
+impl ::goprocess::__private::Marked for Ticker {}
 #[automatically_derived]
 impl ::goprocess::__private::Spec for Ticker {
     const NAME: &'static str = "Ticker";
@@ -55,25 +81,35 @@ impl ::goprocess::__private::Spec for Ticker {
         stages: &[],
         fields: &[],
     };
-    fn wire(&self, _wiring: &mut ::goprocess::__private::Wiring<'_>) {}
+    fn wire(&self, _: &mut ::goprocess::__private::Wiring<'_>) {}
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use ::goprocess::__private::NoHooks as _;
-        ::goprocess::__private::Hooks::<
-            Self,
-        >::new(Ticker::__GOPROCESS_TEARDOWN, Ticker::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(
+            Ticker::__goprocess_teardown(),
+            Ticker::__goprocess_run(),
+        )
     }
 }
 impl Ticker {
     pub(crate) async fn tick(&self) {}
     #[doc(hidden)]
-    #[allow(dead_code)]
-    pub(crate) const __GOPROCESS_RUN: ::goprocess::__private::RunHook<Self> = ::goprocess::__private::RunHook::new(
-        "tick",
-        |this, process| ::goprocess::__private::run(
-            this,
-            process,
-            |this, _| async move { Self::tick(&this).await },
-        ),
-    );
+    pub(crate) fn __goprocess_run() -> ::goprocess::__private::RunHook<Self>
+    where
+        Self: 'static,
+    {
+        ::goprocess::__private::RunHook::new(
+            "tick",
+            |this, process| {
+                ::goprocess::__private::run(
+                    this,
+                    process,
+                    |this, _| async move {
+                        let method = Self::tick;
+                        ::goprocess::__private::Returned::new(method(&this).await)
+                            .into_result()
+                    },
+                )
+            },
+        )
+    }
 }

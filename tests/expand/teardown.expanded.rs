@@ -3,19 +3,18 @@ struct Db {
     pool: Pool,
 }
 #[automatically_derived]
+impl ::goprocess::__private::Marked for Db {}
+#[automatically_derived]
 impl ::goprocess::__private::Spec for Db {
     const NAME: &'static str = "Db";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[],
         fields: &[],
     };
-    fn wire(&self, _wiring: &mut ::goprocess::__private::Wiring<'_>) {}
+    fn wire(&self, _: &mut ::goprocess::__private::Wiring<'_>) {}
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use ::goprocess::__private::NoHooks as _;
-        ::goprocess::__private::Hooks::<
-            Self,
-        >::new(Db::__GOPROCESS_TEARDOWN, Db::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(Db::__goprocess_teardown(), Db::__goprocess_run())
     }
 }
 impl Db {
@@ -24,46 +23,67 @@ impl Db {
         Ok(())
     }
     #[doc(hidden)]
-    #[allow(dead_code)]
-    pub(crate) const __GOPROCESS_TEARDOWN: ::goprocess::__private::TeardownHook<Self> = ::goprocess::__private::TeardownHook::new(
-        "close_pool",
-        |this| ::goprocess::__private::async_teardown(async move {
-            Self::close_pool(&this).await
-        }),
-    );
+    pub(crate) fn __goprocess_teardown() -> ::goprocess::__private::TeardownHook<Self>
+    where
+        Self: 'static,
+    {
+        ::goprocess::__private::TeardownHook::new(
+            "close_pool",
+            |this| {
+                ::goprocess::__private::async_teardown(async move {
+                    ::goprocess::__private::Returned::new(Self::close_pool(&this).await)
+                        .into_result()
+                })
+            },
+        )
+    }
 }
 struct Cache {
+    #[__goprocess(child)]
     flusher: Process,
 }
+#[automatically_derived]
+impl ::goprocess::__private::Marked for Cache {}
 #[automatically_derived]
 impl ::goprocess::__private::Spec for Cache {
     const NAME: &'static str = "Cache";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["flusher"]],
-        fields: &[::goprocess::__private::PlanField::child("flusher")],
+        fields: &[
+            ::goprocess::__private::PlanField::child("flusher")
+                .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
+        ],
     };
     fn wire(&self, wiring: &mut ::goprocess::__private::Wiring<'_>) {
         wiring.child::<Process>("flusher", &self.flusher);
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use ::goprocess::__private::NoHooks as _;
-        ::goprocess::__private::Hooks::<
-            Self,
-        >::new(Cache::__GOPROCESS_TEARDOWN, Cache::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(Cache::__goprocess_teardown(), Cache::__goprocess_run())
     }
 }
 impl Cache {
     /// Still a normal method.
     pub fn flush(&self) {}
     #[doc(hidden)]
-    #[allow(dead_code)]
-    pub(crate) const __GOPROCESS_TEARDOWN: ::goprocess::__private::TeardownHook<Self> = ::goprocess::__private::TeardownHook::new(
-        "flush",
-        |this| ::goprocess::__private::sync_teardown(move || Self::flush(&this)),
-    );
+    pub(crate) fn __goprocess_teardown() -> ::goprocess::__private::TeardownHook<Self>
+    where
+        Self: 'static,
+    {
+        ::goprocess::__private::TeardownHook::new(
+            "flush",
+            |this| {
+                ::goprocess::__private::sync_teardown(move || {
+                    ::goprocess::__private::Returned::new(Self::flush(&this))
+                        .into_result()
+                })
+            },
+        )
+    }
 }
 struct Stateless {}
+#[automatically_derived]
+impl ::goprocess::__private::Marked for Stateless {}
 #[automatically_derived]
 impl ::goprocess::__private::Spec for Stateless {
     const NAME: &'static str = "Stateless";
@@ -71,12 +91,12 @@ impl ::goprocess::__private::Spec for Stateless {
         stages: &[],
         fields: &[],
     };
-    fn wire(&self, _wiring: &mut ::goprocess::__private::Wiring<'_>) {}
+    fn wire(&self, _: &mut ::goprocess::__private::Wiring<'_>) {}
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
-        #[allow(unused_imports)]
         use ::goprocess::__private::NoHooks as _;
-        ::goprocess::__private::Hooks::<
-            Self,
-        >::new(Stateless::__GOPROCESS_TEARDOWN, Stateless::__GOPROCESS_RUN)
+        Self::__goprocess_hooks(
+            Stateless::__goprocess_teardown(),
+            Stateless::__goprocess_run(),
+        )
     }
 }

@@ -17,10 +17,7 @@ pub(crate) fn expand_file(file: &File) -> File {
             Item::Struct(item) => {
                 let mut item = item.clone();
                 match take_attr(&mut item.attrs, "process") {
-                    Some(args) => {
-                        let output = crate::expand::process(args, quote!(#item));
-                        items.extend(parse_items(output));
-                    }
+                    Some(args) => items.extend(parse_items(expand_process(args, quote!(#item)))),
                     None => items.push(Item::Struct(item)),
                 }
             }
@@ -34,6 +31,35 @@ pub(crate) fn expand_file(file: &File) -> File {
         attrs: file.attrs.clone(),
         items,
     }
+}
+
+/// `#[process(args)]` on `item`, then its internal derive, as the
+/// compiler would run them (there is no `cfg` to resolve in between).
+pub(crate) fn expand_process(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut output = TokenStream::new();
+    for item in parse_items(crate::expand::process(args, item)) {
+        let Item::Struct(mut item) = item else {
+            output.extend(quote!(#item));
+            continue;
+        };
+        let derive = item.attrs.iter().position(|attr| {
+            attr.path().is_ident("derive")
+                && attr.meta.require_list().is_ok_and(|list| {
+                    list.tokens
+                        .to_string()
+                        .replace(' ', "")
+                        .ends_with("__private::Spec")
+                })
+        });
+        if let Some(derive) = derive {
+            item.attrs.remove(derive);
+            output.extend(quote!(#item));
+            output.extend(crate::derive::derive(quote!(#item)));
+        } else {
+            output.extend(quote!(#item));
+        }
+    }
+    output
 }
 
 fn expand_impl(item: &ItemImpl) -> ItemImpl {

@@ -196,7 +196,7 @@ proptest! {
 
     #[test]
     fn cycles_are_reported_iff_present_and_order_is_topological(shape in shape()) {
-        let output = crate::expand::process(TokenStream::new(), tokens(&shape));
+        let output = super::expand_process(TokenStream::new(), tokens(&shape));
         let items = super::parse_items(output.clone());
         let errors = error_messages(&output);
         if has_cycle(&shape) {
@@ -271,13 +271,18 @@ proptest! {
         });
         let item = if tuple { quote!(struct Soup(#(#fields),*);) } else { quote!(struct Soup { #(#fields),* }) };
         let args: TokenStream = args.parse().expect("valid tokens");
-        let output = crate::expand::process(args, item);
+        let output = super::expand_process(args, item);
         // Whatever the mistakes, the output is well-formed items.
         let _ = super::parse_items(output);
     }
 }
 
-const ARGS: [&str; 19] = [
+const ARGS: [&str; 24] = [
+    "close_timeout = \"1.5s\"",
+    "close_timeout = \"1m 30s\"",
+    "close_timeout = \"1.s\"",
+    "close_timeout = \"99999999999y\"",
+    "close_timeout = \"250us\"",
     "close_timeout = \"5s\"",
     "close_timeout = \"0s\"",
     "close_timeout = \"5 s\"",
@@ -299,7 +304,18 @@ const ARGS: [&str; 19] = [
     "on_failure = propagate",
 ];
 
-const FIELD_ATTRS: [&str; 22] = [
+const FIELD_ATTRS: [&str; 33] = [
+    "#[cfg_attr(all(), child)]",
+    "#[cfg_attr(any(), wait_for(f0))]",
+    "#[cfg_attr(x, child(no_wait), doc = \"d\")]",
+    "#[cfg_attr()]",
+    "#[cfg_attr(a)]",
+    "#[cfg_attr(a, child, wait_for(f1, f9))]",
+    "#[cfg_attr(a, childs)]",
+    "#[child(name = \"w/1\")]",
+    "#[child(name = \"f1[0]\")]",
+    "#[cfg(feature = \"x\")] #[child]",
+    "#[__goprocess(child)]",
     "",
     "#[child]",
     "#[child(no_wait)]",

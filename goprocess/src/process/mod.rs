@@ -1847,13 +1847,24 @@ impl Process {
         child: &Process,
         after: Vec<Process>,
     ) -> Result<(), Error> {
-        let after: Vec<Process> = {
-            let st = self.inner.lock();
-            after
-                .into_iter()
-                .filter(|a| st.edges().any(|e| e.waiting() && e.target == a))
-                .collect()
-        };
+        // Each sibling's back-links name its edges here: looking them up
+        // costs the sibling's parents, not all of `self`'s edges (a struct
+        // ordered after a `Vec` of n children links in O(n), not O(n²)).
+        let after: Vec<Process> = after
+            .into_iter()
+            .filter(|a| {
+                let keys: Vec<u32> = a
+                    .inner
+                    .lock()
+                    .parent_links()
+                    .filter(|(parent, _)| std::ptr::eq(parent.as_ptr(), Arc::as_ptr(&self.inner)))
+                    .map(|(_, key)| key)
+                    .collect();
+                let mut st = self.inner.lock();
+                keys.into_iter()
+                    .any(|key| st.edge_bits_mut(key, a).is_some_and(|bits| bits.waiting()))
+            })
+            .collect();
         if let Err(refused) = graph::link_with(self, child, EdgeKind::Child, &after) {
             if refused.kind() == ErrorKind::Cycle && !after.is_empty() {
                 graph::link(self, child, EdgeKind::Child)?;

@@ -17,11 +17,13 @@ pub use self::plan::ShutdownPlan;
 use crate::{Error, Process};
 
 /// Anything that is, or owns, one process: what `#[child]` and
-/// `#[wait_for]` fields hold (directly, or as `Option<T>` / `Vec<T>`).
+/// `#[wait_for]` fields hold (directly, or as `Option<T>`, `Vec<T>` or
+/// `[T; N]`).
 ///
 /// Implemented for [`Process`], [`Handle<T>`] and
-/// [`RateLimiter`](crate::ratelimit::RateLimiter); implement it for your own
-/// types that own a process.
+/// [`RateLimiter`](crate::ratelimit::RateLimiter), and through `&T`,
+/// `Arc<T>` and `Box<T>` (so `Box<dyn AsProcess + Send + Sync>` too);
+/// implement it for your own types that own a process.
 ///
 /// ```
 /// use goprocess::{AsProcess, Process};
@@ -52,6 +54,12 @@ impl<T: AsProcess + ?Sized> AsProcess for &T {
 }
 
 impl<T: AsProcess + ?Sized> AsProcess for Arc<T> {
+    fn as_process(&self) -> &Process {
+        (**self).as_process()
+    }
+}
+
+impl<T: AsProcess + ?Sized> AsProcess for Box<T> {
     fn as_process(&self) -> &Process {
         (**self).as_process()
     }

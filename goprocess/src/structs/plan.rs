@@ -79,7 +79,7 @@ pub struct PlanField {
     /// The sibling fields it closes after (`#[wait_for(a, b)]`).
     after: &'static [&'static str],
     /// The plan of the `#[process]` struct it holds, if any.
-    nested: Option<fn() -> ShutdownPlan>,
+    nested: fn() -> Option<ShutdownPlan>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl PlanField {
             name: field,
             role,
             after: &[],
-            nested: None,
+            nested: || None,
         }
     }
 
@@ -125,13 +125,16 @@ impl PlanField {
         PlanField { after, ..self }
     }
 
-    /// A field of type `Handle<T>` (or an `Option` or `Vec` of one).
-    pub const fn nested(self, plan: fn() -> ShutdownPlan) -> PlanField {
-        PlanField {
-            nested: Some(plan),
-            ..self
-        }
+    /// The plan of the struct the field holds, if it holds one:
+    /// `|| Nested::<FieldType>::NEW.plan()`.
+    pub const fn nested(self, nested: fn() -> Option<ShutdownPlan>) -> PlanField {
+        PlanField { nested, ..self }
     }
+}
+
+/// Whether a sibling of `field` is ordered after it (`#[wait_for(field)]`).
+pub(crate) fn is_target(fields: &[PlanField], field: &str) -> bool {
+    fields.iter().any(|f| f.after.contains(&field))
 }
 
 /// The plan of `T`, for [`PlanField::nested`].
@@ -172,8 +175,7 @@ impl ShutdownPlan {
             .fields
             .iter()
             .find(|f| f.name == name)
-            .and_then(|f| f.nested)
-            .map(|plan| plan())
+            .and_then(|f| (f.nested)())
     }
 
     /// The name of the struct's `#[run]` method, if it has one. It runs
@@ -265,7 +267,7 @@ impl ShutdownPlan {
                 let Some(field) = self.by_name(name) else {
                     continue;
                 };
-                let nested = field.nested.map(|plan| plan());
+                let nested = (field.nested)();
                 let mut line = format!("{}. {name}", number + 1);
                 if let Some(nested) = &nested {
                     write!(line, " ({})", nested.name)?;
@@ -281,7 +283,7 @@ impl ShutdownPlan {
             }
         }
         for field in self.plan.fields.iter().filter(|f| f.role == Role::WaitFor) {
-            let nested = field.nested.map(|plan| plan());
+            let nested = (field.nested)();
             let mut line = format!("waits for {}", field.name);
             if let Some(nested) = &nested {
                 write!(line, " ({})", nested.name)?;
@@ -391,7 +393,7 @@ impl Mermaid {
                 Role::WaitFor => format!("{} (waited for, not closed)", field.name),
             };
             let mut label = label;
-            let nested = field.nested.map(|plan| plan());
+            let nested = (field.nested)();
             if let Some(nested) = nested.filter(|nested| path.contains(&nested.type_id)) {
                 let _ = write!(label, ": {} (recursive)", nested.name);
             }

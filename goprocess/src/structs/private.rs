@@ -3,15 +3,23 @@
 #![allow(missing_docs)]
 
 use std::borrow::Cow;
+use std::cell::Cell;
+use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::Deref;
 
 pub use std::sync::Arc;
 pub use std::time::Duration;
 
+/// The internal derive that `#[process]` puts on the struct it checked.
+#[cfg(feature = "macros")]
+pub use goprocess_macros::Spec;
+
 pub use super::plan::{Plan, PlanField, plan_of};
 pub use crate::{Escalation, OnFailure};
 
-use super::{AsProcess, Handle};
+use super::{AsProcess, Handle, ShutdownPlan};
 use crate::error::{Error, IntoProcessResult};
 use crate::process::spawn::{self, AfterFunction};
 use crate::process::teardown::{Teardown as Inner, TeardownTimedOut};
@@ -21,13 +29,24 @@ use crate::{BoxError, Process, runtime};
 /// makes sure cannot happen: it checks for a runtime first).
 const RUN_NEEDS: &str = "start() of a #[run] struct";
 
+/// Implemented by `#[process]` for the annotated struct, whatever its
+/// generic arguments: what `#[teardown]` and `#[run]` require of the type
+/// they are on. Unlike [`Spec`], it holds for a struct that `#[process]`
+/// refused too (a lifetime parameter), so that its methods add no errors.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[process]` struct",
+    label = "needs `#[process]` on the definition of `{Self}`",
+    note = "`#[teardown]` and `#[run]` methods, `start()` and `Handle` belong to structs marked `#[process]`"
+)]
+pub trait Marked {}
+
 /// Implemented by `#[process]` for the annotated struct.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `#[process]` struct",
     label = "needs `#[process]` on the definition of `{Self}`",
     note = "`#[teardown]` and `#[run]` methods, `start()` and `Handle` belong to structs marked `#[process]`"
 )]
-pub trait Spec: Sized + Send + Sync + 'static {
+pub trait Spec: Marked + Sized + Send + Sync + 'static {
     /// The process name: the struct's name.
     const NAME: &'static str;
     /// The derived shutdown order, for [`ShutdownPlan`](super::ShutdownPlan).
@@ -39,7 +58,7 @@ pub trait Spec: Sized + Send + Sync + 'static {
     /// `#[process(on_failure = "…")]`: what its failure does to its parents.
     const ON_FAILURE: OnFailure = OnFailure::Isolate;
     /// Adds the struct's edges to its freshly made process.
-    fn wire(&self, wiring: &mut Wiring<'_>);
+    fn wire<'w>(&'w self, wiring: &mut Wiring<'w>);
     /// The struct's `#[teardown]` and `#[run]`, where it has them.
     fn hooks() -> Hooks<Self>;
 }
@@ -47,7 +66,7 @@ pub trait Spec: Sized + Send + Sync + 'static {
 // ---------------------------------------------------------------- hooks
 
 /// A `#[teardown]` method, as the runtime calls it. `#[teardown]` defines
-/// one as the inherent constant `__GOPROCESS_TEARDOWN`; [`NoHooks`]
+/// the inherent function `__goprocess_teardown` that returns it; [`NoHooks`]
 /// supplies an empty one for types without.
 pub struct TeardownHook<S: ?Sized> {
     pub(crate) method: &'static str,
@@ -61,8 +80,8 @@ impl<S: ?Sized> TeardownHook<S> {
     };
 }
 
-impl<S: Spec> TeardownHook<S> {
-    /// `S: Spec` here is what makes a `#[teardown]` on a type without
+impl<S: Marked> TeardownHook<S> {
+    /// `S: Marked` here is what makes a `#[teardown]` on a type without
     /// `#[process]` an error.
     pub const fn new(method: &'static str, hook: fn(Arc<S>) -> Teardown) -> TeardownHook<S> {
         TeardownHook {
@@ -73,7 +92,8 @@ impl<S: Spec> TeardownHook<S> {
 }
 
 /// A `#[run]` method, as the runtime calls it: starts it as the function
-/// of the struct's process. Defined by `#[run]` as `__GOPROCESS_RUN`.
+/// of the struct's process. Returned by the `__goprocess_run` that
+/// `#[run]` defines.
 pub struct RunHook<S: ?Sized> {
     pub(crate) method: &'static str,
     pub(crate) hook: Option<fn(Arc<S>, &Process)>,
@@ -86,7 +106,7 @@ impl<S: ?Sized> RunHook<S> {
     };
 }
 
-impl<S: Spec> RunHook<S> {
+impl<S: Marked> RunHook<S> {
     pub const fn new(method: &'static str, hook: fn(Arc<S>, &Process)) -> RunHook<S> {
         RunHook {
             method,
@@ -95,12 +115,41 @@ impl<S: Spec> RunHook<S> {
     }
 }
 
-/// The fallback for types without `#[teardown]` or `#[run]`: an inherent
-/// associated constant wins over a trait's, so `S::__GOPROCESS_TEARDOWN`
-/// is the one `#[teardown]` defined when there is one.
+/// The fallback for types without `#[teardown]` or `#[run]`, and what
+/// puts a struct's hooks together. An inherent associated function wins
+/// over a trait's, so `S::__goprocess_teardown()` is the one `#[teardown]`
+/// defined when there is one. `__goprocess_hooks` is never defined
+/// inherently, so the generated `use NoHooks as _` is always used.
 pub trait NoHooks {
-    const __GOPROCESS_TEARDOWN: TeardownHook<Self> = TeardownHook::NONE;
-    const __GOPROCESS_RUN: RunHook<Self> = RunHook::NONE;
+    fn __goprocess_teardown() -> TeardownHook<Self>
+    where
+        Self: Sized,
+    {
+        TeardownHook::NONE
+    }
+
+    fn __goprocess_run() -> RunHook<Self>
+    where
+        Self: Sized,
+    {
+        RunHook::NONE
+    }
+
+    /// `Self::__goprocess_hooks(S::__goprocess_teardown(), S::__goprocess_run())`,
+    /// with the struct's type `S` written without its generic arguments: a
+    /// hook defined in an impl for only some of them (`impl Pool<u32>`) is
+    /// then found, and refused here, instead of silently left out.
+    fn __goprocess_hooks<T, R>(teardown: T, run: R) -> Hooks<Self>
+    where
+        Self: Sized,
+        T: TeardownOf<Self>,
+        R: RunOf<Self>,
+    {
+        Hooks {
+            teardown: teardown.hook(),
+            run: run.hook(),
+        }
+    }
 }
 
 impl<T: ?Sized> NoHooks for T {}
@@ -109,31 +158,6 @@ impl<T: ?Sized> NoHooks for T {}
 pub struct Hooks<S> {
     pub(crate) teardown: TeardownHook<S>,
     pub(crate) run: RunHook<S>,
-}
-
-impl<S> Hooks<S> {
-    /// `Hooks::new(S::__GOPROCESS_TEARDOWN, S::__GOPROCESS_RUN)`, with the
-    /// struct's type written without its generic arguments: a hook defined
-    /// in an impl for only some instantiations (`impl Pool<u32>`) is then
-    /// found, and refused here, instead of silently left out.
-    pub fn new<T, R>(teardown: T, run: R) -> Hooks<S>
-    where
-        T: TeardownOf<S>,
-        R: RunOf<S>,
-    {
-        Hooks {
-            teardown: teardown.hook(),
-            run: run.hook(),
-        }
-    }
-
-    /// No hooks: what a struct whose `#[process]` reported an error gets.
-    pub fn none() -> Hooks<S> {
-        Hooks {
-            teardown: TeardownHook::NONE,
-            run: RunHook::NONE,
-        }
-    }
 }
 
 #[diagnostic::on_unimplemented(
@@ -163,6 +187,76 @@ pub trait RunOf<S> {
 impl<S> RunOf<S> for RunHook<S> {
     fn hook(self) -> RunHook<S> {
         self
+    }
+}
+
+// ------------------------------------------------------------ returned
+
+/// What a `#[teardown]` or `#[run]` method returned, on its way to the
+/// runtime: `Returned::new(value).into_result()`, written where the type is
+/// known. An error that derefs to its root cause (`anyhow::Error`,
+/// `eyre::Report`: `AsRef<dyn Error + Send + Sync>`) is kept whole, so
+/// that `Error::downcast_ref` reaches the root cause; anything else goes
+/// through [`IntoProcessResult`] (through the `Deref` to [`Plain`]: an
+/// inherent method whose impl does not apply is skipped for the next
+/// autoderef step).
+pub struct Returned<R>(Plain<R>);
+
+/// See [`Returned`].
+pub struct Plain<R>(Cell<Option<R>>);
+
+impl<R> Returned<R> {
+    pub fn new(value: R) -> Returned<R> {
+        Returned(Plain(Cell::new(Some(value))))
+    }
+}
+
+impl<R> Deref for Returned<R> {
+    type Target = Plain<R>;
+    fn deref(&self) -> &Plain<R> {
+        &self.0
+    }
+}
+
+impl<E> Returned<Result<(), E>>
+where
+    E: AsRef<dyn std::error::Error + Send + Sync + 'static>
+        + fmt::Display
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    pub fn into_result(&self) -> Result<(), BoxError> {
+        match self.0.0.take() {
+            Some(Err(e)) => Err(crate::error::rooted(e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<R> Plain<R> {
+    pub fn into_result(&self) -> Result<(), BoxError>
+    where
+        R: Returnable,
+    {
+        self.0.take().map_or(Ok(()), Returnable::into_result)
+    }
+}
+
+/// What a `#[teardown]` or `#[run]` method may return.
+#[diagnostic::on_unimplemented(
+    message = "a `#[teardown]` or `#[run]` method cannot return `{Self}`",
+    label = "returns `{Self}`",
+    note = "return nothing, `()`, or `Result<(), E>` with `E: Into<BoxError>` (`std::io::Result<()>`, `anyhow::Result<()>`, or an alias of one)"
+)]
+pub trait Returnable {
+    fn into_result(self) -> Result<(), BoxError>;
+}
+
+impl<R: IntoProcessResult> Returnable for R {
+    fn into_result(self) -> Result<(), BoxError> {
+        self.into_process_result()
     }
 }
 
@@ -248,14 +342,16 @@ pub fn run_arg<P: RunArg>(process: Process) -> P {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a `#[child]` or `#[wait_for]` field",
     label = "this field's type does not implement `AsProcess`",
-    note = "use a type that implements `goprocess::AsProcess` (`Process`, `Handle<T>`, `RateLimiter`, or your own), or an `Option<T>` or `Vec<T>` of one"
+    note = "use a type that implements `goprocess::AsProcess` (`Process`, `Handle<T>`, `RateLimiter`, `Box<dyn AsProcess + Send + Sync>`, or your own), or an `Option`, `Vec` or array of one",
+    note = "in a generic struct, bound the parameter with `AsProcess` (`struct Pool<W: AsProcess>` for a field `Vec<W>`), not with the internal `Field` that a `where` clause suggested below would name"
 )]
 pub trait Field {
-    /// Calls `f` with each process of the field, and its index in a `Vec`.
+    /// Calls `f` with each process of the field, and its index in a `Vec`
+    /// or an array.
     fn for_each_process(&self, f: &mut dyn FnMut(Option<usize>, &Process));
 }
 
-impl<T: AsProcess> Field for T {
+impl<T: AsProcess + ?Sized> Field for T {
     fn for_each_process(&self, f: &mut dyn FnMut(Option<usize>, &Process)) {
         f(None, self.as_process())
     }
@@ -271,23 +367,87 @@ impl<T: AsProcess> Field for Option<T> {
 
 impl<T: AsProcess> Field for Vec<T> {
     fn for_each_process(&self, f: &mut dyn FnMut(Option<usize>, &Process)) {
+        self.as_slice().for_each_process(f)
+    }
+}
+
+impl<T: AsProcess, const N: usize> Field for [T; N] {
+    fn for_each_process(&self, f: &mut dyn FnMut(Option<usize>, &Process)) {
+        self.as_slice().for_each_process(f)
+    }
+}
+
+impl<T: AsProcess> Field for [T] {
+    fn for_each_process(&self, f: &mut dyn FnMut(Option<usize>, &Process)) {
         for (i, v) in self.iter().enumerate() {
             f(Some(i), v.as_process())
         }
     }
 }
 
-/// A wired field, for the siblings ordered after it (`&[&http]` in
-/// `child_after`): a borrow of it, so wiring a field costs nothing more.
-pub struct Wired<'a>(&'a dyn Field);
+/// The `#[process]` struct a field holds, for the plan: `Nested::<F>::NEW.plan()`,
+/// written where the field's type `F` is known. `Handle<T>` (in an
+/// `Option`, a `Vec` or an array) of a `#[process]` struct `T` is nested;
+/// any other type (a user's own `Handle`, a `Process`) goes through the
+/// `Deref` to [`Leaf`], whose `plan` is `None`.
+pub struct Nested<F: ?Sized>(PhantomData<fn() -> Box<F>>, Leaf);
+
+/// See [`Nested`].
+pub struct Leaf;
+
+impl<F: ?Sized> Nested<F> {
+    pub const NEW: Nested<F> = Nested(PhantomData, Leaf);
+}
+
+impl<F: ?Sized> Deref for Nested<F> {
+    type Target = Leaf;
+    fn deref(&self) -> &Leaf {
+        &self.1
+    }
+}
+
+impl Leaf {
+    pub fn plan(&self) -> Option<ShutdownPlan> {
+        None
+    }
+}
+
+impl<T: Spec> Nested<Handle<T>> {
+    pub fn plan(&self) -> Option<ShutdownPlan> {
+        Some(plan_of::<T>())
+    }
+}
+
+impl<T: Spec> Nested<Option<Handle<T>>> {
+    pub fn plan(&self) -> Option<ShutdownPlan> {
+        Some(plan_of::<T>())
+    }
+}
+
+impl<T: Spec> Nested<Vec<Handle<T>>> {
+    pub fn plan(&self) -> Option<ShutdownPlan> {
+        Some(plan_of::<T>())
+    }
+}
+
+impl<T: Spec, const N: usize> Nested<[Handle<T>; N]> {
+    pub fn plan(&self) -> Option<ShutdownPlan> {
+        Some(plan_of::<T>())
+    }
+}
 
 /// The edges of one struct, added to its process.
 pub struct Wiring<'a> {
     process: &'a Process,
     type_name: &'static str,
+    /// The struct's fields, to know which ones others are ordered after.
+    plan: &'static [PlanField],
     error: Option<Error>,
     /// The name given with `#[child(name = "…")]` to the next field.
     name: Option<&'static str>,
+    /// The processes of the fields that others are ordered after, by field
+    /// name, once wired.
+    wired: Vec<(&'static str, Vec<Process>)>,
 }
 
 impl Wiring<'_> {
@@ -310,14 +470,15 @@ impl Wiring<'_> {
     }
 
     /// Names each process of a child field after it and links it with
-    /// `link`.
-    fn each_child<'v, F: Field>(
+    /// `link`; keeps them if a sibling is ordered after the field.
+    fn each_child<F: Field + ?Sized>(
         &mut self,
         field: &'static str,
-        value: &'v F,
+        value: &F,
         mut link: impl FnMut(&Process, &Process) -> Result<(), Error>,
-    ) -> Wired<'v> {
+    ) {
         let name = self.name.take().unwrap_or(field);
+        let mut kept = super::plan::is_target(self.plan, field).then(Vec::new);
         value.for_each_process(&mut |index, c| {
             c.name_as_field(match index {
                 None => Cow::Borrowed(name),
@@ -325,45 +486,51 @@ impl Wiring<'_> {
             });
             let r = link(self.process, c);
             self.note(field, r);
+            if let Some(kept) = &mut kept {
+                kept.push(c.clone());
+            }
         });
-        Wired(value)
+        if let Some(kept) = kept {
+            self.wired.push((field, kept));
+        }
     }
 
     /// `#[child]`.
-    pub fn child<'v, F: Field>(&mut self, field: &'static str, value: &'v F) -> Wired<'v> {
-        self.each_child(field, value, Process::add_child)
+    pub fn child<F: Field + ?Sized>(&mut self, field: &'static str, value: &F) {
+        self.each_child(field, value, Process::add_child);
     }
 
     /// `#[child(no_wait)]`.
-    pub fn child_no_wait<'v, F: Field>(&mut self, field: &'static str, value: &'v F) -> Wired<'v> {
+    pub fn child_no_wait<F: Field + ?Sized>(&mut self, field: &'static str, value: &F) {
         self.each_child(field, value, |p, c| {
             p.add_child_no_wait(c);
             Ok(())
-        })
+        });
     }
 
     /// `#[child] #[wait_for(a, b)]`: a child whose close starts only once
-    /// the struct is closing and every process of `after` has closed (the
-    /// siblings are wired first; one whose link was refused does not hold
-    /// it).
-    pub fn child_after<'v, F: Field>(
+    /// the struct is closing and every process of the sibling fields
+    /// `after` has closed. The siblings are wired first; one that is not
+    /// there (left out by its `#[cfg]`), or whose link was refused, does
+    /// not hold it.
+    pub fn child_after<F: Field + ?Sized>(
         &mut self,
         field: &'static str,
-        value: &'v F,
-        after: &[&Wired<'_>],
-    ) -> Wired<'v> {
-        let mut siblings = Vec::new();
-        for sibling in after {
-            sibling
-                .0
-                .for_each_process(&mut |_, p| siblings.push(p.clone()));
-        }
-        self.each_child(field, value, |p, c| p.add_child_after(c, siblings.clone()))
+        value: &F,
+        after: &[&'static str],
+    ) {
+        let siblings: Vec<Process> = self
+            .wired
+            .iter()
+            .filter(|(name, _)| after.contains(name))
+            .flat_map(|(_, processes)| processes.iter().cloned())
+            .collect();
+        self.each_child(field, value, |p, c| p.add_child_after(c, siblings.clone()));
     }
 
     /// Bare `#[wait_for]`: waited for, never closed, not renamed (its
     /// processes are owned elsewhere).
-    pub fn wait_for<F: Field>(&mut self, field: &'static str, value: &F) {
+    pub fn wait_for<F: Field + ?Sized>(&mut self, field: &'static str, value: &F) {
         value.for_each_process(&mut |_, c| {
             let r = self.process.wait_for(c);
             self.note(field, r);
@@ -402,8 +569,10 @@ pub fn start<T: Spec>(value: T, parent: Option<&Process>) -> Handle<T> {
     let mut wiring = Wiring {
         process: &process,
         type_name: T::NAME,
+        plan: T::PLAN.fields,
         error: None,
         name: None,
+        wired: Vec::new(),
     };
     value.wire(&mut wiring);
     let failed = wiring.error.take();

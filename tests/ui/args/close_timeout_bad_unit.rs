@@ -1,6 +1,6 @@
 use goprocess::{process, Process};
 
-#[process(close_timeout = "5 secs")]
+#[process(close_timeout = "5 sex")]
 struct App {
     #[child]
     http: Process,

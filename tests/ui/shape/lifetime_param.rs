@@ -1,4 +1,6 @@
-use goprocess::{process, Process};
+// One error, at the lifetime: the struct, its methods and its uses add
+// none.
+use goprocess::{process, run, teardown, Process, Start};
 
 #[process]
 struct App<'a> {
@@ -7,4 +9,15 @@ struct App<'a> {
     name: &'a str,
 }
 
-fn main() {}
+impl<'a> App<'a> {
+    #[teardown]
+    fn close(&self) {}
+
+    #[run]
+    async fn serve(&self) {}
+}
+
+fn main() {
+    let _ = App::shutdown_plan();
+    let _ = App { http: Process::new(), name: "app" }.start();
+}

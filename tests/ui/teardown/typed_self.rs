@@ -1,5 +1,3 @@
-use std::sync::Arc;
-
 use goprocess::{process, teardown};
 
 #[process]
@@ -7,7 +5,7 @@ struct Db {}
 
 impl Db {
     #[teardown]
-    fn close(self: Arc<Self>) {}
+    fn close(self: Box<Self>) {}
 }
 
 fn main() {}

@@ -1,0 +1,3 @@
+//! A framework that re-exports goprocess.
+
+pub use goprocess;

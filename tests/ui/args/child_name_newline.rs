@@ -1,0 +1,9 @@
+use goprocess::{process, Process};
+
+#[process]
+struct App {
+    #[child(name = "http\nfrontend")]
+    http: Process,
+}
+
+fn main() {}

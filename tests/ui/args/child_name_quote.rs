@@ -1,0 +1,9 @@
+use goprocess::{process, Process};
+
+#[process]
+struct App {
+    #[child(name = "the \"front\" end")]
+    http: Process,
+}
+
+fn main() {}

@@ -1,6 +1,0 @@
-use goprocess::process;
-
-#[process]
-struct Flusher;
-
-fn main() {}
