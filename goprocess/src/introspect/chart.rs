@@ -174,6 +174,8 @@ impl fmt::Display for TimelineChart {
 /// One row of the table.
 struct Line {
     name: Cow<'static, str>,
+    starting_at: Option<Duration>,
+    ready_at: Option<Duration>,
     closing_at: Option<Duration>,
     teardown: Option<Duration>,
     closed_at: Option<Duration>,
@@ -185,6 +187,8 @@ impl From<&TimelineRow> for Line {
     fn from(row: &TimelineRow) -> Line {
         Line {
             name: Cow::Owned(Text(row.name()).to_string()),
+            starting_at: row.starting_at(),
+            ready_at: row.ready_at(),
             closing_at: row.closing_at(),
             teardown: row.teardown_took(),
             closed_at: row.closed_at(),
@@ -198,10 +202,13 @@ impl Line {
     /// Widens this line to cover `row` too; a merged line has no teardown
     /// time of its own, and is closed only once every member is.
     fn merge(&mut self, row: &TimelineRow) {
-        self.closing_at = match (self.closing_at, row.closing_at()) {
+        let earliest = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        self.starting_at = earliest(self.starting_at, row.starting_at());
+        self.ready_at = self.ready_at.max(row.ready_at());
+        self.closing_at = earliest(self.closing_at, row.closing_at());
         self.closed_at = self.closed_at.zip(row.closed_at()).map(|(a, b)| a.max(b));
         self.teardown = None;
         self.failed |= row.failed();
@@ -227,10 +234,15 @@ impl Scale {
         if width == 0 {
             return None;
         }
-        let from = lines.iter().filter_map(|l| l.closing_at).min()?;
+        let from = lines
+            .iter()
+            .flat_map(|l| [l.starting_at, l.closing_at])
+            .flatten()
+            .min()?;
         let to = lines
             .iter()
-            .filter_map(|l| l.closed_at.or(l.closing_at))
+            .flat_map(|l| [l.closed_at.or(l.closing_at), l.ready_at, l.starting_at])
+            .flatten()
             .max()
             .unwrap_or(from);
         Some(Scale {
@@ -248,16 +260,36 @@ impl Scale {
         ((share * self.width as f64).round() as usize).min(self.width)
     }
 
-    /// Spaces up to the start, then a bar at least one column long: solid
-    /// when closed, light while still closing.
+    /// The row's bar on the time scale: its start, from when it became
+    /// not ready to when it was ready (`▒`, or `░` to its close or the end
+    /// while not ready), then its close, from closing to closed (`█`, or
+    /// `░` to the end while still closing); each at least one column.
     fn bar(&self, line: &Line) -> Option<String> {
-        let start = self.column(line.closing_at?).min(self.width - 1);
-        let (end, block) = match line.closed_at {
-            Some(closed) => (self.column(closed), '█'),
-            None => (self.width, '░'),
+        if line.starting_at.is_none() && line.closing_at.is_none() {
+            return None;
+        }
+        let mut cells = vec![' '; self.width];
+        let mut paint = |from: Duration, to: Option<Duration>, block: char| {
+            let start = self.column(from).min(self.width - 1);
+            let end = to.map_or(self.width, |t| self.column(t)).max(start + 1);
+            for cell in &mut cells[start..end.min(self.width)] {
+                *cell = block;
+            }
         };
-        let len = end.saturating_sub(start).max(1);
-        Some(" ".repeat(start) + &block.to_string().repeat(len))
+        if let Some(starting) = line.starting_at {
+            match line.ready_at {
+                Some(ready) => paint(starting, Some(ready), '▒'),
+                None => paint(starting, line.closing_at, '░'),
+            }
+        }
+        if let Some(closing) = line.closing_at {
+            match line.closed_at {
+                Some(closed) => paint(closing, Some(closed), '█'),
+                None => paint(closing, None, '░'),
+            }
+        }
+        let bar: String = cells.into_iter().collect();
+        Some(bar.trim_end().to_owned())
     }
 }
 
@@ -278,16 +310,25 @@ fn write_table(f: &mut fmt::Formatter<'_>, lines: &[Line], scale: Option<&Scale>
         ),
         None => "-".to_string(),
     };
+    // A "ready at" column only when the timeline saw a start.
+    let started = lines.iter().any(|l| l.starting_at.is_some());
+    write!(f, "{:<width$}", "process")?;
+    if started {
+        write!(f, "  {:>10}", "ready at")?;
+    }
     writeln!(
         f,
-        "{:<width$}  {:>10}  {:>9}  {:>10}  {:>9}",
-        "process", "closing at", "teardown", "closed at", "took"
+        "  {:>10}  {:>9}  {:>10}  {:>9}",
+        "closing at", "teardown", "closed at", "took"
     )?;
     for l in lines {
+        write!(f, "{:<width$}", l.name)?;
+        if started {
+            write!(f, "  {:>10}", ms(l.ready_at, true))?;
+        }
         write!(
             f,
-            "{:<width$}  {:>10}  {:>9}  {:>10}  {:>9}",
-            l.name,
+            "  {:>10}  {:>9}  {:>10}  {:>9}",
             ms(l.closing_at, true),
             ms(l.teardown, false),
             ms(l.closed_at, true),

@@ -180,9 +180,45 @@ pub struct ProcessInfo {
     /// For a supervisor: whether it is one, and its children.
     supervisor: bool,
     supervised: Vec<crate::supervise::ChildInfo>,
+    /// Whether it is ready; if not, since when, and what its own
+    /// readiness waits for (if it signals it).
+    ready: bool,
+    not_ready_for: Option<Duration>,
+    ready_awaits: Option<&'static str>,
 }
 
 impl ProcessInfo {
+    /// Whether it was [ready](Process::is_ready) (it and every child its
+    /// start waits for).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = goprocess::Process::new().named("app");
+    /// app.child().named("db").signals_ready().go(|me| async move { me.closing().await });
+    /// let snapshot = app.snapshot();
+    /// let db = snapshot.processes().iter().find(|p| p.name() == Some("db")).unwrap();
+    /// assert!(!db.is_ready());
+    /// assert_eq!(db.ready_awaits(), Some("set_ready()"));
+    /// assert!(snapshot.to_string().contains("db [running, not ready"), "{snapshot}");
+    /// # app.close().await.unwrap();
+    /// # }
+    /// ```
+    pub fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    /// For a process that is not ready: for how long.
+    pub fn not_ready_for(&self) -> Option<Duration> {
+        self.not_ready_for
+    }
+
+    /// For a process that signals its readiness itself and has not yet:
+    /// what that waits for (`set_ready()`, a struct's `#[init]`).
+    pub fn ready_awaits(&self) -> Option<&'static str> {
+        self.ready_awaits
+    }
+
     /// The process's [`id`](Process::id).
     pub fn id(&self) -> u64 {
         self.id
@@ -410,6 +446,12 @@ impl fmt::Display for ProcessInfo {
         if let Some(cause) = &self.cause {
             write!(f, ": {}", Text(cause))?;
         }
+        if !self.ready && self.state == ProcessState::Running {
+            f.write_str(", not ready")?;
+            if let Some(d) = self.not_ready_for {
+                write!(f, " for {d:.1?}")?;
+            }
+        }
         let mut first = true;
         let opening = if self.supervisor {
             "; waits for its runs "
@@ -421,6 +463,9 @@ impl fmt::Display for ProcessInfo {
             first = false;
             f.write_fmt(what)
         };
+        if let Some(own) = self.ready_awaits {
+            wait(f, format_args!("{own}"))?;
+        }
         for w in self.waiting_for.iter().take(WAITS_SHOWN) {
             wait(f, format_args!("`{}`", Text(w)))?;
         }
@@ -492,6 +537,12 @@ pub(super) fn read_one(
         waiting_for_omitted: 0,
         supervisor: st.cold().supervisor.is_some(),
         supervised: Vec::new(),
+        ready: crate::process::ready::is_ready(st),
+        not_ready_for: (!crate::process::ready::is_ready(st))
+            .then(|| st.cold().ready.since.elapsed_at(now))
+            .flatten(),
+        ready_awaits: (st.step == Step::Running && st.cold().ready.self_pending)
+            .then_some(st.cold().ready.awaits),
     };
     let later = Unresolved {
         supervisor: st.cold().supervisor.clone(),
@@ -825,6 +876,15 @@ impl fmt::Display for Snapshot {
             }
             if let Some(cause) = &p.cause {
                 write!(f, ": {}", Text(cause))?;
+            }
+            if !p.ready && p.state == ProcessState::Running {
+                f.write_str(", not ready")?;
+                if let Some(d) = p.not_ready_for {
+                    write!(f, " for {d:.1?}")?;
+                }
+                if let Some(own) = p.ready_awaits {
+                    write!(f, ": waits for {own}")?;
+                }
             }
             if let Some(age) = p.age {
                 write!(f, ", age {age:.1?}")?;

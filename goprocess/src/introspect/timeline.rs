@@ -18,6 +18,12 @@ use crate::{CloseCause, Process};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TimelineEventKind {
+    /// It became not ready: it signals its readiness itself and has not
+    /// yet, or a part its start waits for is not ready (see
+    /// [`Process::ready`](crate::Process::ready)).
+    Starting,
+    /// It became ready.
+    Ready,
     /// It started closing.
     Closing,
     /// Its teardown started.
@@ -292,6 +298,8 @@ impl Timeline {
                 rows.push(TimelineRow {
                     id: e.id,
                     name: e.name.clone(),
+                    starting_at: None,
+                    ready_at: None,
                     closing_at: None,
                     teardown: None,
                     closed_at: None,
@@ -304,6 +312,11 @@ impl Timeline {
             let row = &mut rows[i];
             row.restarts = row.restarts.max(e.restarts);
             match e.kind {
+                TimelineEventKind::Starting => {
+                    row.starting_at = Some(e.at);
+                    row.ready_at = None;
+                }
+                TimelineEventKind::Ready => row.ready_at = Some(e.at),
                 TimelineEventKind::Closing => {
                     row.closing_at = Some(e.at);
                     row.cause.clone_from(&e.cause);
@@ -375,6 +388,8 @@ impl Events {
 pub struct TimelineRow {
     id: u64,
     name: Cow<'static, str>,
+    starting_at: Option<Duration>,
+    ready_at: Option<Duration>,
     closing_at: Option<Duration>,
     teardown: Option<(Duration, Option<Duration>)>,
     closed_at: Option<Duration>,
@@ -391,6 +406,15 @@ impl TimelineRow {
     /// The process's name, or `#id`.
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// When it (last) became not ready, if it was ever not ready while
+    /// recorded: its start.
+    pub fn starting_at(&self) -> Option<Duration> {
+        self.starting_at
+    }
+    /// When it (last) became ready after that.
+    pub fn ready_at(&self) -> Option<Duration> {
+        self.ready_at
     }
     /// When it started closing.
     pub fn closing_at(&self) -> Option<Duration> {

@@ -57,6 +57,7 @@ pub(super) fn link_fresh_as(
         !super::ready::is_ready(fresh)
     };
     let readiness = unready.then(super::ready::link_guard);
+    let child_id = child.inner.id();
     let (closing, flipped) = {
         let mut st = parent.inner.lock();
         if st.step.finished() {
@@ -72,6 +73,9 @@ pub(super) fn link_fresh_as(
         });
         if let Some(observers) = &st.cold().observers {
             fresh.cold_alloc().observers = Some(observers.clone());
+            if unready {
+                fresh.record(child_id, crate::introspect::TimelineEventKind::Starting);
+            }
         }
         if let Some(policy) = st.children_policy()
             && !supervised

@@ -44,6 +44,7 @@ use super::state::{Slab, Stamp, State, Step};
 use super::{Driver, Process};
 use crate::error::{Error, ErrorKind};
 use crate::events::Event;
+use crate::introspect::TimelineEventKind;
 use crate::name::Shown;
 use crate::sync::Mutex;
 
@@ -127,9 +128,11 @@ fn count(p: &Process, st: &mut State, delta: i32, after: &mut After, d: &mut Dri
         return false;
     }
     if now_ready {
+        st.record(p.inner.id(), TimelineEventKind::Ready);
         became_ready(p, st, after, d);
     } else {
         st.cold_alloc().ready.since = Stamp::now();
+        st.record(p.inner.id(), TimelineEventKind::Starting);
     }
     true
 }
