@@ -99,7 +99,9 @@ const MIN_INTERVAL: Duration = Duration::from_millis(1);
 
 /// Calls `f` in a new child process, then waits `interval` after that run
 /// has closed, and repeats (Go: `Every`). The first run comes one
-/// `interval` after the call. Runs never overlap, and the gap between the
+/// `interval` after the call, as in Go (unlike [`tokio::time::interval`],
+/// whose first tick is immediate: for a run at once too, make that one
+/// yourself before the call). Runs never overlap, and the gap between the
 /// end of one run and the start of the next is at least `interval`.
 ///
 /// Returns a new root process; see the [module docs](self) for the rules
