@@ -56,7 +56,8 @@ pub(crate) struct Driver {
     /// of a close step with work still queued. First in, first out: events
     /// go out in the order their processes queued them (a parent's
     /// `Closing` before the children's it caused).
-    deliver: std::collections::VecDeque<Process>,
+    /// Boxed: most events deliver nothing, and a `Driver` is moved.
+    deliver: Option<Box<std::collections::VecDeque<Process>>>,
     /// When this event started closing processes, read once: a parent
     /// closing 100,000 children reads the clock once, not 100,000 times.
     now: Option<Stamp>,
@@ -132,12 +133,12 @@ impl Driver {
     /// Delivers `p`'s queued events (see [`Outbox`]) once the close steps
     /// queued here have run.
     pub(crate) fn push_deliver(&mut self, p: Process) {
-        self.deliver.push_back(p);
+        self.deliver.get_or_insert_default().push_back(p);
     }
 
     /// Whether there is work left to run.
     pub(crate) fn is_pending(&self) -> bool {
-        self.close.len() + self.advance.len() + self.deliver.len() > 0
+        self.close.len() + self.advance.len() + self.deliver.as_ref().map_or(0, |d| d.len()) > 0
     }
 
     /// Runs the work until none is left.
@@ -147,7 +148,7 @@ impl Driver {
                 begin_closing(&p, cause, &mut self);
             } else if let Some(p) = self.advance.pop() {
                 advance(&p, &mut self);
-            } else if let Some(p) = self.deliver.pop_front() {
+            } else if let Some(p) = self.deliver.as_mut().and_then(|d| d.pop_front()) {
                 deliver_next(&p, &mut self);
             } else {
                 break;
@@ -158,7 +159,7 @@ impl Driver {
         // every event of one process a call and a dozen branches.
         if self.close.rest.capacity() == 0
             && self.advance.rest.capacity() == 0
-            && self.deliver.capacity() == 0
+            && self.deliver.is_none()
         {
             debug_assert!(self.close.first.is_none() && self.advance.first.is_none());
             std::mem::forget(self);
@@ -188,17 +189,16 @@ pub(crate) fn close_locked(
     }
     st.step = Step::Closing;
     st.cause = cause.why;
-    let budgeted = cause.budgeted || st.cold().budget.is_some();
-    if budgeted && let Some(cold) = st.cold_mut() {
-        cold.budgeted = true;
-    }
     // Most processes have no cold part and a cause that names no process
     // (or names a parent, through the back-link): nothing more to do.
+    let budgeted = cause.budgeted;
     let rare = match cause.by {
-        Some(By::Process(_) | By::Named(_)) => Some(closing_rare(p, &mut st, cause.by)),
-        _ if st.has_cold() => Some(closing_rare(p, &mut st, cause.by)),
+        Some(By::Process(_) | By::Named(_)) => Some(closing_rare(p, &mut st, cause.by, budgeted)),
+        _ if st.has_cold() => Some(closing_rare(p, &mut st, cause.by, budgeted)),
         _ => None,
     };
+    // Under a budget (this close's, or its own): so are its children.
+    let budgeted = budgeted || st.has_cold() && st.cold().budgeted;
     // As stored: a parent is named through the back-link kept for it.
     let traced = (!inner.span().is_disabled()).then(|| st.cause_stored());
     let closes = |e: &EdgeRef<'_>| e.kind().closes() && !e.deferred();
@@ -284,7 +284,7 @@ impl Rare {
         } = self;
         drop(after);
         if deliver {
-            d.deliver.push_back(p.clone());
+            d.push_deliver(p.clone());
         }
         extras
     }
@@ -292,7 +292,10 @@ impl Rare {
 
 #[cold]
 #[inline(never)]
-fn closing_rare(p: &Process, st: &mut State, by: Option<By>) -> Rare {
+fn closing_rare(p: &Process, st: &mut State, by: Option<By>, budgeted: bool) -> Rare {
+    if budgeted || st.cold().budget.is_some() {
+        st.cold_alloc().budgeted = true;
+    }
     match by {
         // The only parent is its back-link; among several, keep which.
         Some(By::Parent(id)) if !st.cold().more_parents.is_empty() => {
@@ -613,16 +616,15 @@ fn finish_locked(p: &Process, st: &mut State) -> Finished {
     // The function's end cleared its task handle before releasing its
     // wait: nothing to drop here.
     debug_assert!(st.task.is_none() && !st.function_running);
-    if !st.has_cold() {
+    if !st.has_cold() && st.edge_count() == 0 {
         // The usual close: no failure, name, hook, observer, timeline or
-        // second parent (all of them live in the cold part). Its parent is
-        // upgraded here, under the lock: cheaper than a copy of the `Weak`
-        // upgraded later.
+        // second parent (all of them live in the cold part), and no edge
+        // left. Its parent is upgraded here, under the lock: cheaper than a
+        // copy of the `Weak` upgraded later.
         st.step = Step::Closed;
         return Finished::Plain {
             parent: st.take_only_parent(),
             woken: st.drain_waiters(CLOSED),
-            leftover: take_leftover_edges(st),
         };
     }
     finish_full_locked(p, st)
@@ -767,7 +769,6 @@ enum Finished {
     Plain {
         parent: Option<(Arc<Inner>, u32)>,
         woken: Wakers,
-        leftover: Vec<(u32, Process)>,
     },
     Full(FinishedFull),
     /// A process with subscribers: the rest of step 5 is queued in its
@@ -834,34 +835,65 @@ fn leave(
         }
         failed_child = f.as_child(is_child);
     }
-    // A child it counted as not ready leaves a running parent: its start
-    // failed (the rollback that raced the flag, see `ready`).
-    let rolled_back = match unready {
-        Some(name) if bits.unready() => super::ready::start_failed_by(&mut st, name),
-        _ => None,
-    };
-    let children_gone = st.children_gone();
-    let rollback = |parent: &Arc<Inner>| {
-        children_gone.into_iter().for_each(std::task::Waker::wake);
-        if let Some(cause) = rolled_back {
-            d.close
-                .push((Process::from_inner(Arc::clone(parent)), cause));
-        }
+    // The rare cases, for a parent with a cold part: a child it counted as
+    // not ready leaves it running (its start failed: the rollback that
+    // raced the flag, see `ready`), or its last child leaves while someone
+    // awaits `children_closed()`.
+    let rare = if st.has_cold() {
+        leave_rare(&mut st, bits, unready)
+    } else {
+        None
     };
     if last {
         p.inner.set_phase(CLOSED);
         let wake = waiting && release_wait(&mut st, failed_child);
         drop(st);
-        rollback(&parent);
+        if let Some(rare) = rare {
+            rare.run(&parent, d);
+        }
         if wake {
             d.advance.push(Process { inner: parent });
         }
         None
     } else {
         drop(st);
-        rollback(&parent);
+        if let Some(rare) = rare {
+            rare.run(&parent, d);
+        }
         waiting.then_some((parent, is_child))
     }
+}
+
+/// What a child leaving a parent with a cold part may leave to do.
+struct LeftRare {
+    rolled_back: Option<Cause>,
+    children_gone: Vec<std::task::Waker>,
+}
+
+impl LeftRare {
+    fn run(self, parent: &Arc<Inner>, d: &mut Driver) {
+        self.children_gone
+            .into_iter()
+            .for_each(std::task::Waker::wake);
+        if let Some(cause) = self.rolled_back {
+            d.close
+                .push((Process::from_inner(Arc::clone(parent)), cause));
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn leave_rare(st: &mut State, bits: EdgeBits, unready: Option<&Name>) -> Option<LeftRare> {
+    let rolled_back = match unready {
+        Some(name) if bits.unready() => super::ready::start_failed_by(st, name),
+        _ => None,
+    };
+    let children_gone = st.children_gone();
+    (rolled_back.is_some() || !children_gone.is_empty()).then_some(LeftRare {
+        rolled_back,
+        children_gone,
+    })
 }
 
 impl Finished {
@@ -876,12 +908,7 @@ impl Finished {
     /// the same critical section: one lock per parent.
     fn announce(self, p: &Process, d: &mut Driver) {
         match self {
-            Finished::Plain {
-                parent,
-                woken,
-                leftover,
-            } => {
-                drop_leftover_edges(p, leftover);
+            Finished::Plain { parent, woken } => {
                 if let Some((parent, key)) = parent {
                     leave(p, parent, key, true, None, None, d);
                 }
@@ -893,7 +920,7 @@ impl Finished {
             Finished::Full(full) => full.announce(p, d),
             Finished::Deferred { deliver } => {
                 if deliver {
-                    d.deliver.push_back(p.clone());
+                    d.push_deliver(p.clone());
                 }
             }
         }
@@ -1173,7 +1200,7 @@ fn deliver_next(p: &Process, d: &mut Driver) {
         Delivery::Wake(wakers) => wakers.into_iter().for_each(std::task::Waker::wake),
         Delivery::Finish(_) => unreachable!("taken under the lock"),
     }
-    d.deliver.push_back(p.clone());
+    d.push_deliver(p.clone());
 }
 
 /// Calls `p`'s subscribers with `event`, as code of `p`: a close awaited

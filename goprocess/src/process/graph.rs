@@ -47,16 +47,67 @@ pub(super) fn link_fresh_as(
     if parent.inner.is_background() {
         return Ok(());
     }
-    let mut d = Driver::default();
     // A child that signals readiness is not ready as it is made: its
     // parent counts it, under the readiness lock (see `ready`).
-    let unready = {
+    let unready = !super::ready::is_ready(
+        Arc::get_mut(&mut child.inner)
+            .expect("a fresh process has a single handle")
+            .state_mut(),
+    );
+    if unready {
+        return link_fresh_unready(parent, child, supervised);
+    }
+    let closing = {
+        let mut st = parent.inner.lock();
+        if st.step.finished() {
+            return Err(st.display_name(parent.inner.id()));
+        }
+        let key = st.next_edge_key();
         let fresh = Arc::get_mut(&mut child.inner)
             .expect("a fresh process has a single handle")
             .state_mut();
-        !super::ready::is_ready(fresh)
+        fresh.add_parent(Link {
+            parent: Arc::downgrade(&parent.inner),
+            key,
+        });
+        if st.has_cold() {
+            inherit(&st, fresh, supervised);
+        }
+        let bits = EdgeBits::new(EdgeKind::Child, supervised, supervised);
+        let inserted = st.insert_edge(child.clone(), bits);
+        debug_assert_eq!(inserted, key);
+        st.pending += 1;
+        st.step != Step::Running && !supervised
     };
-    let readiness = unready.then(super::ready::link_guard);
+    if closing {
+        Driver::close(child, Cause::parent(parent));
+    }
+    Ok(())
+}
+
+/// What a fresh child takes from its parent as it is linked: the
+/// observers, and the failure policy its parent gives its children.
+fn inherit(parent: &State, fresh: &mut State, supervised: bool) {
+    if let Some(observers) = &parent.cold().observers {
+        fresh.cold_alloc().observers = Some(observers.clone());
+    }
+    if let Some(policy) = parent.children_policy()
+        && !supervised
+    {
+        fresh.inherit_policy(policy);
+    }
+}
+
+/// [`link_fresh_as`] for a child that is not ready as it is made.
+#[cold]
+#[inline(never)]
+fn link_fresh_unready(
+    parent: &Process,
+    child: &mut Process,
+    supervised: bool,
+) -> Result<(), std::borrow::Cow<'static, str>> {
+    let mut d = Driver::default();
+    let readiness = super::ready::link_guard();
     let child_id = child.inner.id();
     let (closing, flipped) = {
         let mut st = parent.inner.lock();
@@ -71,19 +122,12 @@ pub(super) fn link_fresh_as(
             parent: Arc::downgrade(&parent.inner),
             key,
         });
-        if let Some(observers) = &st.cold().observers {
-            fresh.cold_alloc().observers = Some(observers.clone());
-            if unready {
-                fresh.record(child_id, crate::introspect::TimelineEventKind::Starting);
-            }
-        }
-        if let Some(policy) = st.children_policy()
-            && !supervised
-        {
-            fresh.inherit_policy(policy);
+        inherit(&st, fresh, supervised);
+        if fresh.cold().observers.is_some() {
+            fresh.record(child_id, crate::introspect::TimelineEventKind::Starting);
         }
         let mut bits = EdgeBits::new(EdgeKind::Child, supervised, supervised);
-        let counted = unready && bits.readiness() && st.step == Step::Running;
+        let counted = bits.readiness() && st.step == Step::Running;
         bits.set_unready(counted);
         let inserted = st.insert_edge(child.clone(), bits);
         debug_assert_eq!(inserted, key);

@@ -223,43 +223,14 @@ impl Report for FunctionEnd {
         st.pending -= 1;
         st.task = None;
         st.function_running = false;
-        let result = match result {
-            // It was to say when it serves, and returned without saying so
-            // (not asked to: a close during its start is no failure).
-            Ok(()) if st.cold().ready.self_pending && st.step == Step::Running => {
-                Err(Error::start_failed(
-                    "its function returned before it was ready (it never called set_ready())",
-                ))
-            }
-            result => result,
-        };
-        let failed = result.is_err();
         // After a panic or an abort its children are closed rather than
         // waited for, and so after any failure when it propagates: its
         // surroundings are to close promptly.
-        let mut force = false;
-        let mut why = Why::Returned;
-        let mut propagating = None;
-        match result {
-            // Stopped on request (`abort`): no failure.
-            Err(e) if e.kind() == ErrorKind::Aborted && st.cold().aborted => force = true,
-            Err(e) => {
-                let e = state::aborted_why(&st, e);
-                let propagates = st.cold().on_failure == OnFailure::Propagate;
-                force = matches!(e.kind(), ErrorKind::Panic | ErrorKind::Aborted) || propagates;
-                why = if st.cold().escalated {
-                    Why::Budget
-                } else {
-                    Why::Failed
-                };
-                if propagates {
-                    propagating = Some(e.clone());
-                }
-                st.cold_alloc().function_error = Some(e);
-            }
-            Ok(()) => {}
-        }
-        debug_assert!(failed || why == Why::Returned || force);
+        let (force, why, propagating) = match result {
+            // The usual end: it returned, in a process with no cold part.
+            Ok(()) if !st.has_cold() => (false, Why::Returned, None),
+            result => function_end_rare(&mut st, result),
+        };
         // Under the same lock: a function that returned in a process
         // with nothing else pending closes it in this critical section.
         match (self.after, force) {
@@ -275,6 +246,47 @@ impl Report for FunctionEnd {
             close::propagate_now(&p, error, &mut d);
         }
         d.run();
+    }
+}
+
+/// The end of a function in a process with a cold part, or that failed:
+/// whether its children are to be closed rather than waited for, why its
+/// process closes, and the failure to pass on now if it propagates.
+#[cold]
+#[inline(never)]
+fn function_end_rare(
+    st: &mut crate::process::state::State,
+    result: Result<(), Error>,
+) -> (bool, Why, Option<Error>) {
+    let result = match result {
+        // It was to say when it serves, and returned without saying so
+        // (not asked to: a close during its start is no failure).
+        Ok(()) if st.cold().ready.self_pending && st.step == Step::Running => {
+            Err(Error::start_failed(
+                "its function returned before it was ready (it never called set_ready())",
+            ))
+        }
+        result => result,
+    };
+    match result {
+        Ok(()) => (false, Why::Returned, None),
+        // Stopped on request (`abort`): no failure.
+        Err(e) if e.kind() == ErrorKind::Aborted && st.cold().aborted => {
+            (true, Why::Returned, None)
+        }
+        Err(e) => {
+            let e = state::aborted_why(st, e);
+            let propagates = st.cold().on_failure == OnFailure::Propagate;
+            let force = matches!(e.kind(), ErrorKind::Panic | ErrorKind::Aborted) || propagates;
+            let why = if st.cold().escalated {
+                Why::Budget
+            } else {
+                Why::Failed
+            };
+            let propagating = propagates.then(|| e.clone());
+            st.cold_alloc().function_error = Some(e);
+            (force, why, propagating)
+        }
     }
 }
 
