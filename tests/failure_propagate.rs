@@ -559,3 +559,29 @@ async fn a_failure_during_an_ordinary_close_does_not_propagate_past_the_closed_p
     let err = within(app.close()).await.unwrap_err();
     assert_eq!(listed(&err), ["component"], "the failure is still listed");
 }
+
+/// The race itself: 10,000 builds on two workers, the field's `#[run]`
+/// failing at once while the struct adopts it (before or after): the
+/// struct is closed by the failure every time.
+#[test]
+fn a_field_failing_while_the_struct_adopts_it_always_closes_the_struct() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        within(async {
+            for run in 0..10_000 {
+                let app = Frontend {
+                    http: Http {}.start(),
+                    cache: Process::new().named("cache"),
+                }
+                .start();
+                let err = app.process().err().await.unwrap_err();
+                assert_eq!(listed(&err), ["http"], "run {run}: {err}");
+            }
+        })
+        .await;
+    });
+}

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::escape::Text;
+
 /// The health of a process and its subtree, for readiness and liveness
 /// probes ([`Process::health`](crate::Process::health)).
 ///
@@ -80,15 +82,21 @@ impl Health {
         use crate::process::state::{Stamp, Step};
 
         let mut not_ready = Vec::new();
-        let mut not_live = Vec::new();
+        let mut not_live: Vec<String> = Vec::new();
+        // Parts that left the tree stuck or having given up, listed by the
+        // parent that waited for them (unless still in the tree).
+        let mut left: Vec<(String, crate::ErrorKind)> = Vec::new();
         let now = Stamp::now();
         walk(root, String::new(), |p, st, path| {
             if p.is_background() {
                 return Below::Skip;
             }
-            let name = st.display_name(p.id());
+            // Escaped, as in every view: a name cannot fake a line.
+            let name = Text(st.display_name(p.id()))
+                .to_string()
+                .replace('/', "\\/");
             let here = if path.is_empty() {
-                name.into_owned()
+                name
             } else {
                 format!("{path}/{name}")
             };
@@ -126,10 +134,27 @@ impl Health {
             {
                 not_live.push(format!("`{here}` (closed with: {})", error.kind()));
             }
+            // A part that left the tree counts only if it was stuck or gave
+            // up: a failure it closed with was handled by closing it.
+            for child in &cold.failed_children {
+                let kind = child.error().kind();
+                if matches!(
+                    kind,
+                    crate::ErrorKind::RestartLimit | crate::ErrorKind::Timeout
+                ) {
+                    let path = format!("`{here}/{}`", Text(child.name()));
+                    left.push((path, kind));
+                }
+            }
             Below::Into(here, st.targets(|e| e.kind().closes()).collect())
         });
+        for (path, kind) in left {
+            if !not_live.iter().any(|l| l.starts_with(&format!("{path} "))) {
+                not_live.push(format!("{path} ({kind})"));
+            }
+        }
         if not_ready.is_empty() && !root.is_ready() {
-            not_ready.push(format!("`{}` (starting)", root.display_name()));
+            not_ready.push(format!("`{}` (starting)", Text(root.display_name())));
         }
         Health {
             not_ready,

@@ -57,7 +57,10 @@ pub(crate) struct Driver {
     /// go out in the order their processes queued them (a parent's
     /// `Closing` before the children's it caused).
     /// Boxed: most events deliver nothing, and a `Driver` is moved.
-    #[allow(clippy::box_collection, reason = "one pointer where most drivers need none")]
+    #[allow(
+        clippy::box_collection,
+        reason = "one pointer where most drivers need none"
+    )]
     deliver: Option<Box<std::collections::VecDeque<Process>>>,
     /// When this event started closing processes, read once: a parent
     /// closing 100,000 children reads the clock once, not 100,000 times.
