@@ -73,7 +73,7 @@ async fn a_budget_that_ran_out_is_not_live() {
     let stuck = Process::with_parent(&app)
         .named("stuck")
         .close_timeout(Duration::from_secs(1));
-    stuck.set_async_teardown(|| std::future::pending()).unwrap();
+    stuck.set_async_teardown(std::future::pending).unwrap();
     let holder = Process::new().named("holder");
     stuck.wait_for(&holder).unwrap();
     stuck.request_close();
