@@ -141,3 +141,38 @@ async fn nested_budgets_each_apply_the_reserves() {
         .await
         .unwrap();
 }
+
+/// A reserve covers plain `wait_for` targets too: db waits for a stuck
+/// http that is its sibling, not its child.
+#[tokio::test(start_paused = true)]
+async fn a_reserve_covers_wait_for_targets() {
+    let start = Instant::now();
+    let log = Log::new();
+    let app = Process::new().named("app");
+    let http = app.go(|_| std::future::pending::<()>()).named("http");
+    let db = Process::with_parent(&app).named("db");
+    db.wait_for(&http).unwrap();
+    slow_teardown(&db, &log, Duration::from_millis(200), start);
+    db.set_teardown_reserve(Duration::from_millis(300));
+    let err = within(app.close_within(Duration::from_secs(5)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(log.events(), ["db at 4.9s"]);
+}
+
+/// A wait target outside the close is not the budget's to stop.
+#[tokio::test(start_paused = true)]
+async fn a_reserve_leaves_a_wait_target_outside_the_close_alone() {
+    let outside = Process::new().named("journal");
+    let journal = outside.go(|me| async move { me.closing().await });
+    let db = Process::new().named("db");
+    db.wait_for(&outside).unwrap();
+    db.set_teardown_reserve(Duration::from_millis(300));
+    let err = within(db.close_within(Duration::from_secs(1)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(!outside.is_closing() && !journal.is_closing());
+    within(outside.close()).await.unwrap();
+}

@@ -212,3 +212,17 @@ fn a_failure_nobody_takes_is_logged_once_at_error_level() {
     });
     assert!(lines.is_empty(), "{lines:?}");
 }
+
+/// A failure taken after its process closed: the parent, still running,
+/// leaves it out of its own error.
+#[tokio::test]
+async fn close_and_take_after_the_failure_closed_the_child() {
+    let app = Process::new().named("app");
+    let job = app
+        .child()
+        .named("job")
+        .go(|_| async { Err::<(), _>("bad") });
+    within(job.closed()).await;
+    assert!(within(job.close_and_take()).await.is_err());
+    within(app.close()).await.unwrap();
+}

@@ -348,3 +348,26 @@ fn run_pings_the_watchdog_while_the_tree_is_live() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(pings >= 3, "{pings} pings in 350 ms at 100 ms");
 }
+
+/// A signal before the app is ready does not wait for the drain delay:
+/// there is nothing to drain yet.
+#[tokio::test]
+async fn a_signal_during_the_start_skips_the_drain_delay() {
+    let app = Process::new().named("app");
+    let _never = app
+        .child()
+        .named("never")
+        .signals_ready()
+        .go(|me| async move { me.closing().await });
+    let run = tokio::spawn(
+        Shutdown::new()
+            .signals([SignalKind::from_raw(27)]) // SIGPROF: this test's own
+            .drain_delay(Duration::from_secs(30))
+            .run(&app),
+    );
+    tokio::task::yield_now().await;
+    let started = Instant::now();
+    raise("PROF");
+    within(run).await.unwrap().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+}

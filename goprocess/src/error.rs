@@ -176,9 +176,42 @@ struct ErrorInner {
     /// For `Timeout`: whose budget (`"close"`, `"teardown"`), and how long.
     budget: Option<(&'static str, std::time::Duration)>,
     report: Option<ShutdownReport>,
+    /// The failure was taken by a caller (`close_and_take` after its
+    /// process had closed): the parents that list it leave it out.
+    taken: Taken,
+}
+
+/// See `ErrorInner::taken`: shared by the clones of one error (its
+/// process's result and its parents' lists hold the same `Arc`).
+#[derive(Default)]
+struct Taken(std::sync::atomic::AtomicBool);
+
+impl Clone for Taken {
+    fn clone(&self) -> Taken {
+        Taken(std::sync::atomic::AtomicBool::new(
+            self.0.load(std::sync::atomic::Ordering::Relaxed),
+        ))
+    }
 }
 
 impl Error {
+    /// Marks the failure as taken by a caller: a parent that has not
+    /// closed yet leaves it out of its own error.
+    pub(crate) fn mark_taken(&self) {
+        self.inner
+            .taken
+            .0
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a caller took it (see [`mark_taken`](Self::mark_taken)).
+    pub(crate) fn is_taken(&self) -> bool {
+        self.inner
+            .taken
+            .0
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn new(kind: ErrorKind, detail: Option<Cow<'static, str>>, source: Option<BoxError>) -> Error {
         Error {
             inner: Arc::new(ErrorInner {
@@ -191,6 +224,7 @@ impl Error {
                 omitted_children: 0,
                 budget: None,
                 report: None,
+                taken: Taken::default(),
             }),
         }
     }

@@ -701,7 +701,8 @@ mod top {
         // Stop.
         if let Some(first) = &signal {
             tracing::debug!(parent: &span, signal = %first.name, "top level: signal, closing");
-            if !options.drain_delay.is_zero() && !app.is_closing() {
+            // Nothing to drain before the app was ready: no endpoint serves.
+            if started && !options.drain_delay.is_zero() && !app.is_closing() {
                 app.set_draining();
                 say(
                     format!("draining for {:?} before closing", options.drain_delay),

@@ -652,6 +652,8 @@ fn finish_full_locked(p: &Process, st: &mut State) -> Finished {
             || c.timeout_error.is_some()
             || c.ready.start_error.is_some()
             || c.failed_by_child;
+        // Failures their callers took since they were listed are theirs.
+        c.failed_children.retain(|child| !child.error().is_taken());
         failing = own_failure || !c.failed_children.is_empty() || c.omitted_children > 0;
         propagate =
             own_failure && c.on_failure == OnFailure::Propagate && !c.propagated && !c.taken;

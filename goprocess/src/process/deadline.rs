@@ -19,7 +19,7 @@
 
 use std::time::Duration;
 
-use super::state::{EdgeKind, Step};
+use super::state::Step;
 use super::{Cause, OnFailure, Why};
 use super::{Driver, Process};
 use crate::error::Error;
@@ -58,11 +58,16 @@ pub(crate) fn start_timer(
     let _timer = runtime::spawn_anywhere(None, async move {
         let start = tokio::time::Instant::now();
         let mut early = Early::default();
-        for (at, part) in schedule {
+        for (at, part, waited_only) in schedule {
             tokio::select! {
                 biased;
                 _ = p.wait_phase(super::state::CLOSED) => break,
                 _ = tokio::time::sleep_until(start + at) => {
+                    // A wait target outside this close (still running) is
+                    // not this budget's to stop.
+                    if waited_only && !part.is_closing() {
+                        continue;
+                    }
                     let report = (early.report.is_none()).then(|| ShutdownReport::collect(&p));
                     let path = path_from(&p, &part);
                     if let Some((_, released)) = overran(&part, at) {
@@ -161,36 +166,41 @@ pub(crate) static ANY_RESERVE: std::sync::atomic::AtomicBool =
 /// Closed by `D - r` (recursively, so reserves add up along the derived
 /// order). Returns the parts to escalate before the budget's own end, by
 /// time; empty when no reserve is set (the usual case, one walk).
-pub(crate) fn reserve_schedule(root: &Process, budget: Duration) -> Vec<(Duration, Process)> {
+/// Each part comes with whether it was reached only as a `wait_for`
+/// target (which may lie outside the close).
+pub(crate) fn reserve_schedule(root: &Process, budget: Duration) -> Vec<(Duration, Process, bool)> {
     if !ANY_RESERVE.load(std::sync::atomic::Ordering::Relaxed) {
         return Vec::new();
     }
     let mut best: std::collections::HashMap<u64, Duration> = std::collections::HashMap::new();
     let mut out = Vec::new();
-    let mut work = vec![(root.clone(), budget, budget)];
-    while let Some((p, by, before)) = work.pop() {
+    let mut work = vec![(root.clone(), budget, budget, false)];
+    while let Some((p, by, before, waited_only)) = work.pop() {
         if best.get(&p.id()).is_some_and(|b| *b <= by) {
             continue;
         }
         best.insert(p.id(), by);
         if by < before {
-            out.push((by, p.clone()));
+            out.push((by, p.clone(), waited_only));
         }
         let st = p.inner.lock();
         let reserve = st.cold().reserve.unwrap_or_default();
         let children_by = by.saturating_sub(reserve);
-        for child in st.targets(|e| e.kind() == EdgeKind::Child && e.waiting()) {
-            work.push((child, children_by, by));
+        // Its children and its wait_for targets (those not in this close
+        // are left alone when their time comes: see the timer).
+        for e in st.edges().filter(|e| e.kind().waits() && e.waiting()) {
+            let waited = e.kind() == super::state::EdgeKind::WaitFor;
+            work.push((e.target.clone(), children_by, by, waited));
         }
         // A deferred child closes after these siblings: they are what it
         // waits for, as far as its reserve goes.
         for sibling in st.cold().after.iter() {
-            work.push((sibling.clone(), children_by, by));
+            work.push((sibling.clone(), children_by, by, false));
         }
     }
     // Only the earliest time of each part counts.
-    out.retain(|(at, p)| best.get(&p.id()) == Some(at));
-    out.sort_by_key(|(at, _)| *at);
+    out.retain(|(at, p, _)| best.get(&p.id()) == Some(at));
+    out.sort_by_key(|(at, _, _)| *at);
     out
 }
 

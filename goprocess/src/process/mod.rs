@@ -907,9 +907,11 @@ impl Process {
     /// Reserves `reserve` of any close budget for this process's
     /// teardown. Under a budget ending at `D` ([`close_within`](Self::close_within),
     /// a [`close_timeout`](Self::close_timeout), `Shutdown::grace`), what
-    /// this process waits for (its children, and the siblings a
-    /// `#[process]` struct's derived order closes before it) must be Closed
-    /// by `D - reserve`: what still runs then is escalated at `D - reserve`
+    /// this process waits for (its children, its `wait_for` targets, and
+    /// the siblings a `#[process]` struct's derived order closes before it)
+    /// must be Closed by `D - reserve`: what still runs then is escalated at
+    /// `D - reserve` (a `wait_for` target that this close does not reach,
+    /// still running, is left alone)
     /// (as a budget that ran out: its tasks aborted, by default, and its
     /// parents no longer wait for it), so this teardown still gets its
     /// time after a stuck part. Reserves add up along the derived order.
@@ -1265,8 +1267,10 @@ impl Process {
     /// Closes the process, as [`close`](Self::close), and takes its result:
     /// its failure is the caller's, handled, and is neither listed in its
     /// parents' errors nor propagated by its [`OnFailure`] (nor logged as
-    /// a failure nobody took). A failure already passed on before the call
-    /// (a propagating failure while it ran) stays so.
+    /// a failure nobody took). On a process that has closed already, its
+    /// parents that have not closed yet leave the failure out of their own
+    /// errors too; a failure already passed on before the call (a
+    /// propagating failure, a parent that closed since) stays so.
     ///
     /// # Errors
     ///
@@ -1295,7 +1299,13 @@ impl Process {
             p.closes()?;
             p.take_result();
             Driver::close(&p, Cause::ASKED);
-            p.closed_result_unless_self_wait().await
+            let result = p.closed_result_unless_self_wait().await;
+            // Closed before the call: parents that have not closed yet
+            // leave its failure out too.
+            if let Err(e) = &result {
+                e.mark_taken();
+            }
+            result
         }
     }
 
