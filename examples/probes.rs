@@ -39,9 +39,6 @@ const DRAIN_DELAY: Duration = Duration::from_secs(1);
 /// The close budget once the close starts: below Kubernetes' 30 s
 /// `terminationGracePeriodSeconds`, minus the drain delay.
 const GRACE: Duration = Duration::from_secs(20);
-/// What the cache's flush needs of the grace budget, even after a server
-/// that does not drain.
-const FLUSH_RESERVE: Duration = Duration::from_secs(2);
 
 /// `/readyz`: is the service ready for traffic?
 async fn readyz(State(app): State<Process>) -> (StatusCode, String) {
@@ -100,13 +97,11 @@ async fn main() -> ExitCode {
             .await
     });
     // The cache flushes once the server has drained (its last requests
-    // may still write to it), and keeps time for that flush even if the
-    // server does not drain within the grace budget.
+    // may still write to it).
     if let Err(e) = cache.wait_for(&http) {
         eprintln!("cannot order the cache after the server: {e}");
         return ExitCode::FAILURE;
     }
-    cache.set_teardown_reserve(FLUSH_RESERVE);
     let flush = cache.set_teardown(|| {
         println!("cache: flushed");
         Ok(())

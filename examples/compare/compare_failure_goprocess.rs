@@ -28,7 +28,7 @@ async fn branch(name: &str, me: Process, start: Instant) {
 }
 
 fn since(start: Instant) -> String {
-    format!("+{:.2}s", start.elapsed().as_secs_f64())
+    format!("+{:.3}s", start.elapsed().as_secs_f64())
 }
 
 #[tokio::main]
