@@ -76,9 +76,14 @@ struct Finished {
 }
 
 fn start(name: &str, args: &[&str]) -> Running {
+    start_with_env(name, args, &[])
+}
+
+fn start_with_env(name: &str, args: &[&str], env: &[(&str, &Path)]) -> Running {
     let path = examples_dir().join(name);
     let mut child = Command::new(&path)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -314,6 +319,127 @@ fn axum_server_answers_the_request_in_flight() {
     );
 }
 
+/// A fake systemd: reads the datagrams sent to `socket` as they come (the
+/// queue of a Unix datagram socket is short), until the returned function
+/// is called; that function returns them, in order.
+fn listen(socket: std::os::unix::net::UnixDatagram) -> impl FnOnce() -> Vec<String> {
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = std::thread::spawn({
+        let done = done.clone();
+        move || {
+            socket
+                .set_read_timeout(Some(Duration::from_millis(50)))
+                .unwrap();
+            let mut messages = Vec::new();
+            let mut buf = [0u8; 8192];
+            loop {
+                match socket.recv(&mut buf) {
+                    Ok(n) => messages.push(String::from_utf8_lossy(&buf[..n]).into_owned()),
+                    Err(_) if done.load(std::sync::atomic::Ordering::SeqCst) => return messages,
+                    Err(_) => {}
+                }
+            }
+        }
+    });
+    move || {
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        reader.join().expect("the fake systemd's reader")
+    }
+}
+
+/// The index of the first message that has the line `line`.
+fn message_index(messages: &[String], line: &str) -> usize {
+    messages
+        .iter()
+        .position(|m| m.lines().any(|l| l == line))
+        .unwrap_or_else(|| panic!("no {line:?} in {messages:#?}"))
+}
+
+/// `probes` probes itself: not ready while its cache warms up, ready, then
+/// not ready but live through the drain delay after a SIGTERM, then
+/// closed; a fake systemd hears READY=1, the drain, STOPPING=1 and
+/// watchdog pings.
+#[test]
+fn probes_answer_from_health_and_readiness_drops_before_the_close() {
+    let dir = std::env::temp_dir().join(format!("goprocess-probes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("notify.sock");
+    let _ = std::fs::remove_file(&path);
+    let heard = listen(std::os::unix::net::UnixDatagram::bind(&path).unwrap());
+    let running = start_with_env(
+        "probes",
+        &[],
+        &[
+            ("NOTIFY_SOCKET", &path),
+            ("WATCHDOG_USEC", Path::new("200000")),
+        ],
+    );
+    let out = running.finish().assert_success("probes").to_string();
+    let messages = heard();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert_contains(
+        "probes",
+        &out,
+        &[
+            "GET /readyz -> 503 not ready: `app/cache` (starting for ",
+            "waits for set_ready()); live",
+            "cache: warm\nGET /readyz -> 200 ready; live\n",
+            "== SIGTERM (simulated) ==",
+            "GET /readyz -> 503 not ready: `app` (draining before its close); live",
+            "GET /livez -> 200 not ready: `app` (draining before its close); live",
+            "cache: flushed",
+            "after the drain delay: Connection refused",
+            "probes: closed cleanly",
+        ],
+    );
+    let starting = line_index(&out, "GET /livez -> 200 not ready: `app/cache`");
+    let warm = line_index(&out, "cache: warm");
+    let draining = line_index(&out, "GET /readyz -> 503 not ready: `app` (draining");
+    let flushed = line_index(&out, "cache: flushed");
+    assert!(
+        starting < warm && warm < draining && draining < flushed,
+        "{out}"
+    );
+
+    let ready = message_index(&messages, "READY=1");
+    let starting = messages
+        .iter()
+        .position(|m| m.starts_with("STATUS=starting: ") && m.contains("`app/cache`"))
+        .unwrap_or_else(|| panic!("no starting status naming the cache: {messages:#?}"));
+    assert!(starting < ready, "{messages:#?}");
+    let draining = message_index(&messages, "STATUS=draining for 1s before closing");
+    let stopping = message_index(&messages, "STOPPING=1");
+    assert!(ready < draining && draining < stopping, "{messages:#?}");
+    assert!(
+        messages.iter().any(|m| m == "WATCHDOG=1"),
+        "no watchdog ping: {messages:#?}"
+    );
+}
+
+/// A second SIGTERM during the drain delay exits at once, with SIGTERM's
+/// status.
+#[test]
+fn probes_until_signal_exits_at_once_on_a_second_sigterm() {
+    let running = start("probes", &["--until-signal"]);
+    running.wait_for_line("probes: serving until Ctrl-C or SIGTERM");
+    running.signal("TERM");
+    running.signal("TERM");
+    let finished = running.finish();
+    assert_eq!(
+        finished.status.code(),
+        Some(143),
+        "stdout:\n{}\nstderr:\n{}",
+        finished.stdout,
+        finished.stderr
+    );
+    assert!(
+        !finished.stdout.contains("closed cleanly"),
+        "{}",
+        finished.stdout
+    );
+}
+
 #[test]
 fn tree_prints_text_dot_and_mermaid() {
     let out = run("tree", &[]);
@@ -382,6 +508,40 @@ fn the_three_comparison_wirings_agree() {
             format!("store: flushed {accepted}"),
             "{name}: the store flushes last, every job:\n{out}"
         );
+    }
+}
+
+/// The nested-failure case of docs/comparison.md: in both, the sibling
+/// branch is asked to stop as soon as the panic is known, before the
+/// failed branch has drained, and the program fails.
+#[test]
+fn the_nested_failure_reaches_the_sibling_at_once_in_both() {
+    for name in ["compare_failure_goprocess", "compare_failure_tgs"] {
+        let finished = start(name, &[]).finish();
+        let out = &finished.stdout;
+        assert_eq!(finished.status.code(), Some(1), "{name}:\n{out}");
+        let panicked = line_index(out, "subsys2: panics at +");
+        let sibling = line_index(out, "sibling: asked to stop at +");
+        let subsys1 = line_index(out, "subsys1: asked to stop at +");
+        let drained = line_index(out, "subsys1: drained at +");
+        assert!(
+            panicked < sibling && panicked < subsys1,
+            "{name}: asked before the panic?\n{out}"
+        );
+        assert!(
+            sibling < drained,
+            "{name}: the sibling heard of the failure only once `subsys1` had drained:\n{out}"
+        );
+        let closed = line_index(out, "closed at +");
+        let error = line_index(out, "error: ");
+        assert!(drained < closed && closed < error, "{name}:\n{out}");
+        if name == "compare_failure_goprocess" {
+            assert_contains(
+                name,
+                out,
+                &["process `subsys2`: panicked: subsys2 panicked"],
+            );
+        }
     }
 }
 

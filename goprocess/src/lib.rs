@@ -365,4 +365,8 @@ pub struct MigratingFromGoDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/comparison.md")]
 pub struct ComparisonDoctests;
+/// docs/migrating-from-tgs.md
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/migrating-from-tgs.md")]
+pub struct MigratingFromTgsDoctests;
 // ---- end of the docs/ doctests ----
