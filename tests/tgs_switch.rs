@@ -226,3 +226,14 @@ async fn close_and_take_after_the_failure_closed_the_child() {
     assert!(within(job.close_and_take()).await.is_err());
     within(app.close()).await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn until_closing_gives_the_output_or_none_once_closing() {
+    let app = Process::new().named("app");
+    let quick = within(app.until_closing(async { 7 })).await;
+    assert_eq!(quick, Some(7));
+    let slow = tokio::spawn(app.until_closing(tokio::time::sleep(Duration::from_secs(3600))));
+    tokio::task::yield_now().await;
+    app.request_close();
+    assert_eq!(within(slow).await.unwrap(), None);
+}

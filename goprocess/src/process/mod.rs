@@ -1395,6 +1395,50 @@ impl Process {
         })
     }
 
+    /// Runs `fut` until it completes or the process starts closing,
+    /// whichever comes first: `Some(output)`, or `None` if the close came
+    /// first (then `fut` is dropped at its current await). The usual
+    /// `select!` on [`closing`](Self::closing), as one call (tgs:
+    /// `cancel_on_shutdown`).
+    ///
+    /// # Cancel safety
+    ///
+    /// As cancel safe as `fut` itself.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// use std::time::Duration;
+    ///
+    /// let app = goprocess::Process::new();
+    /// let job = app.go(|me| async move {
+    ///     let slow = tokio::time::sleep(Duration::from_secs(3600));
+    ///     if me.until_closing(slow).await.is_none() {
+    ///         println!("stopped before the hour was up");
+    ///     }
+    /// });
+    /// app.close().await.unwrap();
+    /// assert!(job.is_closed());
+    /// # }
+    /// ```
+    pub fn until_closing<F>(
+        &self,
+        fut: F,
+    ) -> impl Future<Output = Option<F::Output>> + Send + 'static
+    where
+        F: Future + Send + 'static,
+        F::Output: Send,
+    {
+        let closing = self.closing();
+        async move {
+            tokio::select! {
+                biased;
+                output = fut => Some(output),
+                () = closing => None,
+            }
+        }
+    }
+
     /// Its root: the process reached by following first parents up (itself
     /// for a root). `me.root().request_close()` asks the whole service to
     /// stop from any depth, without a handle passed down.
