@@ -249,8 +249,16 @@ impl fmt::Debug for SupervisedChild {
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ChildState {
-    /// Its run is running.
+    /// Its run is running (and ready, if the child
+    /// [signals readiness](ChildSpec::signals_ready)).
     Running,
+    /// To start once the child starting before it is ready: the
+    /// supervisor starts one child at a time, in their order.
+    Waiting,
+    /// Its run is running and has not called `set_ready()` yet (a child
+    /// that [signals readiness](ChildSpec::signals_ready)); the children
+    /// after it wait, and the supervisor is not ready.
+    Starting,
     /// A restart is about to start it (its run is being closed for it, or
     /// the restart starts it next).
     Restarting,
@@ -271,6 +279,8 @@ impl fmt::Display for ChildState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ChildState::Running => "running",
+            ChildState::Waiting => "waiting to start",
+            ChildState::Starting => "starting",
             ChildState::Restarting => "restarting",
             ChildState::Backoff { .. } => "in backoff",
             ChildState::Terminated => "terminated",
@@ -283,12 +293,14 @@ impl fmt::Display for ChildState {
 /// ([`ProcessInfo::supervised`](crate::introspect::ProcessInfo::supervised))
 /// list it: OTP's `which_children`.
 ///
-/// Its `Display` reads e.g. `` `worker` (in backoff, restarts in 1.2s, 3 restarts) ``.
+/// Its `Display` reads e.g. `` `worker` (in backoff, restarts in 1.2s, 3 restarts) ``
+/// or `` `db` (starting for 2.0s) ``.
 #[derive(Clone, Debug)]
 pub struct ChildInfo {
     pub(super) name: Cow<'static, str>,
     pub(super) state: ChildState,
     pub(super) restart_in: Option<Duration>,
+    pub(super) waiting_for: Option<Duration>,
     pub(super) restart: Restart,
     pub(super) significant: bool,
     pub(super) signals_ready: bool,
@@ -310,6 +322,12 @@ impl ChildInfo {
     /// In backoff: how long until its restart, as it was then.
     pub fn restart_in(&self) -> Option<Duration> {
         self.restart_in
+    }
+
+    /// Waiting to start or starting: for how long it has been (since it
+    /// was queued), as it was then.
+    pub fn starting_for(&self) -> Option<Duration> {
+        self.waiting_for
     }
 
     /// Its restart type.
@@ -341,6 +359,9 @@ impl ChildInfo {
 impl fmt::Display for ChildInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` ({}", self.name, self.state)?;
+        if let Some(waited) = self.waiting_for {
+            write!(f, " for {waited:.1?}")?;
+        }
         if let Some(wait) = self.restart_in {
             write!(f, ", restarts in {wait:.1?}")?;
         }
