@@ -20,7 +20,7 @@ use common::{Log, within};
 use goprocess::events::Event;
 use goprocess::supervise::{ChildState, Restart, Strategy, SupervisedChild, Supervisor};
 use goprocess::{CloseCause, ErrorKind, Process};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// What a run is told to do.
 #[derive(Clone, Copy, Debug)]
@@ -571,34 +571,46 @@ fn two_workers() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// A child that gets ready (after `yields` yields) at once.
+/// A child whose runs get ready after `yields` yields once `go` is true
+/// (or, with `fail`, fail then), then serve until closed.
 fn eager(
     log: &Log,
+    go: &watch::Receiver<bool>,
     name: &'static str,
     yields: usize,
-) -> impl Fn(Process) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
+    fail: bool,
+) -> impl Fn(
+    Process,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), &'static str>> + Send>>
 + Send
 + Sync
 + 'static {
-    let log = log.clone();
+    let (log, go) = (log.clone(), go.clone());
     move |me: Process| {
-        let log = log.clone();
+        let (log, mut go) = (log.clone(), go.clone());
         Box::pin(async move {
             log.push(format!("{name} begins"));
+            let _ = go.wait_for(|go| *go).await;
             for _ in 0..yields {
                 tokio::task::yield_now().await;
+            }
+            if fail {
+                log.push(format!("{name} fails"));
+                return Err("could not bind");
             }
             me.set_ready();
             me.closing().await;
             log.push(format!("{name} stops"));
+            Ok(())
         })
     }
 }
 
-/// The supervisor closed at any point of its start, on two workers: no
-/// run is left open or started after the close, the runs began in their
-/// order (each at most once), and everything closes. The app rolls back
-/// exactly when the supervisor closed before it was ready.
+/// The supervisor closed at any point of its start, on two workers, its
+/// second child sometimes failing before it is ready meanwhile: no run is
+/// left open, none begins after a failed start, the runs began in their
+/// order (each once), and everything closes. The app rolls back exactly
+/// when the supervisor closed before it was ready.
 #[test]
 fn a_supervisor_closed_during_its_start() {
     let rt = two_workers();
@@ -607,12 +619,21 @@ fn a_supervisor_closed_during_its_start() {
             let app = Process::new().named("app");
             let sup = Supervisor::new(&app, Strategy::OneForOne).named("sup");
             let log = Log::new();
-            for (name, yields) in [("a", i % 3), ("b", i % 5), ("c", 0)] {
-                sup.child_spec(name, Restart::Permanent, eager(&log, name, yields))
-                    .signals_ready()
-                    .start()
-                    .unwrap();
+            let fails = i % 4 == 0;
+            // The children of the start are added before any can be ready.
+            let (go, gate) = watch::channel(false);
+            for (name, yields, fail) in [("a", i % 3, false), ("b", i % 5, fails), ("c", 0, false)]
+            {
+                sup.child_spec(
+                    name,
+                    Restart::Permanent,
+                    eager(&log, &gate, name, yields, fail),
+                )
+                .signals_ready()
+                .start()
+                .unwrap();
             }
+            go.send(true).unwrap();
             let closer = sup.clone();
             let delay = i % 7;
             let close = tokio::spawn(async move {
@@ -621,20 +642,25 @@ fn a_supervisor_closed_during_its_start() {
                 }
                 closer.process().close().await
             });
-            within(close).await.unwrap().unwrap();
-            let began: Vec<String> = log
-                .events()
-                .into_iter()
-                .filter(|e| e.ends_with("begins"))
-                .collect();
+            let closed = within(close).await.unwrap();
+            let events = log.events();
+            let began: Vec<&String> = events.iter().filter(|e| e.ends_with("begins")).collect();
             let order = ["a begins", "b begins", "c begins"];
-            assert_eq!(began, order[..began.len()], "iteration {i}");
-            assert_eq!(
-                log.events().iter().filter(|e| e.ends_with("stops")).count(),
-                began.len(),
-                "iteration {i}: every run that began was closed: {:?}",
-                log.events()
-            );
+            assert_eq!(began, order[..began.len()], "iteration {i}: {events:?}");
+            let ended = events
+                .iter()
+                .filter(|e| e.ends_with("stops") || e.ends_with("fails"))
+                .count();
+            assert_eq!(ended, began.len(), "iteration {i}: {events:?}");
+            if events.iter().any(|e| e == "b fails") {
+                assert!(
+                    !events.iter().any(|e| e == "c begins"),
+                    "iteration {i}: {events:?}"
+                );
+            } else {
+                closed.unwrap();
+            }
+            assert_eq!(sup.restarts(), 0, "iteration {i}: {events:?}");
             let sup_ready = within(sup.process().ready()).await.is_ok();
             if sup_ready {
                 assert!(!app.is_closing(), "iteration {i}");
@@ -649,8 +675,92 @@ fn a_supervisor_closed_during_its_start() {
             assert!(
                 sup.children()
                     .iter()
-                    .all(|c| c.state() == ChildState::Ended)
+                    .all(|c| c.state() == ChildState::Ended),
+                "iteration {i}: {:?}",
+                sup.children()
             );
+        }
+    });
+}
+
+/// Terminate and close during a group restart of children that signal
+/// readiness, on two workers: no run is left open, nothing hangs.
+#[test]
+fn terminate_and_close_during_a_group_restart() {
+    let rt = two_workers();
+    rt.block_on(async {
+        for i in 0..1_000 {
+            let app = Process::new().named("app");
+            let sup = Supervisor::new(&app, Strategy::OneForAll)
+                .named("sup")
+                .unlimited_restarts();
+            let log = Log::new();
+            let (_go, gate) = watch::channel(true);
+            let mut handles = Vec::new();
+            for (name, yields) in [("a", i % 3), ("b", i % 2), ("c", 0)] {
+                handles.push(
+                    sup.child_spec(
+                        name,
+                        Restart::Permanent,
+                        eager(&log, &gate, name, yields, false),
+                    )
+                    .signals_ready()
+                    .start()
+                    .unwrap(),
+                );
+            }
+            within(sup.process().ready()).await.unwrap();
+            let c = handles[2].run().unwrap();
+            c.close().await.unwrap(); // a restart of the group
+            within(async {
+                while sup.restarts() == 0 {
+                    tokio::task::yield_now().await;
+                }
+            })
+            .await;
+            let b = handles[1].clone();
+            let delay = i % 6;
+            let terminate = tokio::spawn(async move {
+                for _ in 0..delay {
+                    tokio::task::yield_now().await;
+                }
+                b.terminate().await
+            });
+            if i % 2 == 0 {
+                within(terminate).await.unwrap().unwrap();
+                within(sup.process().ready()).await.unwrap();
+                assert_eq!(handles[1].state(), ChildState::Terminated, "iteration {i}");
+                assert!(
+                    handles[0].state() == ChildState::Running
+                        && handles[2].state() == ChildState::Running,
+                    "iteration {i}: {:?}",
+                    sup.children()
+                );
+                within(app.close()).await.unwrap();
+            } else {
+                // Closed while the group starts again (not ready): its
+                // app rolls back; closed once it was ready: it does not.
+                within(sup.process().close()).await.unwrap();
+                let _ = within(terminate).await.unwrap();
+                let rolled_back = within(sup.process().ready()).await.is_err();
+                let app_closed = within(app.close()).await;
+                assert_eq!(
+                    app_closed.is_err(),
+                    rolled_back,
+                    "iteration {i}: {app_closed:?}"
+                );
+                assert!(
+                    sup.children()
+                        .iter()
+                        .all(|c| matches!(c.state(), ChildState::Ended | ChildState::Terminated)),
+                    "iteration {i}: {:?}",
+                    sup.children()
+                );
+            }
+            let events = log.events();
+            let began = events.iter().filter(|e| e.ends_with("begins")).count();
+            let stopped = events.iter().filter(|e| e.ends_with("stops")).count();
+            assert_eq!(began, stopped, "iteration {i}: {events:?}");
         }
     });
 }
@@ -666,12 +776,17 @@ fn terminate_during_a_start() {
             let app = Process::new().named("app");
             let sup = Supervisor::new(&app, Strategy::OneForOne).named("sup");
             let log = Log::new();
+            let (_go, gate) = watch::channel(true);
             let a = sup
-                .child_spec("a", Restart::Permanent, eager(&log, "a", i % 4))
+                .child_spec(
+                    "a",
+                    Restart::Permanent,
+                    eager(&log, &gate, "a", i % 4, false),
+                )
                 .signals_ready()
                 .start()
                 .unwrap();
-            sup.child_spec("b", Restart::Permanent, eager(&log, "b", 0))
+            sup.child_spec("b", Restart::Permanent, eager(&log, &gate, "b", 0, false))
                 .signals_ready()
                 .start()
                 .unwrap();

@@ -91,16 +91,60 @@ impl<'a> ChildSpec<'a> {
         self
     }
 
-    /// The child's runs call `set_ready()` once they serve (the startup
-    /// order waits for it before it starts the next child). Recorded with
-    /// the child and shown by [`ChildInfo::signals_ready`].
+    /// The child's runs call [`set_ready()`](Process::set_ready) once they
+    /// serve. Until its run has, the child is
+    /// [starting](ChildState::Starting): the children after it wait to
+    /// start (one run starts at a time, in their order), and the
+    /// supervisor, with every ancestor that waits for it, is not ready.
+    ///
+    /// A run that closes before it called `set_ready()` (it failed,
+    /// returned, or was closed) failed to start. While the supervisor
+    /// starts (until, for the first time, it has children and all are
+    /// ready), that fails the supervisor's start, as OTP's
+    /// `failed_to_start_child`: the supervisor closes with
+    /// [`ErrorKind::StartFailed`](crate::ErrorKind::StartFailed) listing
+    /// the run's failure, the children started close in reverse order, no
+    /// restart is counted, and its ancestors that are not ready roll back.
+    /// Once the supervisor has been ready, it is a restart like any other
+    /// (counted, with the backoff), and the supervisor is not ready until
+    /// the next run is. See [Starting in order](super#starting-in-order).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    /// use goprocess::supervise::{ChildState, Restart, Strategy, Supervisor};
+    ///
+    /// let app = Process::new();
+    /// let sup = Supervisor::new(&app, Strategy::OneForOne);
+    /// sup.child_spec("db", Restart::Permanent, |me| async move {
+    ///     // ... connect, then:
+    ///     me.set_ready();
+    ///     me.closing().await
+    /// })
+    /// .signals_ready()
+    /// .start()
+    /// .unwrap();
+    /// let http = sup
+    ///     .child_spec("http", Restart::Permanent, |me| async move { me.closing().await })
+    ///     .start()
+    ///     .unwrap();
+    /// assert_eq!(http.state(), ChildState::Waiting); // until `db` is ready
+    /// assert!(!app.is_ready());
+    /// app.ready().await.unwrap(); // both are up
+    /// assert_eq!(http.state(), ChildState::Running);
+    /// app.close().await.unwrap();
+    /// # }
+    /// ```
     pub fn signals_ready(mut self) -> Self {
         self.spec.signals_ready = true;
         self
     }
 
     /// Adds the child after the children added before it and starts its
-    /// first run; returns its handle.
+    /// first run, at once or, while a child before it is starting, once
+    /// that one is ready (it is [waiting](ChildState::Waiting) meanwhile);
+    /// returns its handle.
     ///
     /// # Errors
     ///

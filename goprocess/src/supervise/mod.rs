@@ -43,6 +43,51 @@
 //!   in reverse order of addition (their cause: their parent, the
 //!   supervisor, closed), then its teardown runs.
 //!
+//! # Starting in order
+//!
+//! A supervisor starts its children one at a time, in their order (OTP's
+//! synchronous `start_child`), each once the one before it is ready, and
+//! is [ready](Process::ready) once all are:
+//!
+//! - a child whose runs [signal readiness](ChildSpec::signals_ready) is
+//!   [starting](ChildState::Starting) until its run calls
+//!   [`set_ready()`](Process::set_ready); the children after it
+//!   [wait](ChildState::Waiting), and so does any restart meanwhile (one
+//!   run starts at a time). Any other child is ready as its run starts,
+//!   and its restarts leave the supervisor ready;
+//! - the supervisor is not ready while a run starts, a child waits to
+//!   start, or a child that signals readiness is being restarted (in its
+//!   backoff too); with no children it is ready. Its ancestors wait for it
+//!   as for any child (a supervised run is no readiness link of its own:
+//!   the supervisor watches its runs);
+//! - while the supervisor starts (until, for the first time, it has
+//!   children and all of them are ready), a run that closes before it is
+//!   ready (it failed, returned without `set_ready()`, or was closed)
+//!   fails the supervisor's start, as OTP's `failed_to_start_child`: the
+//!   supervisor closes with [`ErrorKind::StartFailed`] (its close cause
+//!   [`CloseCause::StartFailed`](crate::CloseCause::StartFailed)), listing
+//!   the run's failure; the children started close in reverse order, the
+//!   ones after never start, and no restart is counted. Like any process
+//!   that closes before it is ready, it rolls back its ancestors that are
+//!   not ready (they close with `StartFailed` too); a ready one, or one
+//!   beyond a no-wait link, is untouched;
+//! - once it has been ready, a run that closes before it is ready is
+//!   restarted like any other (counted, with its backoff), and the
+//!   supervisor is not ready until the child's next run is. A supervisor
+//!   that closes while not ready (closed, or giving up, while a child
+//!   starts again) rolls its not-ready ancestors back as above.
+//!
+//! The start ends the first time the supervisor is ready with children,
+//! whenever that is: a child that does not signal readiness is ready as
+//! soon as it is added, and one that signals may be ready (on another
+//! worker) before the next child is added. A child added after that is no
+//! longer part of the start: its failure to start is a restart. For a
+//! start that includes them all, add the children before any of them can
+//! be ready (in one go, on a current-thread runtime), those that signal
+//! readiness first.
+//!
+//! # Shutdown order as a wait
+//!
 //! The order in which the supervisor closes its children is a wait, as
 //! a `#[process]` struct's field order is: a `wait_for` from a run of a
 //! later child on a run of an earlier one (which the supervisor closes
@@ -136,6 +181,13 @@ type Starter = Arc<
 /// A process that runs functions as its children and restarts them
 /// (Erlang/OTP semantics). See the [module docs](self) for the rules.
 ///
+/// It starts its children one at a time, in their order, each once the
+/// one before it is ready, and is ready once all are; while it starts, a
+/// run that closes before it is ready fails its start (it closes with
+/// [`ErrorKind::StartFailed`], no restart counted), and once it has been
+/// ready such a run is restarted like any other (see [Starting in
+/// order](self#starting-in-order)).
+///
 /// Cheap to clone: clones are the same supervisor. [`AsProcess`], so it can
 /// be a `#[child]` field of a `#[process]` struct (made with
 /// [`root`](Self::root)).
@@ -203,8 +255,8 @@ struct Child {
     /// When its current run started; only kept with a backoff (which
     /// starts over after a run that stayed up long enough).
     started: Option<Instant>,
-    /// Since when it is waiting to start or starting (not for a child that
-    /// starts ready: it never waits).
+    /// Since when it is waiting to start or starting (read only in those
+    /// states: an immediate restart never writes it).
     waiting_since: Option<Instant>,
     restarts: u64,
     backoff: Option<Backoff>,
@@ -265,12 +317,18 @@ impl Child {
         matches!(self.status, Status::Running | Status::Starting) && self.run.as_ref() == Some(run)
     }
 
-    /// Its runs signal readiness and it is being restarted: its next run
-    /// is to be ready before its supervisor is. (A child whose runs are
-    /// ready as they start leaves the supervisor ready through its
-    /// restarts.)
-    fn restarting_unready(&self) -> bool {
-        self.signals_ready && matches!(self.status, Status::Restarting | Status::Backoff(_))
+    /// Its runs signal readiness and its run has ended or is being
+    /// restarted: its next run is to be ready before its supervisor is. (A
+    /// child whose runs are ready as they start leaves the supervisor
+    /// ready through its restarts.)
+    fn holds_back(&self) -> bool {
+        self.signals_ready
+            && match self.status {
+                Status::Restarting | Status::Backoff(_) => true,
+                // Its end is on its way to the loop.
+                Status::Running => self.run.as_ref().is_some_and(Process::is_closing),
+                _ => false,
+            }
     }
 
     /// Left out of a sibling's restart: a `Temporary` child that ended
@@ -723,8 +781,8 @@ impl Supervisor {
     }
 
     /// Its children, in their order, each with its state: running,
-    /// restarting, in backoff until when, terminated or ended (OTP's
-    /// `which_children`). Snapshots show the same
+    /// waiting to start or starting (and for how long), restarting, in
+    /// backoff until when, terminated or ended (OTP's `which_children`). Snapshots show the same
     /// ([`ProcessInfo::supervised`](crate::introspect::ProcessInfo::supervised)).
     ///
     /// ```
@@ -882,7 +940,8 @@ impl Shared {
 
     /// Declares the supervisor's readiness as its children's now are:
     /// not ready while a run starts, a child waits to start, or a child
-    /// whose runs signal readiness is being restarted; ready otherwise
+    /// whose runs signal readiness has ended or is being restarted; ready
+    /// otherwise
     /// (with no children too). Under the state lock, which orders these
     /// changes; what a change to ready wakes is returned, to run once the
     /// lock is released. Its first time ready with children ends its
@@ -890,7 +949,7 @@ impl Shared {
     fn settle(&self, st: &mut State) -> Option<Woken> {
         let unready = st.starting.is_some()
             || !st.queue.is_empty()
-            || st.signalling > 0 && st.children.iter().any(Child::restarting_unready);
+            || st.signalling > 0 && st.children.iter().any(Child::holds_back);
         let woken = if unready == st.unready {
             None
         } else if unready {
@@ -961,7 +1020,6 @@ impl Shared {
                     let _ = self.ended.send(Msg::Watch);
                 } else {
                     child.status = Status::Running;
-                    child.waiting_since = None;
                 }
             }
             None => child.status = Status::Ended,
@@ -1049,40 +1107,16 @@ impl Shared {
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
             return None;
         }
-        let mut result = result;
-        let mut woken = None;
-        if child.status == Status::Starting && !ready::failed_to_start(&run) {
-            // It was ready before it ended (and before the loop saw it).
-            woken = self.became_ready(state, index);
-        } else if child.status == Status::Starting {
-            // It closed before it was ready: it failed to start, however
-            // it ended.
-            if result.is_ok() {
-                result = Err(run.start_error());
-            }
-            if !state.started {
-                let name = child.name.clone();
-                child.run = None;
-                child.status = Status::Ended;
-                state.starting = None;
-                state.stopping = true;
-                drop(st);
-                if let Err(e) = result {
-                    self.start_failed(&run, &name, e);
-                }
-                return None;
-            }
+        if child.status == Status::Starting {
+            drop(st);
+            self.starting_ended(index, run, result);
+            return None;
         }
-        let child = &mut state.children[index];
         if !child.restart.restarts(result.is_err()) {
             child.run = None;
             child.status = Status::Ended;
             let shut = child.significant && state.shuts_down();
-            self.not_starting(state, index);
-            let settled = self.settle(state);
             drop(st);
-            woken.map(Woken::run);
-            settled.map(Woken::run);
             if let Err(e) = result {
                 self.process.record_failure(&run, e);
             }
@@ -1104,15 +1138,18 @@ impl Shared {
             && state.starting.is_none()
             && state.intensity.allow(Instant::now);
         if !here {
+            // A child that signals readiness is not ready from its end on
+            // (it is not restarted here).
+            let woken = if child.signals_ready {
+                self.settle(state)
+            } else {
+                None
+            };
             drop(st);
             woken.map(Woken::run);
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
             return None;
         }
-        debug_assert!(
-            woken.is_none(),
-            "a child that signals readiness restarts in the loop"
-        );
         child.run = None;
         child.status = Status::Restarting;
         let restarts = self.restarts.fetch_add(1, Ordering::Relaxed) + 1;
@@ -1135,14 +1172,84 @@ impl Shared {
             if st.children[index].status != Status::Restarting || st.stopping {
                 return None;
             }
+            if st.starting.is_some() {
+                // A run began starting meanwhile: this one waits for it.
+                st.children[index].restarts += 1;
+                self.enqueue(&mut st, index);
+                return None;
+            }
         }
         st.children[index].restarts += 1;
-        if st.starting.is_some() {
-            // A run began starting meanwhile: this one waits for it.
-            self.enqueue(&mut st, index);
-            return None;
-        }
         self.start_in(&mut st, index, task)
+    }
+
+    /// [`run_ended`](Self::run_ended) for a run that was starting (its
+    /// child signals readiness, so its restart is never made here). If it
+    /// was ready before it ended (before the loop saw it), the next child
+    /// starts and its end is an end as any other; if it closed before it
+    /// was ready, it failed to start, however it ended: while the
+    /// supervisor starts, that fails the supervisor's start.
+    #[cold]
+    #[inline(never)]
+    fn starting_ended(self: &Arc<Self>, index: usize, run: Process, mut result: Result<(), Error>) {
+        // Read before the state lock: a process lock may be taken under
+        // it, but there is no need to.
+        let failed = ready::failed_to_start(&run);
+        let mut st = self.lock();
+        let state = &mut *st;
+        let child = &state.children[index];
+        if child.status != Status::Starting || child.run.as_ref() != Some(&run) {
+            return; // terminated, or taken by a restart, meanwhile
+        }
+        if state.stopping || self.process.is_closing() {
+            drop(st);
+            let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
+            return;
+        }
+        let mut woken = None;
+        if !failed {
+            woken = self.became_ready(state, index);
+        } else {
+            if result.is_ok() {
+                result = Err(run.start_error());
+            }
+            if !state.started {
+                let child = &mut state.children[index];
+                let name = child.name.clone();
+                child.run = None;
+                child.status = Status::Ended;
+                state.starting = None;
+                state.stopping = true;
+                drop(st);
+                if let Err(e) = result {
+                    self.start_failed(&run, &name, e);
+                }
+                return;
+            }
+        }
+        let child = &mut state.children[index];
+        if child.restart.restarts(result.is_err()) {
+            let settled = self.settle(state);
+            drop(st);
+            woken.map(Woken::run);
+            settled.map(Woken::run);
+            let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
+            return;
+        }
+        child.run = None;
+        child.status = Status::Ended;
+        let shut = child.significant && state.shuts_down();
+        self.not_starting(state, index);
+        let settled = self.settle(state);
+        drop(st);
+        woken.map(Woken::run);
+        settled.map(Woken::run);
+        if let Err(e) = result {
+            self.process.record_failure(&run, e);
+        }
+        if shut {
+            let _ = self.ended.send(Msg::AutoShutdown);
+        }
     }
 
     /// Terminates child `index` (see [`SupervisedChild::terminate`]): the
@@ -1582,8 +1689,6 @@ async fn on_end(shared: &Arc<Shared>, me: &Process, end: Ended) -> Next {
             return Next::ShutDown;
         }
         child.status = Status::Restarting;
-        let restarts = shared.restarts.fetch_add(1, Ordering::Relaxed) + 1;
-        me.set_restarts(restarts);
         let random = state.random.next();
         let wait = state.children[index]
             .backoff
@@ -1605,6 +1710,9 @@ async fn on_end(shared: &Arc<Shared>, me: &Process, end: Ended) -> Next {
             shared.not_starting(state, i);
         }
         let woken = shared.settle(state);
+        // Counted once the supervisor's readiness says so.
+        let restarts = shared.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+        me.set_restarts(restarts);
         drop(st);
         woken.map(Woken::run);
         tracing::debug!(
