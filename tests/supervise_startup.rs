@@ -430,6 +430,35 @@ async fn a_supervisor_in_a_signals_ready_part_is_part_of_its_start() {
     }
 }
 
+/// A run that calls `set_ready()` and fails at once, before the supervisor
+/// saw it ready, was ready: its end is a restart, not a failed start.
+#[tokio::test]
+async fn a_run_ready_then_failing_at_once_is_restarted_not_a_failed_start() {
+    let app = Process::new().named("app");
+    let sup = Supervisor::new(&app, Strategy::OneForOne).named("sup");
+    let runs = Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    sup.child_spec("flash", Restart::Permanent, move |me: Process| {
+        let run = r.fetch_add(1, Ordering::SeqCst);
+        async move {
+            me.set_ready();
+            if run == 0 {
+                return Err("crashed right after it served");
+            }
+            me.closing().await;
+            Ok(())
+        }
+    })
+    .signals_ready()
+    .start()
+    .unwrap();
+    within(app.ready()).await.unwrap();
+    assert_eq!(sup.restarts(), 1);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    assert!(!app.is_closing());
+    within(app.close()).await.unwrap();
+}
+
 // ---- once it has been ready: restarts ----
 
 /// Once the supervisor has been ready, a run that fails before it is ready
@@ -485,6 +514,50 @@ async fn after_it_was_ready_a_failed_start_is_a_restart_with_backoff() {
     assert_eq!(ready_events.load(Ordering::SeqCst), 2);
     assert_eq!(db.state(), ChildState::Running);
     within(app.close()).await.unwrap();
+}
+
+/// A supervisor that gives up while a child that signals readiness starts
+/// again closes while not ready: like any part that fails to start, it
+/// rolls its not-ready ancestors back.
+#[tokio::test]
+async fn giving_up_while_a_child_starts_again_rolls_the_app_back() {
+    let app = Process::new().named("app");
+    let sup = Supervisor::new(&app, Strategy::OneForOne)
+        .named("sup")
+        .max_restarts(1, Duration::from_secs(60));
+    let kids = Kids::default();
+    kids.signalling(&sup, "db", Restart::Permanent);
+    kids.until("db begins", 1).await;
+    kids.tell("db", Order::Ready);
+    within(app.ready()).await.unwrap();
+    kids.tell("db", Order::Fail); // restart 1
+    kids.until("db begins", 2).await;
+    kids.tell("db", Order::Fail); // before it is ready: one too many
+    let err = within(sup.process().err()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RestartLimit, "{err:#}");
+    within(app.closed()).await;
+    assert!(matches!(app.close_cause(), Some(CloseCause::StartFailed)));
+}
+
+/// Closed during its start, a supervisor's `ready()` fails, its close is
+/// no failure, and its app (not ready) rolls back; the child waiting never
+/// starts.
+#[tokio::test]
+async fn a_supervisor_closed_during_its_start_rolls_its_app_back() {
+    let app = Process::new().named("app");
+    let sup = Supervisor::new(&app, Strategy::OneForOne).named("sup");
+    let kids = Kids::default();
+    kids.signalling(&sup, "db", Restart::Permanent);
+    kids.plain(&sup, "http", Restart::Permanent);
+    kids.until("db begins", 1).await;
+    let ready = tokio::spawn(sup.process().ready());
+    within(sup.process().close()).await.unwrap();
+    let err = within(ready).await.unwrap().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StartFailed, "{err:#}");
+    within(app.closed()).await;
+    assert!(matches!(app.close_cause(), Some(CloseCause::StartFailed)));
+    assert_eq!(kids.events(), ["db begins", "db stops"]);
+    assert_eq!(states(&sup), [ChildState::Ended; 2]);
 }
 
 // ---- handles ----

@@ -264,6 +264,7 @@ pub(crate) fn set_deferred(p: &Process) -> Woken {
 /// What a change of readiness made under a caller's lock wakes and
 /// delivers (see [`set_deferred`]): run it once that lock is released.
 #[must_use = "what it wakes waits for `run`"]
+#[derive(Default)]
 pub(crate) struct Woken {
     after: After,
     d: Driver,

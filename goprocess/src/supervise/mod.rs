@@ -902,7 +902,7 @@ impl Shared {
         let closed =
             (st.children[index].status == Status::Ended).then(|| st.children[index].name.clone());
         drop(st);
-        woken.map(Woken::run);
+        woken.run();
         if let Some(name) = closed {
             return Err(Error::refused(
                 ErrorKind::Closed,
@@ -946,17 +946,17 @@ impl Shared {
     /// changes; what a change to ready wakes is returned, to run once the
     /// lock is released. Its first time ready with children ends its
     /// start.
-    fn settle(&self, st: &mut State) -> Option<Woken> {
+    fn settle(&self, st: &mut State) -> Woken {
         let unready = st.starting.is_some()
             || !st.queue.is_empty()
             || st.signalling > 0 && st.children.iter().any(Child::holds_back);
         let woken = if unready == st.unready {
-            None
+            Woken::default()
         } else if unready {
             ready::declare(&self.process, AWAITS);
-            None
+            Woken::default()
         } else {
-            Some(ready::set_deferred(&self.process))
+            ready::set_deferred(&self.process)
         };
         st.unready = unready;
         if !unready && !st.children.is_empty() && !st.started {
@@ -1037,12 +1037,12 @@ impl Shared {
         }
         let woken = self.became_ready(&mut st, index);
         drop(st);
-        woken.map(Woken::run);
+        woken.run();
     }
 
     /// Under the state lock: the starting run of child `index` is ready;
     /// the next child starts. What it wakes is returned (see `settle`).
-    fn became_ready(self: &Arc<Self>, st: &mut State, index: usize) -> Option<Woken> {
+    fn became_ready(self: &Arc<Self>, st: &mut State, index: usize) -> Woken {
         let child = &mut st.children[index];
         child.status = Status::Running;
         child.waiting_since = None;
@@ -1143,10 +1143,10 @@ impl Shared {
             let woken = if child.signals_ready {
                 self.settle(state)
             } else {
-                None
+                Woken::default()
             };
             drop(st);
-            woken.map(Woken::run);
+            woken.run();
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
             return None;
         }
@@ -1206,7 +1206,7 @@ impl Shared {
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
             return;
         }
-        let mut woken = None;
+        let mut woken = Woken::default();
         if !failed {
             woken = self.became_ready(state, index);
         } else {
@@ -1231,8 +1231,8 @@ impl Shared {
         if child.restart.restarts(result.is_err()) {
             let settled = self.settle(state);
             drop(st);
-            woken.map(Woken::run);
-            settled.map(Woken::run);
+            woken.run();
+            settled.run();
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
             return;
         }
@@ -1242,8 +1242,8 @@ impl Shared {
         self.not_starting(state, index);
         let settled = self.settle(state);
         drop(st);
-        woken.map(Woken::run);
-        settled.map(Woken::run);
+        woken.run();
+        settled.run();
         if let Err(e) = result {
             self.process.record_failure(&run, e);
         }
@@ -1277,7 +1277,7 @@ impl Shared {
         self.not_starting(&mut st, index);
         let woken = self.settle(&mut st);
         drop(st);
-        woken.map(Woken::run);
+        woken.run();
         Ok(run.map(|run| -> RunClosing {
             Box::pin(run.close_run(&self.process, RunClose::Terminate))
         }))
@@ -1330,7 +1330,7 @@ impl Shared {
         let closed = st.children[index].status == Status::Ended;
         let woken = self.settle(&mut st);
         drop(st);
-        woken.map(Woken::run);
+        woken.run();
         if closed {
             return refused(
                 ErrorKind::Closed,
@@ -1664,7 +1664,7 @@ async fn on_end(shared: &Arc<Shared>, me: &Process, end: Ended) -> Next {
             shared.not_starting(state, index);
             let woken = shared.settle(state);
             drop(st);
-            woken.map(Woken::run);
+            woken.run();
             if let Err(e) = result {
                 me.record_failure(&run, e);
             }
@@ -1714,7 +1714,7 @@ async fn on_end(shared: &Arc<Shared>, me: &Process, end: Ended) -> Next {
         let restarts = shared.restarts.fetch_add(1, Ordering::Relaxed) + 1;
         me.set_restarts(restarts);
         drop(st);
-        woken.map(Woken::run);
+        woken.run();
         tracing::debug!(
             parent: me.span(), child = %name, restarts, ?taken, "supervisor: restarting"
         );
@@ -1816,7 +1816,7 @@ fn start_restart(shared: &Arc<Shared>, me: &Process, restart: Pending) {
     }
     let woken = shared.settle(&mut st);
     drop(st);
-    woken.map(Woken::run);
+    woken.run();
 }
 
 /// One restart more than the limit: the supervisor closes with
