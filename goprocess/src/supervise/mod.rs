@@ -1192,8 +1192,8 @@ impl Shared {
     #[cold]
     #[inline(never)]
     fn starting_ended(self: &Arc<Self>, index: usize, run: Process, mut result: Result<(), Error>) {
-        // Read before the state lock: a process lock may be taken under
-        // it, but there is no need to.
+        // The run is Closed: whether it was ready when its close began is
+        // settled.
         let failed = ready::failed_to_start(&run);
         let mut st = self.lock();
         let state = &mut *st;
