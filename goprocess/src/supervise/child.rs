@@ -223,9 +223,11 @@ impl SupervisedChild {
     ///
     /// Resolves once the run is Closed (or its budget detached it), with
     /// the run's result; a failure is also listed in the supervisor's
-    /// error, as any failure no restart handled. `Ok(())` at once for a
-    /// child that was not running (in backoff: its restart is cancelled;
-    /// terminated already; ended). Awaited inside the child's own run, it
+    /// error, as any failure no restart handled. A run terminated while
+    /// [starting](ChildState::Starting) lets the next child start. `Ok(())`
+    /// at once for a child that was not running (in backoff: its restart
+    /// is cancelled; waiting to start: it does not start; terminated
+    /// already; ended). Awaited inside the child's own run, it
     /// resolves at once (the run cannot close before its function
     /// returns).
     ///
@@ -251,13 +253,15 @@ impl SupervisedChild {
 
     /// Starts a terminated child again (OTP's `restart_child`), or one
     /// that ended without being restarted (a `Transient` child that
-    /// returned `Ok`, a `Temporary` one). No restart is counted.
+    /// returned `Ok`, a `Temporary` one). No restart is counted. It starts
+    /// in its turn, as any start: at once, or once the child starting now
+    /// is ready.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) if the
-    /// child is running, or being restarted by the supervisor (in
-    /// backoff); [`ErrorKind::Closed`](crate::ErrorKind::Closed) once the
+    /// child is running (or starting), waiting to start, or being
+    /// restarted by the supervisor (in backoff); [`ErrorKind::Closed`](crate::ErrorKind::Closed) once the
     /// supervisor is closing.
     pub fn restart(&self) -> Result<(), Error> {
         self.shared.restart(self.index)
