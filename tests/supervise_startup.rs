@@ -591,6 +591,40 @@ async fn terminate_and_restart_of_a_child_that_signals_readiness() {
     within(app.close()).await.unwrap();
 }
 
+/// A child waiting for its turn can be terminated (it never starts) and
+/// cannot be restarted meanwhile.
+#[tokio::test]
+async fn a_waiting_child_terminated_never_starts() {
+    let app = Process::new().named("app");
+    let sup = Supervisor::new(&app, Strategy::OneForOne).named("sup");
+    let kids = Kids::default();
+    kids.signalling(&sup, "db", Restart::Permanent);
+    let http = kids.plain(&sup, "http", Restart::Permanent);
+    kids.plain(&sup, "jobs", Restart::Permanent);
+    assert_eq!(http.state(), ChildState::Waiting);
+    let refused = http.restart().unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::InvalidInput);
+    assert!(
+        refused.to_string().contains("waiting to start"),
+        "{refused}"
+    );
+    within(http.terminate()).await.unwrap();
+    kids.until("db begins", 1).await;
+    kids.tell("db", Order::Ready);
+    within(sup.process().ready()).await.unwrap();
+    kids.until("jobs begins", 1).await;
+    assert_eq!(kids.events(), ["db begins", "db ready", "jobs begins"]);
+    assert_eq!(
+        states(&sup),
+        [
+            ChildState::Running,
+            ChildState::Terminated,
+            ChildState::Running
+        ]
+    );
+    within(app.close()).await.unwrap();
+}
+
 // ---- visible ----
 
 /// `children()`, snapshots and a start budget's report show who starts,
