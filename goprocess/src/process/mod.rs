@@ -1632,7 +1632,9 @@ impl Process {
     /// of `self` (the supervisor) named `run.name`, linked so that `self`
     /// waits for it but neither closes it with its own close (the
     /// supervisor closes its runs one at a time) nor records or propagates
-    /// its failures. `None` if `self` has closed.
+    /// its failures. `None` if `self` has closed. With `run.signals_ready`
+    /// the run is not ready until its function calls `set_ready()`; the
+    /// edge is no readiness link, so `self` watches its `ready()` itself.
     ///
     /// Before its function can run, the run is ordered against its
     /// siblings for the cycle check: it closes after `run.later` and before
@@ -1649,6 +1651,7 @@ impl Process {
             name,
             restarts,
             budget,
+            signals_ready,
             earlier,
             later,
         } = run;
@@ -1669,6 +1672,11 @@ impl Process {
             cold.budget = budget;
             if !later.is_empty() {
                 cold.after = later;
+            }
+            if signals_ready {
+                // Not ready until its function says so; the supervisor
+                // watches for it (a supervised edge is no readiness link).
+                ready::declare_fresh(st, "set_ready()");
             }
         }
         graph::link_fresh_as(self, &mut run, true).ok()?;
@@ -2047,6 +2055,9 @@ pub(crate) struct RunOptions {
     pub(crate) restarts: u64,
     /// The run's own close budget (the child's `shutdown`).
     pub(crate) budget: Option<Duration>,
+    /// The run calls `set_ready()` once it serves: it is not ready until
+    /// then (the child's `signals_ready`).
+    pub(crate) signals_ready: bool,
     /// The running runs of the children added before this one: they close
     /// after it.
     pub(crate) earlier: Vec<Process>,

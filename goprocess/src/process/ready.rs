@@ -196,11 +196,9 @@ fn carry(mut changed: Vec<Process>, after: &mut After, d: &mut Driver) {
 }
 
 /// Marks `p` as a process that signals its readiness itself: not ready
-/// until [`set`]. `awaits` names what it waits for, in reports.
-#[allow(
-    dead_code,
-    reason = "for supervisors and prepared structs, which declare it later"
-)]
+/// until [`set`]. `awaits` names what it waits for, in reports. A flip to
+/// not ready wakes and delivers nothing, so a caller may hold a lock of
+/// its own (ordered before `READY`) around it.
 pub(crate) fn declare(p: &Process, awaits: &'static str) {
     if p.is_background() {
         return;
@@ -239,6 +237,14 @@ pub(crate) fn declare_fresh(st: &mut State, awaits: &'static str) {
 
 /// `p` is ready itself (idempotent; nothing once it is closing).
 pub(crate) fn set(p: &Process) {
+    set_deferred(p).run();
+}
+
+/// [`set`], for a caller that holds a lock of its own (a supervisor's
+/// state, which orders its readiness changes): the change is made now,
+/// what it wakes and delivers (`ready()` waiters, `Ready` events: user
+/// code) is returned, to run once that lock is released.
+pub(crate) fn set_deferred(p: &Process) -> Woken {
     let mut after = After::default();
     let mut d = Driver::default();
     {
@@ -246,7 +252,7 @@ pub(crate) fn set(p: &Process) {
         let flipped = {
             let mut st = p.inner.lock();
             if st.step != Step::Running || !st.cold().ready.self_pending {
-                return;
+                return Woken { after, d };
             }
             st.cold_alloc().ready.self_pending = false;
             count(p, &mut st, -1, &mut after, &mut d)
@@ -255,8 +261,23 @@ pub(crate) fn set(p: &Process) {
             carry(vec![p.clone()], &mut after, &mut d);
         }
     }
-    after.run();
-    d.run();
+    Woken { after, d }
+}
+
+/// What a change of readiness made under a caller's lock wakes and
+/// delivers (see [`set_deferred`]): run it once that lock is released.
+#[must_use = "what it wakes waits for `run`"]
+#[derive(Default)]
+pub(crate) struct Woken {
+    after: After,
+    d: Driver,
+}
+
+impl Woken {
+    pub(crate) fn run(self) {
+        self.after.run();
+        self.d.run();
+    }
 }
 
 /// After a link of `child` under a running parent: if the child is not
@@ -338,6 +359,11 @@ pub(crate) fn start_failed_by(st: &mut State, name: &crate::name::Name) -> Optio
         .start_error
         .get_or_insert_with(|| Error::start_failed(detail));
     Some(Cause::named(Why::StartFailed, name))
+}
+
+/// Whether `p` started closing while not ready: it failed to start.
+pub(crate) fn failed_to_start(p: &Process) -> bool {
+    p.inner.lock().cold().ready.failed
 }
 
 /// Fails the start of `p` with `error` (its own failure) and closes it
@@ -428,7 +454,7 @@ impl Process {
     /// The error of a process that closed before it was ready: its own
     /// start failure if it has one, else a `StartFailed` error that lists
     /// why it closed.
-    fn start_error(&self) -> Error {
+    pub(crate) fn start_error(&self) -> Error {
         let (result, cause) = {
             let st = self.inner.lock();
             (st.cold().error.clone(), st.cause_stored())
@@ -465,6 +491,7 @@ pub(crate) fn start_failure(
 /// error. Names are read once the walk is over (one lock at a time).
 pub(crate) fn report(root: &Process) -> Vec<String> {
     struct Entry {
+        id: u64,
         path: String,
         since: Option<std::time::Duration>,
         own: Option<&'static str>,
@@ -482,8 +509,14 @@ pub(crate) fn report(root: &Process) -> Vec<String> {
         if is_ready(st) {
             return super::graph::Below::Skip;
         }
-        let children: Vec<Process> = st.targets(|e| e.bits.unready()).collect();
+        // A supervisor watches its runs' readiness itself (a supervised
+        // edge is no readiness link): its runs are looked into, and those
+        // that are not ready named, below.
+        let children: Vec<Process> = st
+            .targets(|e| e.bits.unready() || e.bits.supervised())
+            .collect();
         entries.push(Entry {
+            id: p.inner.id(),
             path: here.clone(),
             since: st.cold().ready.since.elapsed_at(now),
             own: st
@@ -495,11 +528,17 @@ pub(crate) fn report(root: &Process) -> Vec<String> {
         });
         super::graph::Below::Into(here, children)
     });
+    let not_ready: std::collections::HashSet<u64> = entries.iter().map(|e| e.id).collect();
     entries
         .into_iter()
         .map(|e| {
             let mut waits: Vec<String> = e.own.map(str::to_owned).into_iter().collect();
-            waits.extend(e.children.iter().map(|c| format!("`{}`", c.display_name())));
+            waits.extend(
+                e.children
+                    .iter()
+                    .filter(|c| not_ready.contains(&c.id()))
+                    .map(|c| format!("`{}`", c.display_name())),
+            );
             let since = e
                 .since
                 .map_or_else(String::new, |d| format!(" for {d:.1?}"));

@@ -91,16 +91,60 @@ impl<'a> ChildSpec<'a> {
         self
     }
 
-    /// The child's runs call `set_ready()` once they serve (the startup
-    /// order waits for it before it starts the next child). Recorded with
-    /// the child and shown by [`ChildInfo::signals_ready`].
+    /// The child's runs call [`set_ready()`](Process::set_ready) once they
+    /// serve. Until its run has, the child is
+    /// [starting](ChildState::Starting): the children after it wait to
+    /// start (one run starts at a time, in their order), and the
+    /// supervisor, with every ancestor that waits for it, is not ready.
+    ///
+    /// A run that closes before it called `set_ready()` (it failed,
+    /// returned, or was closed) failed to start. While the supervisor
+    /// starts (until, for the first time, it has children and all are
+    /// ready), that fails the supervisor's start, as OTP's
+    /// `failed_to_start_child`: the supervisor closes with
+    /// [`ErrorKind::StartFailed`](crate::ErrorKind::StartFailed) listing
+    /// the run's failure, the children started close in reverse order, no
+    /// restart is counted, and its ancestors that are not ready roll back.
+    /// Once the supervisor has been ready, it is a restart like any other
+    /// (counted, with the backoff), and the supervisor is not ready until
+    /// the next run is. See [Starting in order](super#starting-in-order).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use goprocess::Process;
+    /// use goprocess::supervise::{ChildState, Restart, Strategy, Supervisor};
+    ///
+    /// let app = Process::new();
+    /// let sup = Supervisor::new(&app, Strategy::OneForOne);
+    /// sup.child_spec("db", Restart::Permanent, |me| async move {
+    ///     // ... connect, then:
+    ///     me.set_ready();
+    ///     me.closing().await
+    /// })
+    /// .signals_ready()
+    /// .start()
+    /// .unwrap();
+    /// let http = sup
+    ///     .child_spec("http", Restart::Permanent, |me| async move { me.closing().await })
+    ///     .start()
+    ///     .unwrap();
+    /// assert_eq!(http.state(), ChildState::Waiting); // until `db` is ready
+    /// assert!(!app.is_ready());
+    /// app.ready().await.unwrap(); // both are up
+    /// assert_eq!(http.state(), ChildState::Running);
+    /// app.close().await.unwrap();
+    /// # }
+    /// ```
     pub fn signals_ready(mut self) -> Self {
         self.spec.signals_ready = true;
         self
     }
 
     /// Adds the child after the children added before it and starts its
-    /// first run; returns its handle.
+    /// first run, at once or, while a child before it is starting, once
+    /// that one is ready (it is [waiting](ChildState::Waiting) meanwhile);
+    /// returns its handle.
     ///
     /// # Errors
     ///
@@ -179,9 +223,11 @@ impl SupervisedChild {
     ///
     /// Resolves once the run is Closed (or its budget detached it), with
     /// the run's result; a failure is also listed in the supervisor's
-    /// error, as any failure no restart handled. `Ok(())` at once for a
-    /// child that was not running (in backoff: its restart is cancelled;
-    /// terminated already; ended). Awaited inside the child's own run, it
+    /// error, as any failure no restart handled. A run terminated while
+    /// [starting](ChildState::Starting) lets the next child start. `Ok(())`
+    /// at once for a child that was not running (in backoff: its restart
+    /// is cancelled; waiting to start: it does not start; terminated
+    /// already; ended). Awaited inside the child's own run, it
     /// resolves at once (the run cannot close before its function
     /// returns).
     ///
@@ -207,13 +253,15 @@ impl SupervisedChild {
 
     /// Starts a terminated child again (OTP's `restart_child`), or one
     /// that ended without being restarted (a `Transient` child that
-    /// returned `Ok`, a `Temporary` one). No restart is counted.
+    /// returned `Ok`, a `Temporary` one). No restart is counted. It starts
+    /// in its turn, as any start: at once, or once the child starting now
+    /// is ready.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) if the
-    /// child is running, or being restarted by the supervisor (in
-    /// backoff); [`ErrorKind::Closed`](crate::ErrorKind::Closed) once the
+    /// child is running (or starting), waiting to start, or being
+    /// restarted by the supervisor (in backoff); [`ErrorKind::Closed`](crate::ErrorKind::Closed) once the
     /// supervisor is closing.
     pub fn restart(&self) -> Result<(), Error> {
         self.shared.restart(self.index)
@@ -249,8 +297,16 @@ impl fmt::Debug for SupervisedChild {
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ChildState {
-    /// Its run is running.
+    /// Its run is running (and ready, if the child
+    /// [signals readiness](ChildSpec::signals_ready)).
     Running,
+    /// To start once the child starting before it is ready: the
+    /// supervisor starts one child at a time, in their order.
+    Waiting,
+    /// Its run is running and has not called `set_ready()` yet (a child
+    /// that [signals readiness](ChildSpec::signals_ready)); the children
+    /// after it wait, and the supervisor is not ready.
+    Starting,
     /// A restart is about to start it (its run is being closed for it, or
     /// the restart starts it next).
     Restarting,
@@ -271,6 +327,8 @@ impl fmt::Display for ChildState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             ChildState::Running => "running",
+            ChildState::Waiting => "waiting to start",
+            ChildState::Starting => "starting",
             ChildState::Restarting => "restarting",
             ChildState::Backoff { .. } => "in backoff",
             ChildState::Terminated => "terminated",
@@ -283,12 +341,14 @@ impl fmt::Display for ChildState {
 /// ([`ProcessInfo::supervised`](crate::introspect::ProcessInfo::supervised))
 /// list it: OTP's `which_children`.
 ///
-/// Its `Display` reads e.g. `` `worker` (in backoff, restarts in 1.2s, 3 restarts) ``.
+/// Its `Display` reads e.g. `` `worker` (in backoff, restarts in 1.2s, 3 restarts) ``
+/// or `` `db` (starting for 2.0s) ``.
 #[derive(Clone, Debug)]
 pub struct ChildInfo {
     pub(super) name: Cow<'static, str>,
     pub(super) state: ChildState,
     pub(super) restart_in: Option<Duration>,
+    pub(super) waiting_for: Option<Duration>,
     pub(super) restart: Restart,
     pub(super) significant: bool,
     pub(super) signals_ready: bool,
@@ -310,6 +370,12 @@ impl ChildInfo {
     /// In backoff: how long until its restart, as it was then.
     pub fn restart_in(&self) -> Option<Duration> {
         self.restart_in
+    }
+
+    /// Waiting to start or starting: for how long it has been (since it
+    /// was queued), as it was then.
+    pub fn starting_for(&self) -> Option<Duration> {
+        self.waiting_for
     }
 
     /// Its restart type.
@@ -341,6 +407,9 @@ impl ChildInfo {
 impl fmt::Display for ChildInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "`{}` ({}", self.name, self.state)?;
+        if let Some(waited) = self.waiting_for {
+            write!(f, " for {waited:.1?}")?;
+        }
         if let Some(wait) = self.restart_in {
             write!(f, ", restarts in {wait:.1?}")?;
         }

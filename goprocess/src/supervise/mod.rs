@@ -43,6 +43,51 @@
 //!   in reverse order of addition (their cause: their parent, the
 //!   supervisor, closed), then its teardown runs.
 //!
+//! # Starting in order
+//!
+//! A supervisor starts its children one at a time, in their order (OTP's
+//! synchronous `start_child`), each once the one before it is ready, and
+//! is [ready](Process::ready) once all are:
+//!
+//! - a child whose runs [signal readiness](ChildSpec::signals_ready) is
+//!   [starting](ChildState::Starting) until its run calls
+//!   [`set_ready()`](Process::set_ready); the children after it
+//!   [wait](ChildState::Waiting), and so does any restart meanwhile (one
+//!   run starts at a time). Any other child is ready as its run starts,
+//!   and its restarts leave the supervisor ready;
+//! - the supervisor is not ready while a run starts, a child waits to
+//!   start, or a child that signals readiness is being restarted (in its
+//!   backoff too); with no children it is ready. Its ancestors wait for it
+//!   as for any child (a supervised run is no readiness link of its own:
+//!   the supervisor watches its runs);
+//! - while the supervisor starts (until, for the first time, it has
+//!   children and all of them are ready), a run that closes before it is
+//!   ready (it failed, returned without `set_ready()`, or was closed)
+//!   fails the supervisor's start, as OTP's `failed_to_start_child`: the
+//!   supervisor closes with [`ErrorKind::StartFailed`] (its close cause
+//!   [`CloseCause::StartFailed`](crate::CloseCause::StartFailed)), listing
+//!   the run's failure; the children started close in reverse order, the
+//!   ones after never start, and no restart is counted. Like any process
+//!   that closes before it is ready, it rolls back its ancestors that are
+//!   not ready (they close with `StartFailed` too); a ready one, or one
+//!   beyond a no-wait link, is untouched;
+//! - once it has been ready, a run that closes before it is ready is
+//!   restarted like any other (counted, with its backoff), and the
+//!   supervisor is not ready until the child's next run is. A supervisor
+//!   that closes while not ready (closed, or giving up, while a child
+//!   starts again) rolls its not-ready ancestors back as above.
+//!
+//! The start ends the first time the supervisor is ready with children,
+//! whenever that is: a child that does not signal readiness is ready as
+//! soon as it is added, and one that signals may be ready (on another
+//! worker) before the next child is added. A child added after that is no
+//! longer part of the start: its failure to start is a restart. For a
+//! start that includes them all, add the children before any of them can
+//! be ready (in one go, on a current-thread runtime), those that signal
+//! readiness first.
+//!
+//! # Shutdown order as a wait
+//!
 //! The order in which the supervisor closes its children is a wait, as
 //! a `#[process]` struct's field order is: a `wait_for` from a run of a
 //! later child on a run of an earlier one (which the supervisor closes
@@ -97,6 +142,7 @@ mod child;
 mod policy;
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -115,9 +161,13 @@ use self::policy::{Backoff, Intensity, MAX_BACKOFF, Random, jittered};
 use crate::error::{Error, ErrorKind, IntoProcessResult};
 use crate::events::Event;
 use crate::name::Shown;
+use crate::process::ready::{self, Woken};
 use crate::process::spawn::{AfterFunction, run_in};
 use crate::process::{Cause, RunClose, RunEnds, RunOptions, Why};
 use crate::{AsProcess, Process, ProcessRef};
+
+/// What a supervisor's readiness waits for, in reports.
+const AWAITS: &str = "its children (one at a time)";
 
 /// Starts a run of a child in a new task: [`Process::start_run`] with the
 /// child's own function type, so the run's future lives in its task,
@@ -130,6 +180,13 @@ type Starter = Arc<
 
 /// A process that runs functions as its children and restarts them
 /// (Erlang/OTP semantics). See the [module docs](self) for the rules.
+///
+/// It starts its children one at a time, in their order, each once the
+/// one before it is ready, and is ready once all are; while it starts, a
+/// run that closes before it is ready fails its start (it closes with
+/// [`ErrorKind::StartFailed`], no restart counted), and once it has been
+/// ready such a run is restarted like any other (see [Starting in
+/// order](self#starting-in-order)).
 ///
 /// Cheap to clone: clones are the same supervisor. [`AsProcess`], so it can
 /// be a `#[child]` field of a `#[process]` struct (made with
@@ -165,6 +222,20 @@ struct State {
     /// gone): no run starts from now on.
     stopping: bool,
     children: Vec<Child>,
+    /// The child whose run is starting: made, and not ready yet (it
+    /// signals readiness). At most one run starts at a time.
+    starting: Option<usize>,
+    /// The children to start once no run is starting, lowest index first:
+    /// exactly the `Waiting` ones. Empty whenever `starting` is `None`,
+    /// except while the supervisor stops.
+    queue: BTreeSet<usize>,
+    /// How many of its children signal readiness.
+    signalling: usize,
+    /// It has been ready with children at least once: from then on a run
+    /// that closes before it is ready is restarted, not a failed start.
+    started: bool,
+    /// Its process was last declared not ready (see `Shared::settle`).
+    unready: bool,
     random: Random,
 }
 
@@ -184,6 +255,9 @@ struct Child {
     /// When its current run started; only kept with a backoff (which
     /// starts over after a run that stayed up long enough).
     started: Option<Instant>,
+    /// Since when it is waiting to start or starting (read only in those
+    /// states: an immediate restart never writes it).
+    waiting_since: Option<Instant>,
     restarts: u64,
     backoff: Option<Backoff>,
 }
@@ -198,6 +272,11 @@ enum Status {
     Restarting,
     /// A restart will start it at this instant, once its backoff is over.
     Backoff(Instant),
+    /// To start once no run is starting (it is in the queue).
+    Waiting,
+    /// Its run is running and not ready yet: it signals readiness and has
+    /// not yet (the child in `State::starting`).
+    Starting,
     /// Stopped through its handle; started again only by `restart()`.
     Terminated,
     /// Ended and not restarted: a `Transient` child that returned `Ok`, a
@@ -221,12 +300,35 @@ impl State {
 }
 
 impl Child {
-    /// Running, or to be started by a restart.
+    /// Running, or to be started.
     fn alive(&self) -> bool {
         matches!(
             self.status,
-            Status::Running | Status::Restarting | Status::Backoff(_)
+            Status::Running
+                | Status::Starting
+                | Status::Waiting
+                | Status::Restarting
+                | Status::Backoff(_)
         )
+    }
+
+    /// `run` is its current run, running (ready or starting).
+    fn runs(&self, run: &Process) -> bool {
+        matches!(self.status, Status::Running | Status::Starting) && self.run.as_ref() == Some(run)
+    }
+
+    /// Its runs signal readiness and its run has ended or is being
+    /// restarted: its next run is to be ready before its supervisor is. (A
+    /// child whose runs are ready as they start leaves the supervisor
+    /// ready through its restarts.)
+    fn holds_back(&self) -> bool {
+        self.signals_ready
+            && match self.status {
+                Status::Restarting | Status::Backoff(_) => true,
+                // Its end is on its way to the loop.
+                Status::Running => self.run.as_ref().is_some_and(Process::is_closing),
+                _ => false,
+            }
     }
 
     /// Left out of a sibling's restart: a `Temporary` child that ended
@@ -247,6 +349,8 @@ enum Msg {
     Ended(Ended),
     /// A significant child ended: `auto_shutdown` closes the supervisor.
     AutoShutdown,
+    /// A run is starting: the loop watches for it to be ready.
+    Watch,
 }
 
 /// A run that closed, for the loop to handle.
@@ -377,6 +481,11 @@ impl Supervisor {
                 invalid: None,
                 stopping: false,
                 children: Vec::new(),
+                starting: None,
+                queue: BTreeSet::new(),
+                signalling: 0,
+                started: false,
+                unready: false,
                 random: Random::new(),
             }),
         });
@@ -672,8 +781,8 @@ impl Supervisor {
     }
 
     /// Its children, in their order, each with its state: running,
-    /// restarting, in backoff until when, terminated or ended (OTP's
-    /// `which_children`). Snapshots show the same
+    /// waiting to start or starting (and for how long), restarting, in
+    /// backoff until when, terminated or ended (OTP's `which_children`). Snapshots show the same
     /// ([`ProcessInfo::supervised`](crate::introspect::ProcessInfo::supervised)).
     ///
     /// ```
@@ -780,29 +889,81 @@ impl Shared {
             signals_ready: spec.signals_ready,
             start: spec.start,
             run: None,
-            status: Status::Restarting,
+            status: Status::Ended,
             started: None,
+            waiting_since: None,
             restarts: 0,
             backoff,
         });
         let index = st.children.len() - 1;
-        if !self.start(&mut st, index) {
+        st.signalling += usize::from(spec.signals_ready);
+        self.enqueue(&mut st, index);
+        let woken = self.settle(&mut st);
+        let closed =
+            (st.children[index].status == Status::Ended).then(|| st.children[index].name.clone());
+        drop(st);
+        woken.run();
+        if let Some(name) = closed {
             return Err(Error::refused(
                 ErrorKind::Closed,
                 self.process.display_name(),
-                format!(
-                    "the supervisor has closed; child `{}` was not started",
-                    st.children[index].name
-                ),
+                format!("the supervisor has closed; child `{name}` was not started"),
             ));
         }
         Ok(index)
     }
 
-    /// Starts a run of child `index` in a new task; false if the
-    /// supervisor has closed.
-    fn start(self: &Arc<Self>, st: &mut State, index: usize) -> bool {
-        self.start_in(st, index, None).is_some()
+    /// Child `index` is to start once no run is starting: it is queued,
+    /// and started at once if nothing starts now.
+    fn enqueue(self: &Arc<Self>, st: &mut State, index: usize) {
+        let child = &mut st.children[index];
+        child.status = Status::Waiting;
+        child.waiting_since = Some(Instant::now());
+        st.queue.insert(index);
+        self.start_next(st);
+    }
+
+    /// Starts the children queued, lowest index first, as long as no run
+    /// is starting: each waits for the one before it to be ready.
+    fn start_next(self: &Arc<Self>, st: &mut State) {
+        while st.starting.is_none() {
+            let Some(index) = st.queue.pop_first() else {
+                return;
+            };
+            let child = &st.children[index];
+            if child.status != Status::Waiting || child.run.is_some() {
+                continue; // terminated, or taken by a restart, meanwhile
+            }
+            self.start_in(st, index, None);
+        }
+    }
+
+    /// Declares the supervisor's readiness as its children's now are:
+    /// not ready while a run starts, a child waits to start, or a child
+    /// whose runs signal readiness has ended or is being restarted; ready
+    /// otherwise
+    /// (with no children too). Under the state lock, which orders these
+    /// changes; what a change to ready wakes is returned, to run once the
+    /// lock is released. Its first time ready with children ends its
+    /// start.
+    fn settle(&self, st: &mut State) -> Woken {
+        let unready = st.starting.is_some()
+            || !st.queue.is_empty()
+            || st.signalling > 0 && st.children.iter().any(Child::holds_back);
+        let woken = if unready == st.unready {
+            Woken::default()
+        } else if unready {
+            ready::declare(&self.process, AWAITS);
+            Woken::default()
+        } else {
+            ready::set_deferred(&self.process)
+        };
+        st.unready = unready;
+        if !unready && !st.children.is_empty() && !st.started {
+            st.started = true;
+            tracing::debug!(parent: self.process.span(), "supervisor: started");
+        }
+        woken
     }
 
     /// Starts a run of child `index`: in `task` (the task of its last run,
@@ -830,6 +991,7 @@ impl Shared {
             name: child.name.clone(),
             restarts: child.restarts,
             budget: child.shutdown,
+            signals_ready: child.signals_ready,
             earlier,
             later,
         };
@@ -846,12 +1008,73 @@ impl Shared {
         match &run {
             Some(run) => {
                 child.run = Some(run.clone());
-                child.status = Status::Running;
                 child.started = timed.then(Instant::now);
+                if child.signals_ready {
+                    // Not ready until it says so: the next child waits,
+                    // and the loop watches for it.
+                    child.status = Status::Starting;
+                    if child.waiting_since.is_none() {
+                        child.waiting_since = Some(Instant::now());
+                    }
+                    st.starting = Some(index);
+                    let _ = self.ended.send(Msg::Watch);
+                } else {
+                    child.status = Status::Running;
+                }
             }
             None => child.status = Status::Ended,
         }
         run
+    }
+
+    /// The starting run `run` of child `index` is ready (the loop saw
+    /// it): the next child starts.
+    fn run_ready(self: &Arc<Self>, index: usize, run: &Process) {
+        let mut st = self.lock();
+        let child = &st.children[index];
+        if child.status != Status::Starting || child.run.as_ref() != Some(run) {
+            return; // closed meanwhile: whoever closed it moved on
+        }
+        let woken = self.became_ready(&mut st, index);
+        drop(st);
+        woken.run();
+    }
+
+    /// Under the state lock: the starting run of child `index` is ready;
+    /// the next child starts. What it wakes is returned (see `settle`).
+    fn became_ready(self: &Arc<Self>, st: &mut State, index: usize) -> Woken {
+        let child = &mut st.children[index];
+        child.status = Status::Running;
+        child.waiting_since = None;
+        tracing::debug!(parent: self.process.span(), child = %child.name, "supervisor: child ready");
+        self.not_starting(st, index);
+        self.settle(st)
+    }
+
+    /// Child `index` no longer starts (its run ended, was terminated or
+    /// taken by a restart): the next child may.
+    fn not_starting(self: &Arc<Self>, st: &mut State, index: usize) {
+        if st.starting == Some(index) {
+            st.starting = None;
+            self.start_next(st);
+        }
+    }
+
+    /// A run closed before it was ready while the supervisor was starting:
+    /// the supervisor's start failed (OTP's `failed_to_start_child`). It
+    /// closes with the cause `StartFailed`, listing the run's failure,
+    /// and no restart is counted; its loop then closes the children that
+    /// started, the last added first. As any process that closes while
+    /// not ready, it rolls back its ancestors that are not ready.
+    fn start_failed(&self, run: &Process, name: &str, error: Error) {
+        let mut failure = Error::start_failed(format!(
+            "child `{name}` failed to start (it closed before it was ready)"
+        ));
+        let failed = Error::child_entry(Shown::live(run.name_ref()), error.clone());
+        failure = failure.with_children(vec![failed], 0);
+        tracing::debug!(parent: self.process.span(), error = %failure, "supervisor: its start failed");
+        self.process.record_failure(run, error);
+        ready::fail_start(&self.process, failure);
     }
 
     /// A run of child `index` closed (on the thread that closed it, in no
@@ -872,7 +1095,7 @@ impl Shared {
         let mut st = self.lock();
         let state = &mut *st;
         let child = &mut state.children[index];
-        if child.status != Status::Running || child.run.as_ref() != Some(&run) {
+        if !child.runs(&run) {
             // Terminated, or closed for a restart or the shutdown: whoever
             // closed it handles its end.
             return None;
@@ -882,6 +1105,11 @@ impl Shared {
             // a failure.
             drop(st);
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
+            return None;
+        }
+        if child.status == Status::Starting {
+            drop(st);
+            self.starting_ended(index, run, result);
             return None;
         }
         if !child.restart.restarts(result.is_err()) {
@@ -899,13 +1127,26 @@ impl Shared {
         }
         // An aborted run's task is gone (its runtime may be shutting down,
         // where a new task would be dropped at once): the loop decides.
+        // So does the restart of a child whose runs signal readiness (the
+        // loop watches its next run), and one that must wait for the run
+        // starting now.
         let aborted = matches!(&result, Err(e) if e.kind() == ErrorKind::Aborted);
         let here = self.strategy == Strategy::OneForOne
             && state.backoff.is_none()
             && !aborted
+            && !child.signals_ready
+            && state.starting.is_none()
             && state.intensity.allow(Instant::now);
         if !here {
+            // A child that signals readiness is not ready from its end on
+            // (it is not restarted here).
+            let woken = if child.signals_ready {
+                self.settle(state)
+            } else {
+                Woken::default()
+            };
             drop(st);
+            woken.run();
             let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
             return None;
         }
@@ -931,20 +1172,89 @@ impl Shared {
             if st.children[index].status != Status::Restarting || st.stopping {
                 return None;
             }
+            if st.starting.is_some() {
+                // A run began starting meanwhile: this one waits for it.
+                st.children[index].restarts += 1;
+                self.enqueue(&mut st, index);
+                return None;
+            }
         }
         st.children[index].restarts += 1;
-        match task {
-            Some(task) => self.start_in(&mut st, index, Some(task)),
-            None => {
-                self.start(&mut st, index);
-                None
+        self.start_in(&mut st, index, task)
+    }
+
+    /// [`run_ended`](Self::run_ended) for a run that was starting (its
+    /// child signals readiness, so its restart is never made here). If it
+    /// was ready before it ended (before the loop saw it), the next child
+    /// starts and its end is an end as any other; if it closed before it
+    /// was ready, it failed to start, however it ended: while the
+    /// supervisor starts, that fails the supervisor's start.
+    #[cold]
+    #[inline(never)]
+    fn starting_ended(self: &Arc<Self>, index: usize, run: Process, mut result: Result<(), Error>) {
+        // The run is Closed: whether it was ready when its close began is
+        // settled.
+        let failed = ready::failed_to_start(&run);
+        let mut st = self.lock();
+        let state = &mut *st;
+        let child = &state.children[index];
+        if child.status != Status::Starting || child.run.as_ref() != Some(&run) {
+            return; // terminated, or taken by a restart, meanwhile
+        }
+        if state.stopping || self.process.is_closing() {
+            drop(st);
+            let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
+            return;
+        }
+        let mut woken = Woken::default();
+        if !failed {
+            woken = self.became_ready(state, index);
+        } else {
+            if result.is_ok() {
+                result = Err(run.start_error());
             }
+            if !state.started {
+                let child = &mut state.children[index];
+                let name = child.name.clone();
+                child.run = None;
+                child.status = Status::Ended;
+                state.starting = None;
+                state.stopping = true;
+                drop(st);
+                if let Err(e) = result {
+                    self.start_failed(&run, &name, e);
+                }
+                return;
+            }
+        }
+        let child = &mut state.children[index];
+        if child.restart.restarts(result.is_err()) {
+            let settled = self.settle(state);
+            drop(st);
+            woken.run();
+            settled.run();
+            let _ = self.ended.send(Msg::Ended(Ended { index, run, result }));
+            return;
+        }
+        child.run = None;
+        child.status = Status::Ended;
+        let shut = child.significant && state.shuts_down();
+        self.not_starting(state, index);
+        let settled = self.settle(state);
+        drop(st);
+        woken.run();
+        settled.run();
+        if let Err(e) = result {
+            self.process.record_failure(&run, e);
+        }
+        if shut {
+            let _ = self.ended.send(Msg::AutoShutdown);
         }
     }
 
     /// Terminates child `index` (see [`SupervisedChild::terminate`]): the
     /// close of its current run, if it has one, to await.
-    fn terminate(&self, index: usize) -> Result<Option<RunClosing>, Error> {
+    fn terminate(self: &Arc<Self>, index: usize) -> Result<Option<RunClosing>, Error> {
         let mut st = self.lock();
         if st.stopping || self.process.is_closing() {
             let name = st.children[index].name.clone();
@@ -957,12 +1267,17 @@ impl Shared {
         let child = &mut st.children[index];
         let was = std::mem::replace(&mut child.status, Status::Terminated);
         let run = match was {
-            Status::Running => child.run.take(),
+            Status::Running | Status::Starting => child.run.take(),
             // Its run is being closed for a restart: wait for that close.
             Status::Restarting => child.run.clone(),
             _ => None,
         };
+        st.queue.remove(&index);
+        // A run terminated while starting lets the next child start.
+        self.not_starting(&mut st, index);
+        let woken = self.settle(&mut st);
         drop(st);
+        woken.run();
         Ok(run.map(|run| -> RunClosing {
             Box::pin(run.close_run(&self.process, RunClose::Terminate))
         }))
@@ -986,12 +1301,21 @@ impl Shared {
         }
         match st.children[index].status {
             Status::Terminated | Status::Ended => {}
-            Status::Running => {
+            Status::Running | Status::Starting => {
                 return refused(
                     ErrorKind::InvalidInput,
                     format!(
                         "child `{name}` is running; restart() starts a terminated child again \
                          (terminate() it first)"
+                    ),
+                );
+            }
+            Status::Waiting => {
+                return refused(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "child `{name}` is waiting to start already (once the child starting \
+                         before it is ready)"
                     ),
                 );
             }
@@ -1002,7 +1326,12 @@ impl Shared {
                 );
             }
         }
-        if !self.start(&mut st, index) {
+        self.enqueue(&mut st, index);
+        let closed = st.children[index].status == Status::Ended;
+        let woken = self.settle(&mut st);
+        drop(st);
+        woken.run();
+        if closed {
             return refused(
                 ErrorKind::Closed,
                 format!("the supervisor has closed; child `{name}` was not restarted"),
@@ -1021,6 +1350,8 @@ impl Shared {
                 name: c.name.clone(),
                 state: match c.status {
                     Status::Running => ChildState::Running,
+                    Status::Waiting => ChildState::Waiting,
+                    Status::Starting => ChildState::Starting,
                     Status::Restarting => ChildState::Restarting,
                     Status::Backoff(until) => ChildState::Backoff { until },
                     Status::Terminated => ChildState::Terminated,
@@ -1028,6 +1359,12 @@ impl Shared {
                 },
                 restart_in: match c.status {
                     Status::Backoff(until) => Some(until.saturating_duration_since(now)),
+                    _ => None,
+                },
+                waiting_for: match c.status {
+                    Status::Waiting | Status::Starting => c
+                        .waiting_since
+                        .map(|since| now.saturating_duration_since(since)),
                     _ => None,
                 },
                 restart: c.restart,
@@ -1098,6 +1435,46 @@ struct Restarted {
     restarts: u64,
 }
 
+/// The run starting now, which the loop waits to be ready (a supervised
+/// edge is no readiness link: the supervisor watches its runs itself).
+struct Watch {
+    index: usize,
+    run: Process,
+    ready: Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>,
+}
+
+impl Watch {
+    /// The watch of the run starting now: `current` if it watches that
+    /// run already, else a new one (or none).
+    fn starting(shared: &Shared, current: Option<Watch>) -> Option<Watch> {
+        let (index, run) = {
+            let st = shared.lock();
+            let index = st.starting?;
+            (index, st.children[index].run.clone()?)
+        };
+        match current {
+            Some(w) if w.run == run => Some(w),
+            _ => Some(Watch {
+                index,
+                ready: Box::pin(run.ready()),
+                run,
+            }),
+        }
+    }
+}
+
+/// Resolves once the watched run is ready, or closed before it (never
+/// without a watch).
+async fn watched(watch: &mut Option<Watch>) -> (usize, Process, Result<(), Error>) {
+    match watch {
+        Some(w) => {
+            let ready = w.ready.as_mut().await;
+            (w.index, w.run.clone(), ready)
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// Sleeps until `at`; never ends without one. (No timer is made while no
 /// restart waits: the loop runs once per restart.)
 async fn sleep_until(at: Option<Instant>) {
@@ -1159,11 +1536,22 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
     };
     let mut closing = std::pin::pin!(me.closing());
     let mut pending: Vec<Pending> = Vec::new();
+    let mut watch: Option<Watch> = None;
     loop {
         let next = pending.iter().filter_map(|p| p.at).min();
         let end = tokio::select! {
             biased;
             _ = &mut closing => break,
+            (index, run, ready) = watched(&mut watch) => {
+                watch = None;
+                // Closed before it was ready: its end (or whoever closed
+                // it) decides what follows. A run that starts next sends
+                // `Watch`.
+                if ready.is_ok() {
+                    shared.run_ready(index, &run);
+                }
+                continue;
+            }
             _ = sleep_until(next), if next.is_some() => {
                 let now = Instant::now();
                 let (due, later) = std::mem::take(&mut pending)
@@ -1182,6 +1570,10 @@ async fn supervise(shared: Arc<Shared>, me: Process, mut ended: mpsc::UnboundedR
             Some(Msg::AutoShutdown) => {
                 tracing::debug!(parent: me.span(), "supervisor: its significant children ended; shutting down");
                 break;
+            }
+            Some(Msg::Watch) => {
+                watch = Watch::starting(&shared, watch);
+                continue;
             }
             None => break,
         };
@@ -1221,6 +1613,13 @@ async fn shut_down(shared: &Shared, me: &Process) {
     let count = {
         let mut st = shared.lock();
         st.stopping = true;
+        st.starting = None;
+        st.queue.clear();
+        for child in &mut st.children {
+            if child.run.is_none() && child.alive() {
+                child.status = Status::Ended; // waiting, or to be restarted
+            }
+        }
         st.children.len()
     };
     for i in (0..count).rev() {
@@ -1247,7 +1646,7 @@ async fn shut_down(shared: &Shared, me: &Process) {
 /// Handles the end of a run that its own close could not: decides what
 /// its `Restart`, the strategy, the limit and `auto_shutdown` say, and
 /// closes the others a restart takes along.
-async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
+async fn on_end(shared: &Arc<Shared>, me: &Process, end: Ended) -> Next {
     #[cfg(test)]
     tests::maybe_panic();
     let Ended { index, run, result } = end;
@@ -1255,14 +1654,17 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
         let mut st = shared.lock();
         let state = &mut *st;
         let child = &mut state.children[index];
-        if child.status != Status::Running || child.run.as_ref() != Some(&run) {
+        if !child.runs(&run) {
             return Next::Supervise; // terminated, or closed for a restart since
         }
         child.run = None;
         if !child.restart.restarts(result.is_err()) {
             child.status = Status::Ended;
             let shut = child.significant && state.shuts_down();
+            shared.not_starting(state, index);
+            let woken = shared.settle(state);
             drop(st);
+            woken.run();
             if let Err(e) = result {
                 me.record_failure(&run, e);
             }
@@ -1279,13 +1681,14 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
         let name = child.name.clone();
         if !state.intensity.allow(|| now) {
             child.status = Status::Ended;
+            if state.starting == Some(index) {
+                state.starting = None; // and nothing starts: it gives up
+            }
             drop(st);
             give_up(shared, me, &run, &name, result);
             return Next::ShutDown;
         }
         child.status = Status::Restarting;
-        let restarts = shared.restarts.fetch_add(1, Ordering::Relaxed) + 1;
-        me.set_restarts(restarts);
         let random = state.random.next();
         let wait = state.children[index]
             .backoff
@@ -1298,7 +1701,20 @@ async fn on_end(shared: &Shared, me: &Process, end: Ended) -> Next {
         for &i in &taken {
             state.children[i].status = Status::Restarting;
         }
+        // The children taken wait for this restart, not their turn; a run
+        // starting among them no longer holds the others back.
+        state.queue.retain(|i| !taken.contains(i));
+        if let Some(i) = state.starting
+            && taken.contains(&i)
+        {
+            shared.not_starting(state, i);
+        }
+        let woken = shared.settle(state);
+        // Counted once the supervisor's readiness says so.
+        let restarts = shared.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+        me.set_restarts(restarts);
         drop(st);
+        woken.run();
         tracing::debug!(
             parent: me.span(), child = %name, restarts, ?taken, "supervisor: restarting"
         );
@@ -1388,14 +1804,19 @@ fn start_restart(shared: &Arc<Shared>, me: &Process, restart: Pending) {
     if me.is_closing() || st.stopping {
         return;
     }
+    // Each starts once the one before it is ready (and once any run
+    // starting now is).
     for &i in &restart.children {
         let child = &mut st.children[i];
         if !matches!(child.status, Status::Restarting | Status::Backoff(_)) || child.run.is_some() {
             continue;
         }
         child.restarts += 1;
-        shared.start(&mut st, i);
+        shared.enqueue(&mut st, i);
     }
+    let woken = shared.settle(&mut st);
+    drop(st);
+    woken.run();
 }
 
 /// One restart more than the limit: the supervisor closes with
