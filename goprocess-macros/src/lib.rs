@@ -1,14 +1,16 @@
-//! Attribute macros for goprocess: `#[process]`, `#[teardown]` and `#[run]`.
+//! Attribute macros for goprocess: `#[process]`, `#[teardown]`, `#[run]`
+//! and `#[init]`.
 //!
 //! Use them through the `goprocess` crate (`goprocess::process`,
-//! `goprocess::teardown`, `goprocess::run`), which re-exports them and holds
+//! `goprocess::teardown`, `goprocess::run`, `goprocess::init`), which
+//! re-exports them and holds
 //! the runtime they expand to. This crate is an implementation detail; its
 //! version is pinned exactly by `goprocess`.
 //!
 //! Inside: thin entry points over parse (`attr`) → model (`model`) → check
 //! (`check`, `order`, `manifest`) → expand (`expand` and the internal
-//! derive `derive` for the struct; `method`, `teardown` and `run` for the
-//! methods); errors are collected in a context (`ctxt`) and reported
+//! derive `derive` for the struct; `method`, `teardown`, `run` and `init`
+//! for the methods); errors are collected in a context (`ctxt`) and reported
 //! together, next to the best output that can still be produced.
 //!
 //! `#[process]` checks the struct as written (every field, whatever its
@@ -23,6 +25,7 @@ mod check;
 mod ctxt;
 mod derive;
 mod expand;
+mod init;
 mod manifest;
 mod method;
 mod model;
@@ -237,6 +240,60 @@ pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn run(args: TokenStream, input: TokenStream) -> TokenStream {
     run::run(args.into(), input.into()).into()
+}
+
+/// Marks the one method that starts a `#[process]` struct: it runs first
+/// when the struct starts (before its prepared `#[child]` fields start,
+/// and before its `#[run]`), the mirror of its `#[teardown]`, which runs
+/// last. The struct is ready once its init returned `Ok` and every
+/// `#[child]` field is ready.
+///
+/// ```text
+/// use goprocess::prelude::*;
+/// use tokio::net::TcpListener;
+///
+/// #[process]
+/// struct Http { addr: std::net::SocketAddr }
+///
+/// impl Http {
+///     #[init]
+///     async fn bind(&self) -> std::io::Result<TcpListener> {
+///         TcpListener::bind(self.addr).await
+///     }
+///
+///     #[run]
+///     async fn serve(&self, me: Process, listener: TcpListener) -> std::io::Result<()> {
+///         // accept on `listener` until me.closing() resolves
+///         Ok(())
+///     }
+/// }
+/// ```
+///
+/// - A value it returns (`T`, or `Result<T, E>` on success) is handed to
+///   the `#[run]`, which takes it by value as its last argument: what a
+///   run consumes, it owns, without a `Mutex<Option<_>>` in the struct. An
+///   init that returns `()` or `Result<(), E>` hands nothing.
+/// - Its `Err`, or a panic, fails the struct's start: the struct closes
+///   (its teardown still runs), its error and `ready()` say so
+///   (`ErrorKind::StartFailed`, the init's error as its source), and every
+///   ancestor that is not ready yet closes too (rollback).
+/// - If the struct starts closing while its init runs (closed from
+///   outside, or a start budget ran out), the init's future is dropped at
+///   once, and nothing after it starts.
+///
+/// The method must be an `async fn` in an inherent impl of the struct that
+/// covers every instantiation of it (as for [`macro@teardown`]), at most one
+/// per type, taking the struct as a teardown may (`&self`, `self:
+/// Arc<Self>`, … or not at all) and optionally an argument of type
+/// `Process` (the struct's own process), without generic parameters,
+/// returning a named type (not `impl Trait`). Anything else is a compile
+/// error at the user's tokens that names the fix, and so is a value the
+/// `#[run]` does not take (or takes with another type), or a value in a
+/// struct without `#[run]`. `#[init(crate = "path")]` overrides
+/// `::goprocess`.
+#[proc_macro_attribute]
+pub fn init(args: TokenStream, input: TokenStream) -> TokenStream {
+    init::init(args.into(), input.into()).into()
 }
 
 /// The internal derive of `#[process]`, which puts it on the struct it

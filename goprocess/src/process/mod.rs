@@ -28,6 +28,7 @@ pub use self::builder::ChildBuilder;
 pub(crate) use self::cause::{Cause, Why};
 pub use self::cause::{CloseCause, ProcessRef};
 pub(crate) use self::close::Driver;
+pub(crate) use self::current::Running;
 pub use self::deadline::Escalation;
 pub use self::failure::OnFailure;
 pub(crate) use self::run::RunEnds;
@@ -246,6 +247,14 @@ impl Process {
                 format!("its parent `{parent_name}` had already closed"),
             ),
         }
+    }
+
+    /// [`with_parent`](Self::with_parent) (a root for the background
+    /// process) of a process that is not ready until `set_ready`, from
+    /// before its parent can count it: a `#[process]` struct with an
+    /// `#[init]`, or prepared. `awaits` names what it waits for in reports.
+    pub(crate) fn not_ready_child(parent: &Process, awaits: &'static str) -> Process {
+        Process::child_of(parent, 0, Some(awaits))
     }
 
     /// Sets the teardown later (Go: `SetTeardown`).
