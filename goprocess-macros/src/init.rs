@@ -30,9 +30,21 @@ pub(crate) fn init(args: TokenStream, input: TokenStream) -> TokenStream {
         && let Err(message) = manifest::check_dependency()
     {
         cx.error_at(Span::call_site(), message);
+        return with_errors(cx, quote!(#method));
     }
     if cx.has_errors() {
-        return with_errors(cx, quote!(#method));
+        // A hook of the method's type that runs nothing, so that the
+        // `#[run]` that takes its value adds no error of its own.
+        let returns = match &method.sig.output {
+            ReturnType::Type(_, ty) if !method::has_impl_trait(ty) => ty.to_token_stream(),
+            _ => quote!(()),
+        };
+        let stub = method::hook_fn_with(
+            "__goprocess_init",
+            quote!(#krate::__private::InitHook<Self, #returns>),
+            quote!(#krate::__private::InitHook::STUB),
+        );
+        return with_errors(cx, quote!(#method #stub));
     }
     let hook = hook(&krate, &method, receiver, process_arg);
     with_errors(cx, quote!(#method #hook))
@@ -84,13 +96,13 @@ fn hook(krate: &Path, method: &ImplItemFn, receiver: Receiver, process_arg: bool
         })
     };
     let value_out = Ident::new("value", Span::mixed_site().located_at(output_span));
+    let into_init =
+        quote_spanned!(output=> #krate_out::__private::Returned::new(#init_output).into_init());
     let unused = quote_spanned!(output=> #krate_out::__private::unused(Self::__goprocess_run(), #value_out););
     let alone = quote_spanned! {span=>
         |#this, #boot| #krate_at::__private::alone(#this, #boot, |#this, #me, #boot| async move {
             let ::core::option::Option::Some(#value) = #boot
-                .start(Self::__goprocess_init(), &#this, &#me, |#init_output| {
-                    #krate_at::__private::Returned::new(#init_output).into_init()
-                })
+                .start(Self::__goprocess_init(), &#this, &#me, |#init_output| #into_init)
                 .await
             else {
                 return ::core::result::Result::Ok(());

@@ -107,7 +107,7 @@ pub(crate) fn strip_conflicts(cx: &Ctxt, method: &mut ImplItemFn, kind: Kind) {
         cx.error_spanned_by(
             attr,
             format!(
-                "`{name}` cannot be both the #[{}] and the #[{}] of its struct: {}, {}; use two methods",
+                "`{name}` cannot be both the #[{}] and the #[{}] of its struct ({}; {}); use two methods",
                 kind.symbol(),
                 other.symbol(),
                 kind.role(),
@@ -244,6 +244,23 @@ fn check_inputs<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> Checked<'a> {
         (Kind::Teardown, _) | (_, []) => (None, None),
         (Kind::Init, [first, ..]) => (Some(*first), None),
         (Kind::Run, [only]) if typed(only).is_some_and(is_process_type) => (Some(*only), None),
+        (Kind::Run, [only]) if matches!(typed(only), Some(Type::ImplTrait(_))) => {
+            if let Some(Type::ImplTrait(impl_trait)) = typed(only) {
+                cx.error_spanned_by(
+                    impl_trait,
+                    format!(
+                        "#[run] method `{name}` is passed its argument by the runtime, so its type cannot be left to \
+                         `impl Trait`: for the struct's own process write `me: Process`; for the value its `#[init]` \
+                         returns, write that type"
+                    ),
+                );
+            }
+            return Checked {
+                receiver,
+                process_arg: None,
+                value_arg: None,
+            };
+        }
         (Kind::Run, [only]) => (None, Some(*only)),
         (Kind::Run, [first, second, ..]) => (Some(*first), Some(*second)),
     };
@@ -334,6 +351,11 @@ fn value_type<'a>(cx: &Ctxt, arg: &'a FnArg, name: &syn::Ident) -> Option<&'a Ty
         }
         ty => Some(ty),
     }
+}
+
+/// Whether `ty` has an `impl Trait` in it (where a type must be named).
+pub(crate) fn has_impl_trait(ty: &Type) -> bool {
+    find_impl_trait(ty).is_some()
 }
 
 /// The first `impl Trait` in `ty`, if any.

@@ -31,9 +31,17 @@ pub(crate) fn run(args: TokenStream, input: TokenStream) -> TokenStream {
         && let Err(message) = manifest::check_dependency()
     {
         cx.error_at(Span::call_site(), message);
+        return with_errors(cx, quote!(#method));
     }
     if cx.has_errors() {
-        return with_errors(cx, quote!(#method));
+        // A hook that starts nothing, so that the `#[init]` whose value
+        // this run was to take adds no error of its own.
+        let stub = method::hook_fn_with(
+            "__goprocess_run",
+            quote!(#krate::__private::RunHook<Self>),
+            quote!(#krate::__private::RunHook::NONE),
+        );
+        return with_errors(cx, quote!(#method #stub));
     }
     let hook = hook(
         &krate,
@@ -131,7 +139,7 @@ fn hook(
             let #function = Self::#name;
             let ::core::option::Option::Some(#value) = #boot
                 .start(Self::__goprocess_init(), &#this, &#me, |#init_output| {
-                    #krate_at::__private::Returned::new(#init_output).into_init()
+                    #krate_at::__private::Returned::new(#init_output).init_value()
                 })
                 .await
             else {

@@ -70,7 +70,7 @@ const AWAITS_LAUNCH: &str = "launch()";
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `#[process]` struct",
     label = "needs `#[process]` on the definition of `{Self}`",
-    note = "`#[teardown]` and `#[run]` methods, `start()` and `Handle` belong to structs marked `#[process]`"
+    note = "`#[teardown]`, `#[run]` and `#[init]` methods, `start()` and `Handle` belong to structs marked `#[process]`"
 )]
 pub trait Marked {}
 
@@ -78,7 +78,7 @@ pub trait Marked {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `#[process]` struct",
     label = "needs `#[process]` on the definition of `{Self}`",
-    note = "`#[teardown]` and `#[run]` methods, `start()` and `Handle` belong to structs marked `#[process]`"
+    note = "`#[teardown]`, `#[run]` and `#[init]` methods, `start()` and `Handle` belong to structs marked `#[process]`"
 )]
 pub trait Spec: Marked + Sized + Send + Sync + 'static {
     /// The process name: the struct's name.
@@ -195,6 +195,22 @@ impl<S> InitHook<S, ()> {
         call: no_init::<S>,
         alone: None,
     };
+}
+
+impl<S, R: Send + 'static> InitHook<S, R> {
+    /// What `#[init]` emits next to its errors: a hook of the method's
+    /// type, never used, so that the `#[run]` that takes its value adds no
+    /// error of its own.
+    pub const STUB: InitHook<S, R> = InitHook {
+        method: "",
+        awaits: "",
+        call: stub_init::<S, R>,
+        alone: None,
+    };
+}
+
+fn stub_init<S, R: Send + 'static>(_: Arc<S>, _: Process) -> InitFuture<R> {
+    Box::pin(std::future::pending())
 }
 
 impl<S: Marked, R> InitHook<S, R> {
@@ -424,20 +440,23 @@ pub fn unused<H: Discards<X>, X>(_: H, _: X) {}
 /// kept whole, so that `Error::downcast_ref` reaches the root cause;
 /// anything else goes through [`IntoProcessResult`] (through the `Deref`
 /// to [`Plain`]: an inherent method whose impl does not apply is skipped
-/// for the next autoderef step). For `into_init`, a value that is not a
-/// `Result` with an error goes one step further, to [`Value`]: it is the
-/// init's value as it is.
+/// for the next autoderef step). For `into_init`, a `Result` whose error
+/// does not convert is refused at [`Errs`] (with [`InitError`]'s message),
+/// and anything else goes on to [`Value`]: it is the init's value as it is.
 pub struct Returned<R>(Plain<R>);
 
 /// See [`Returned`].
-pub struct Plain<R>(Value<R>);
+pub struct Plain<R>(Errs<R>);
+
+/// See [`Returned`].
+pub struct Errs<R>(Value<R>);
 
 /// See [`Returned`].
 pub struct Value<R>(Cell<Option<R>>);
 
 impl<R> Returned<R> {
     pub fn new(value: R) -> Returned<R> {
-        Returned(Plain(Value(Cell::new(Some(value)))))
+        Returned(Plain(Errs(Value(Cell::new(Some(value))))))
     }
 }
 
@@ -449,6 +468,13 @@ impl<R> Deref for Returned<R> {
 }
 
 impl<R> Deref for Plain<R> {
+    type Target = Errs<R>;
+    fn deref(&self) -> &Errs<R> {
+        &self.0
+    }
+}
+
+impl<R> Deref for Errs<R> {
     type Target = Value<R>;
     fn deref(&self) -> &Value<R> {
         &self.0
@@ -471,7 +497,7 @@ where
         + 'static,
 {
     pub fn into_result(&self) -> Result<(), BoxError> {
-        match self.0.0.take() {
+        match self.0.0.0.take() {
             Some(Err(e)) => Err(crate::error::rooted(e)),
             _ => Ok(()),
         }
@@ -489,11 +515,16 @@ where
 {
     /// An `#[init]` that returned `Result<T, E>` with such an error.
     pub fn into_init(&self) -> Result<T, BoxError> {
-        match self.0.0.take() {
+        match self.0.0.0.take() {
             Some(Ok(value)) => Ok(value),
             Some(Err(e)) => Err(crate::error::rooted(e)),
             None => Err(TAKEN.into()),
         }
+    }
+
+    /// [`into_init`](Self::into_init), in the `#[run]`'s hook.
+    pub fn init_value(&self) -> Result<T, BoxError> {
+        self.into_init()
     }
 }
 
@@ -505,18 +536,66 @@ impl<R> Plain<R> {
     where
         R: Returnable,
     {
-        self.0.take().map_or(Ok(()), Returnable::into_result)
+        self.0.0.take().map_or(Ok(()), Returnable::into_result)
     }
 }
 
 impl<T, E: Into<BoxError>> Plain<Result<T, E>> {
     /// An `#[init]` that returned `Result<T, E>`: its `T`, or its error.
     pub fn into_init(&self) -> Result<T, BoxError> {
-        match self.0.take() {
+        match self.0.0.take() {
             Some(Ok(value)) => Ok(value),
             Some(Err(e)) => Err(e.into()),
             None => Err(TAKEN.into()),
         }
+    }
+
+    /// [`into_init`](Self::into_init), in the `#[run]`'s hook.
+    pub fn init_value(&self) -> Result<T, BoxError> {
+        self.into_init()
+    }
+}
+
+impl<T, E> Errs<Result<T, E>> {
+    /// An `#[init]` that returned `Result<T, E>` with an error that does
+    /// not convert: refused, by the bound (in the `#[init]`'s own hook,
+    /// where the method's return type is reported).
+    pub fn into_init(&self) -> Result<T, BoxError>
+    where
+        E: InitError,
+    {
+        match self.0.take() {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(e)) => Err(e.into_box_error()),
+            None => Err(TAKEN.into()),
+        }
+    }
+
+    /// The same value in the `#[run]`'s hook, without a second error for
+    /// the same mistake: the `#[init]`'s hook reports it.
+    pub fn init_value(&self) -> Result<T, BoxError> {
+        match self.0.take() {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(_)) => Err("an #[init] failed with an error that is not an error type".into()),
+            None => Err(TAKEN.into()),
+        }
+    }
+}
+
+/// The error of an `#[init]` that returns `Result<T, E>`.
+#[diagnostic::on_unimplemented(
+    message = "an `#[init]` method cannot fail with `{Self}`",
+    label = "its error type does not convert into `BoxError`",
+    note = "return `Result<T, E>` with `E: Into<BoxError>` (`std::io::Result<T>`, `anyhow::Result<T>`, your own error type), \
+            `T`, or `()`"
+)]
+pub trait InitError {
+    fn into_box_error(self) -> BoxError;
+}
+
+impl<E: Into<BoxError>> InitError for E {
+    fn into_box_error(self) -> BoxError {
+        self.into()
     }
 }
 
@@ -524,6 +603,11 @@ impl<R> Value<R> {
     /// An `#[init]` that returned anything else: that is its value.
     pub fn into_init(&self) -> Result<R, BoxError> {
         self.take().ok_or_else(|| TAKEN.into())
+    }
+
+    /// [`into_init`](Self::into_init), in the `#[run]`'s hook.
+    pub fn init_value(&self) -> Result<R, BoxError> {
+        self.into_init()
     }
 }
 
@@ -814,11 +898,11 @@ impl Boot {
     }
 }
 
-/// The second argument of a `#[run]` method.
+/// The `Process` argument of a `#[run]` or `#[init]` method.
 #[diagnostic::on_unimplemented(
-    message = "the second argument of a `#[run]` method must be a `Process`, not `{Self}`",
+    message = "the process argument of a `#[run]` or `#[init]` method must be a `Process`, not `{Self}`",
     label = "the struct's own process is passed here",
-    note = "write `async fn run(&self, me: Process)`, or leave the argument out"
+    note = "write `me: Process` right after `&self`, or leave the argument out"
 )]
 pub trait RunArg {
     fn from_process(process: Process) -> Self;
