@@ -446,7 +446,6 @@ async fn demo(service: Handle<Service>, until_signal: bool) -> Option<Demo> {
     let addr = *service.http.addr.get().expect("bound before it was ready");
     println!("service: ready");
     let load = tokio::spawn(load(addr, if until_signal { 200 } else { 100_000 }));
-    let timeline = Timeline::new();
     if let Some(signals) = signals {
         show_tree(&service);
         println!("\nservice: serving until Ctrl-C or SIGTERM (twice exits at once)");
@@ -455,12 +454,15 @@ async fn demo(service: Handle<Service>, until_signal: bool) -> Option<Demo> {
             "\nservice: signal received, draining for {DRAIN_DELAY:?}, then shutting down \
              (a second one exits at once)"
         );
-        timeline.attach(service.process());
     } else {
         tokio::time::sleep(LOAD_FOR).await;
         show_tree(&service);
         println!("\n== SIGTERM (simulated), with the load still running ==\n");
-        timeline.attach(service.process());
+    }
+    // From here on: the shutdown (with a drain delay, it begins later).
+    let timeline = Timeline::new();
+    timeline.attach(service.process());
+    if !until_signal {
         service.process().request_close();
     }
     Handle::closing(&service).await;
