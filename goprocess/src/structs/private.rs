@@ -853,17 +853,21 @@ impl Boot {
             for part in stage {
                 ready::launch(&part.process);
             }
-            for part in stage.iter().filter(|part| part.waited) {
-                if part.process.is_ready() {
-                    continue;
+            let stage_ready = async {
+                for part in stage.iter().filter(|part| part.waited) {
+                    if !part.process.is_ready() && part.process.ready().await.is_err() {
+                        return false; // its start failed: the struct rolls back
+                    }
                 }
-                tokio::select! {
-                    biased;
-                    () = self.process.closing() => return false,
-                    ready = part.process.ready() => if ready.is_err() {
-                        return false;
-                    },
-                }
+                true
+            };
+            let ready = tokio::select! {
+                biased;
+                () = self.process.closing() => false,
+                ready = stage_ready => ready,
+            };
+            if !ready {
+                return false;
             }
         }
         !self.process.is_closing()
