@@ -225,3 +225,154 @@ fn names_are_escaped_in_both_charts() {
         assert!(!chart.contains('`'), "{chart}");
     }
 }
+
+// ------------------------------------------------------------ live plans
+
+mod live {
+    use goprocess::supervise::{Restart, Strategy, Supervisor};
+    use goprocess::{Handle, Process, Start, process};
+
+    #[process]
+    struct Pool {
+        #[child]
+        workers: Supervisor,
+    }
+
+    #[process]
+    struct Service {
+        #[child]
+        intake: Process,
+        #[child]
+        #[wait_for(intake)]
+        pool: Handle<Pool>,
+        #[child]
+        #[wait_for(pool)]
+        jobs: Supervisor,
+    }
+
+    fn supervisor(children: &[&'static str]) -> Supervisor {
+        let sup = Supervisor::root(Strategy::OneForOne);
+        for name in children {
+            sup.child(*name, Restart::Permanent, |me| async move {
+                me.closing().await;
+            })
+            .unwrap();
+        }
+        sup
+    }
+
+    /// A supervisor's children are added at run time: the plan derived
+    /// from the type shows the field, the plan read with the running
+    /// struct shows its children, in the order they close or start, also
+    /// in a nested struct.
+    #[tokio::test]
+    async fn a_live_plan_shows_a_supervisors_children() {
+        let service = Service {
+            intake: Process::new(),
+            pool: Pool {
+                workers: supervisor(&["worker 1", "worker 2", "worker 3"]),
+            }
+            .start(),
+            jobs: supervisor(&["a", "b"]),
+        }
+        .start();
+        assert_eq!(
+            Service::shutdown_plan().to_string(),
+            "\
+Service
+├── 1. intake
+├── 2. pool (Pool), after intake
+│   └── 1. workers
+└── 3. jobs, after pool
+"
+        );
+        assert_eq!(
+            Handle::shutdown_plan(&service).to_string(),
+            "\
+Service
+├── 1. intake
+├── 2. pool (Pool), after intake
+│   └── 1. workers (supervisor)
+│       ├── 1. worker 3
+│       ├── 2. worker 2
+│       └── 3. worker 1
+└── 3. jobs (supervisor), after pool
+    ├── 1. b
+    └── 2. a
+"
+        );
+        assert_eq!(
+            Handle::startup_plan(&service).to_string(),
+            "\
+Service
+├── 1. jobs (supervisor)
+│   ├── 1. a
+│   └── 2. b
+├── 2. pool (Pool), after jobs
+│   └── 1. workers (supervisor)
+│       ├── 1. worker 1
+│       ├── 2. worker 2
+│       └── 3. worker 3
+└── 3. intake, after pool
+"
+        );
+        assert_eq!(
+            Handle::shutdown_plan(&service).to_mermaid(),
+            r#"flowchart TD
+    intake["intake"]
+    subgraph pool["pool: Pool"]
+        subgraph pool_workers["workers: supervisor"]
+            pool_workers_worker_3["worker 3"]
+            pool_workers_worker_2["worker 2"]
+            pool_workers_worker_1["worker 1"]
+        end
+        pool_self(["Pool closed"])
+    end
+    subgraph jobs["jobs: supervisor"]
+        jobs_b["b"]
+        jobs_a["a"]
+    end
+    self(["Service closed"])
+    pool_workers_worker_3 --> pool_workers_worker_2
+    pool_workers_worker_2 --> pool_workers_worker_1
+    pool_workers --> pool_self
+    intake --> pool
+    jobs_b --> jobs_a
+    pool --> jobs
+    jobs --> self
+"#
+        );
+        assert_eq!(
+            Handle::startup_plan(&service).to_mermaid(),
+            r#"flowchart TD
+    self(["Service starts"])
+    subgraph jobs["jobs: supervisor"]
+        jobs_a["a"]
+        jobs_b["b"]
+    end
+    subgraph pool["pool: Pool"]
+        pool_self(["Pool starts"])
+        subgraph pool_workers["workers: supervisor"]
+            pool_workers_worker_1["worker 1"]
+            pool_workers_worker_2["worker 2"]
+            pool_workers_worker_3["worker 3"]
+        end
+    end
+    intake["intake"]
+    jobs_a --> jobs_b
+    self --> jobs
+    pool_workers_worker_1 --> pool_workers_worker_2
+    pool_workers_worker_2 --> pool_workers_worker_3
+    pool_self --> pool_workers
+    jobs --> pool
+    pool --> intake
+"#
+        );
+        // What derefs to the derived plan stays the derived plan.
+        assert_eq!(
+            Handle::shutdown_plan(&service).stages(),
+            Service::shutdown_plan().stages()
+        );
+        Handle::close(&service).await.unwrap();
+    }
+}

@@ -93,9 +93,11 @@ use proc_macro::TokenStream;
 ///   `#[__goprocess(..)]` for the internal derive that generates the rest;
 /// - `impl goprocess::__private::Spec`, which gives the struct `Start`:
 ///   `.start()`, `.start_with_parent(&parent)` (the process is named after
-///   the struct) and `Struct::shutdown_plan()`, the derived order of it and
-///   of the `#[process]` structs nested in it. Nothing is added to the
-///   struct's own namespace.
+///   the struct), `.prepare()` (built, started later in the derived order
+///   of the struct that adopts it), `Struct::shutdown_plan()` and
+///   `Struct::startup_plan()`, the derived orders of it and of the
+///   `#[process]` structs nested in it. Nothing is added to the struct's
+///   own namespace.
 ///
 /// # Arguments
 ///
@@ -109,9 +111,13 @@ use proc_macro::TokenStream;
 ///   a budget to the tasks of the struct's own process: aborted, or left
 ///   running (`Process::set_escalation`).
 /// - `on_failure = "isolate"` (the default) or `"propagate"`: whether the
-///   struct's failure (its `#[run]` or `#[teardown]` failed or panicked, or
-///   a propagating child failed) closes the processes it is a child of
-///   (`Process::set_on_failure`).
+///   struct's failure (its `#[init]`, `#[run]` or `#[teardown]` failed or
+///   panicked, or a propagating child failed) closes the processes it is a
+///   child of (`Process::set_on_failure`); written, even as `"isolate"`,
+///   it wins over a parent's `children_on_failure`.
+/// - `children_on_failure = "isolate"` (the default) or `"propagate"`: the
+///   policy the processes linked under the struct take, down the tree,
+///   unless they set their own (`Process::set_children_on_failure`).
 ///
 /// A duration is written as humantime reads it, decimals allowed
 /// (`"500ms"`, `"5s"`, `"1.5s"`, `"1m30s"`, `"2h 15min"`), checked at
@@ -196,6 +202,10 @@ pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
 /// budget of its own: past it, the teardown is dropped and `close()` returns
 /// `ErrorKind::Timeout`. On a sync `fn` it is a compile error: a sync
 /// teardown cannot be interrupted, so make it an `async fn`.
+///
+/// `#[teardown(reserve = "300ms")]` keeps that much of any close budget for
+/// the teardown (`Process::set_teardown_reserve`): what the struct waits for
+/// is escalated early enough for the teardown still to run.
 #[proc_macro_attribute]
 pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
     teardown::teardown(args.into(), input.into()).into()
@@ -203,7 +213,8 @@ pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// Marks the one method that is a `#[process]` struct's own process
 /// function, as with `go`: `start()` runs it in a tokio task once the
-/// struct's edges are in place.
+/// struct's edges are in place, after its `#[init]` and its prepared
+/// `#[child]` fields have started.
 ///
 /// ```text
 /// use goprocess::prelude::*;
@@ -231,10 +242,12 @@ pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// The method must be an `async fn` in an inherent impl of the struct (as
 /// for [`macro@teardown`]), at most one per type, taking the struct as a
-/// teardown may (`&self`, `self: Arc<Self>`, … or not at all) and
+/// teardown may (`&self`, `self: Arc<Self>`, … or not at all),
 /// optionally an argument of type `Process` (the struct's own process),
-/// without generic parameters, and returning nothing, `()` or
-/// `Result<(), E>` with `E: Into<BoxError>`. Anything else is a compile
+/// and last, optionally, the value its [`macro@init`] returns (a single
+/// argument is the process if its type is written `Process`), without
+/// generic parameters, and returning nothing, `()` or `Result<(), E>`
+/// with `E: Into<BoxError>`. Anything else is a compile
 /// error at the user's tokens that names the fix. `#[run(crate = "path")]`
 /// overrides `::goprocess`.
 #[proc_macro_attribute]

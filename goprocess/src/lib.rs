@@ -337,7 +337,7 @@ where
 
 #[doc(hidden)]
 pub use structs::private as __private;
-pub use structs::{AsProcess, Handle, ShutdownPlan, Start, StartupPlan};
+pub use structs::{AsProcess, Handle, LivePlan, ShutdownPlan, Start, StartupPlan};
 
 /// The names most programs need: `use goprocess::prelude::*;`.
 pub mod prelude {

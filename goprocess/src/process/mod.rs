@@ -1923,6 +1923,19 @@ impl Process {
         self.inner.lock().display_name(self.inner.id())
     }
 
+    /// The processes it closes (its child edges, waited for or not), for
+    /// the plans of a running `#[process]` struct.
+    pub(crate) fn child_targets(&self) -> Vec<Process> {
+        self.inner.lock().targets(|e| e.kind().closes()).collect()
+    }
+
+    /// For a supervisor: its children in their order (read from its view
+    /// once the lock is released).
+    pub(crate) fn supervised_children(&self) -> Option<Vec<crate::supervise::ChildInfo>> {
+        let view = self.inner.lock().cold().supervisor.clone()?;
+        Some(view.children())
+    }
+
     fn refused(&self, kind: ErrorKind, detail: impl Into<Cow<'static, str>>) -> Error {
         Error::refused(kind, self.display_name(), detail)
     }

@@ -13,7 +13,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use self::plan::{ShutdownPlan, StartupPlan};
+pub use self::plan::{LivePlan, ShutdownPlan, StartupPlan};
 use crate::{Error, Process};
 
 /// Anything that is, or owns, one process: what `#[child]` and
@@ -271,6 +271,51 @@ impl<T> Handle<T> {
     /// ```
     pub fn launch(this: &Self) {
         crate::process::ready::launch(&this.process);
+    }
+}
+
+impl<T: private::Spec> Handle<T> {
+    /// The struct's [shutdown plan](Start::shutdown_plan), read with the
+    /// running struct: a [`Supervisor`](crate::supervise::Supervisor)
+    /// field shows its children as they are now, in the order it closes
+    /// them (children are added at run time, so the plan derived from the
+    /// type cannot list them). Through nested `#[process]` structs too.
+    ///
+    /// ```
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct App {
+    ///     #[child]
+    ///     http: Process,
+    /// }
+    ///
+    /// let app = App { http: Process::new() }.start();
+    /// assert_eq!(Handle::shutdown_plan(&app).stages(), App::shutdown_plan().stages());
+    /// ```
+    pub fn shutdown_plan(this: &Self) -> LivePlan<ShutdownPlan> {
+        LivePlan::new(T::shutdown_plan(), this.process.clone())
+    }
+
+    /// The struct's [startup plan](Start::startup_plan), read with the
+    /// running struct: a [`Supervisor`](crate::supervise::Supervisor)
+    /// field shows its children as they are now, in the order it starts
+    /// them (one at a time, each once the one before is ready).
+    ///
+    /// ```
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct App {
+    ///     #[child]
+    ///     http: Process,
+    /// }
+    ///
+    /// let app = App { http: Process::new() }.start();
+    /// assert_eq!(Handle::startup_plan(&app).to_string(), "App\n└── 1. http\n");
+    /// ```
+    pub fn startup_plan(this: &Self) -> LivePlan<StartupPlan> {
+        LivePlan::new(T::startup_plan(), this.process.clone())
     }
 }
 

@@ -2,10 +2,13 @@
 //! the `#[process]` structs nested in it through `Handle<T>` fields.
 
 use std::any::TypeId;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::{self, Write as _};
+use std::ops::Deref;
 
 use super::private::Spec;
+use crate::Process;
 use crate::introspect::escape;
 
 /// The order in which a started `#[process]` struct shuts down, derived at
@@ -227,13 +230,17 @@ impl ShutdownPlan {
     /// );
     /// ```
     pub fn to_mermaid(&self) -> String {
+        self.mermaid(None)
+    }
+
+    fn mermaid(&self, live: Option<&Live>) -> String {
         let mut chart = Mermaid {
             out: String::from("flowchart TD\n"),
             edges: Vec::new(),
             ids: HashSet::new(),
         };
         chart.ids.insert("self".to_owned());
-        chart.draw(self, "", "self", 1, &mut vec![self.type_id]);
+        chart.draw(self, "", "self", 1, &mut vec![self.type_id], live);
         for edge in &chart.edges {
             chart.out.push_str(edge);
         }
@@ -262,21 +269,20 @@ impl ShutdownPlan {
         f: &mut fmt::Formatter<'_>,
         prefix: &str,
         path: &mut Vec<TypeId>,
+        live: Option<&Live>,
     ) -> fmt::Result {
-        let mut lines: Vec<(String, Option<ShutdownPlan>)> = Vec::new();
+        let mut lines: Vec<(String, Below<ShutdownPlan>)> = Vec::new();
         if let Some(run) = self.run {
-            lines.push((format!("run `{run}`"), None));
+            lines.push((format!("run `{run}`"), Below::Nothing));
         }
         for (number, stage) in self.plan.stages.iter().enumerate() {
             for name in *stage {
                 let Some(field) = self.by_name(name) else {
                     continue;
                 };
-                let nested = (field.nested)();
                 let mut line = format!("{}. {name}", number + 1);
-                if let Some(nested) = &nested {
-                    write!(line, " ({})", nested.name)?;
-                }
+                let below = Below::of(field, live, Order::Shutdown);
+                below.describe(&mut line);
                 if field.role == Role::ChildNoWait {
                     line.push_str(" (not waited for)");
                 }
@@ -284,43 +290,189 @@ impl ShutdownPlan {
                 if !after.is_empty() {
                     write!(line, ", after {}", after.join(", "))?;
                 }
-                lines.push((line, nested));
+                lines.push((line, below));
             }
         }
         for field in self.plan.fields.iter().filter(|f| f.role == Role::WaitFor) {
-            let nested = (field.nested)();
             let mut line = format!("waits for {}", field.name);
-            if let Some(nested) = &nested {
-                write!(line, " ({})", nested.name)?;
-            }
-            lines.push((line, nested));
+            let below = match (field.nested)() {
+                Some(nested) => Below::Nested(nested, None),
+                None => Below::Nothing,
+            };
+            below.describe(&mut line);
+            lines.push((line, below));
         }
         if let Some(teardown) = self.teardown {
-            lines.push((format!("teardown `{teardown}`"), None));
+            lines.push((format!("teardown `{teardown}`"), Below::Nothing));
         }
-        let count = lines.len();
-        for (i, (line, nested)) in lines.into_iter().enumerate() {
-            let last = i + 1 == count;
-            let (branch, below) = if last {
-                ("└── ", "    ")
-            } else {
-                ("├── ", "│   ")
-            };
-            write!(f, "{prefix}{branch}{line}")?;
-            let Some(nested) = nested else {
-                writeln!(f)?;
-                continue;
-            };
-            if path.contains(&nested.type_id) {
-                writeln!(f, " (recursive)")?;
-                continue;
+        draw_lines(f, prefix, lines, path)
+    }
+}
+
+/// What a plan's text tree draws below one of its lines.
+enum Below<P> {
+    Nothing,
+    /// The plan of the `#[process]` struct the field holds, and its
+    /// running process when the plan is read live.
+    Nested(P, Option<Live>),
+    /// A supervisor's children, read live, in the plan's order.
+    Supervised(Vec<String>),
+}
+
+/// Which order a plan lists a supervisor's children in.
+#[derive(Clone, Copy)]
+enum Order {
+    /// The last added first: the order it closes them in.
+    Shutdown,
+    /// The order of addition: the order it starts them in.
+    Startup,
+}
+
+impl<P: From<ShutdownPlan>> Below<P> {
+    /// For the field `field` of a plan read with `live` (or not).
+    fn of(field: &PlanField, live: Option<&Live>, order: Order) -> Below<P> {
+        match (field.nested)() {
+            Some(nested) => Below::Nested(
+                P::from(nested),
+                live.and_then(|l| l.child(field.name)).map(Live::of),
+            ),
+            None => match live.and_then(|l| l.supervised(field.name, order)) {
+                Some(children) => Below::Supervised(children),
+                None => Below::Nothing,
+            },
+        }
+    }
+}
+
+impl<P: TreePlan> Below<P> {
+    /// What the field's line says of what it holds.
+    fn describe(&self, line: &mut String) {
+        match self {
+            Below::Nested(nested, _) => {
+                let _ = write!(line, " ({})", nested.struct_name());
             }
-            writeln!(f)?;
-            path.push(nested.type_id);
-            nested.write_tree(f, &format!("{prefix}{below}"), path)?;
-            path.pop();
+            Below::Supervised(_) => line.push_str(" (supervisor)"),
+            Below::Nothing => {}
         }
-        Ok(())
+    }
+}
+
+/// A plan that draws as a text tree.
+trait TreePlan {
+    fn struct_name(&self) -> &'static str;
+    fn type_id(&self) -> TypeId;
+    fn write_tree(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        prefix: &str,
+        path: &mut Vec<TypeId>,
+        live: Option<&Live>,
+    ) -> fmt::Result;
+}
+
+impl TreePlan for ShutdownPlan {
+    fn struct_name(&self) -> &'static str {
+        self.name
+    }
+    fn type_id(&self) -> TypeId {
+        self.type_id
+    }
+    fn write_tree(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        prefix: &str,
+        path: &mut Vec<TypeId>,
+        live: Option<&Live>,
+    ) -> fmt::Result {
+        ShutdownPlan::write_tree(self, f, prefix, path, live)
+    }
+}
+
+/// Draws `lines` as the branches of a tree, each with what it holds below
+/// it; a struct already on `path` is marked `(recursive)` instead.
+fn draw_lines<P: TreePlan>(
+    f: &mut fmt::Formatter<'_>,
+    prefix: &str,
+    lines: Vec<(String, Below<P>)>,
+    path: &mut Vec<TypeId>,
+) -> fmt::Result {
+    let count = lines.len();
+    for (i, (line, below)) in lines.into_iter().enumerate() {
+        let last = i + 1 == count;
+        let (branch, under) = if last {
+            ("└── ", "    ")
+        } else {
+            ("├── ", "│   ")
+        };
+        write!(f, "{prefix}{branch}{line}")?;
+        match below {
+            Below::Nothing => writeln!(f)?,
+            Below::Nested(nested, _) if path.contains(&nested.type_id()) => {
+                writeln!(f, " (recursive)")?;
+            }
+            Below::Nested(nested, live) => {
+                writeln!(f)?;
+                path.push(nested.type_id());
+                nested.write_tree(f, &format!("{prefix}{under}"), path, live.as_ref())?;
+                path.pop();
+            }
+            Below::Supervised(children) => {
+                writeln!(f)?;
+                let count = children.len();
+                for (i, child) in children.iter().enumerate() {
+                    let branch = if i + 1 == count {
+                        "└── "
+                    } else {
+                        "├── "
+                    };
+                    writeln!(
+                        f,
+                        "{prefix}{under}{branch}{}. {}",
+                        i + 1,
+                        escape::Text(child)
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The running `#[process]` struct a plan is read with: the processes it
+/// closes, by name, to find a field's nested struct or supervisor.
+pub(crate) struct Live {
+    children: Vec<(Cow<'static, str>, Process)>,
+}
+
+impl Live {
+    pub(crate) fn of(process: &Process) -> Live {
+        Live {
+            children: process
+                .child_targets()
+                .into_iter()
+                .map(|p| (p.display_name(), p))
+                .collect(),
+        }
+    }
+
+    /// The process of the field whose processes are named `name` (one
+    /// that holds a single process).
+    fn child(&self, name: &str) -> Option<&Process> {
+        self.children
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p)
+    }
+
+    /// The names of the children of the supervisor the field `name` holds,
+    /// if it holds one, in `order`.
+    fn supervised(&self, name: &str, order: Order) -> Option<Vec<String>> {
+        let children = self.child(name)?.supervised_children()?;
+        let names = children.iter().map(|c| c.name().to_owned());
+        Some(match order {
+            Order::Shutdown => names.rev().collect(),
+            Order::Startup => names.collect(),
+        })
     }
 }
 
@@ -371,6 +523,7 @@ impl Mermaid {
         last: &str,
         depth: usize,
         path: &mut Vec<TypeId>,
+        live: Option<&Live>,
     ) {
         let indent = "    ".repeat(depth);
         let mut ids = Vec::new();
@@ -406,15 +559,33 @@ impl Mermaid {
             if let Some(nested) = nested.filter(|nested| path.contains(&nested.type_id)) {
                 let _ = write!(label, ": {} (recursive)", nested.name);
             }
+            let supervised = match (&nested, field.role) {
+                (None, Role::Child | Role::ChildNoWait) => {
+                    live.and_then(|l| l.supervised(field.name, Order::Shutdown))
+                }
+                _ => None,
+            };
             match nested.filter(|nested| !path.contains(&nested.type_id)) {
                 Some(nested) => {
                     let label = escape::mermaid(&format!("{label}: {}", nested.name));
                     let _ = writeln!(self.out, "{indent}subgraph {id}[\"{label}\"]");
                     let inner_last = self.id(format!("{id}_self"));
+                    let inner_live = live.and_then(|l| l.child(field.name)).map(Live::of);
                     path.push(nested.type_id);
-                    self.draw(&nested, &format!("{id}_"), &inner_last, depth + 1, path);
+                    self.draw(
+                        &nested,
+                        &format!("{id}_"),
+                        &inner_last,
+                        depth + 1,
+                        path,
+                        inner_live.as_ref(),
+                    );
                     path.pop();
                     let _ = writeln!(self.out, "{indent}end");
+                }
+                None if supervised.is_some() => {
+                    let children = supervised.unwrap_or_default();
+                    self.supervisor(&id, &label, &children, depth);
                 }
                 None if field.role == Role::WaitFor => {
                     let label = escape::mermaid(&label);
@@ -453,6 +624,24 @@ impl Mermaid {
         let end = escape::mermaid(&end);
         let _ = writeln!(self.out, "{indent}{last}([\"{end}\"])");
     }
+
+    /// A supervisor field `id`, read live: a subgraph of its children in
+    /// the order given, one after the other.
+    fn supervisor(&mut self, id: &str, label: &str, children: &[String], depth: usize) {
+        let indent = "    ".repeat(depth);
+        let label = escape::mermaid(&format!("{label}: supervisor"));
+        let _ = writeln!(self.out, "{indent}subgraph {id}[\"{label}\"]");
+        let mut before: Option<String> = None;
+        for child in children {
+            let child_id = self.id(format!("{id}_{child}"));
+            let name = escape::mermaid(child);
+            let _ = writeln!(self.out, "{indent}    {child_id}[\"{name}\"]");
+            if let Some(before) = before.replace(child_id.clone()) {
+                self.edges.push(format!("    {before} --> {child_id}\n"));
+            }
+        }
+        let _ = writeln!(self.out, "{indent}end");
+    }
 }
 
 impl fmt::Display for ShutdownPlan {
@@ -463,7 +652,7 @@ impl fmt::Display for ShutdownPlan {
     /// the field that holds them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.name)?;
-        self.write_tree(f, "", &mut vec![self.type_id])
+        self.write_tree(f, "", &mut vec![self.type_id], None)
     }
 }
 
@@ -622,13 +811,24 @@ impl StartupPlan {
     /// );
     /// ```
     pub fn to_mermaid(&self) -> String {
+        self.mermaid(None)
+    }
+
+    fn mermaid(&self, live: Option<&Live>) -> String {
         let mut chart = Mermaid {
             out: String::from("flowchart TD\n"),
             edges: Vec::new(),
             ids: HashSet::new(),
         };
         chart.ids.insert("self".to_owned());
-        chart.draw_start(&self.plan, "", "self", 1, &mut vec![self.plan.type_id]);
+        chart.draw_start(
+            &self.plan,
+            "",
+            "self",
+            1,
+            &mut vec![self.plan.type_id],
+            live,
+        );
         for edge in &chart.edges {
             chart.out.push_str(edge);
         }
@@ -652,21 +852,20 @@ impl StartupPlan {
         f: &mut fmt::Formatter<'_>,
         prefix: &str,
         path: &mut Vec<TypeId>,
+        live: Option<&Live>,
     ) -> fmt::Result {
-        let mut lines: Vec<(String, Option<StartupPlan>)> = Vec::new();
+        let mut lines: Vec<(String, Below<StartupPlan>)> = Vec::new();
         if let Some(init) = self.plan.init {
-            lines.push((format!("init `{init}`"), None));
+            lines.push((format!("init `{init}`"), Below::Nothing));
         }
         for (number, stage) in self.stages().iter().enumerate() {
             for name in *stage {
                 let Some(field) = self.plan.by_name(name) else {
                     continue;
                 };
-                let nested = (field.nested)().map(StartupPlan::of);
                 let mut line = format!("{}. {name}", number + 1);
-                if let Some(nested) = &nested {
-                    write!(line, " ({})", nested.name())?;
-                }
+                let below = Below::of(field, live, Order::Startup);
+                below.describe(&mut line);
                 if field.role == Role::ChildNoWait {
                     line.push_str(" (not waited for)");
                 }
@@ -674,35 +873,38 @@ impl StartupPlan {
                 if !after.is_empty() {
                     write!(line, ", after {}", after.join(", "))?;
                 }
-                lines.push((line, nested));
+                lines.push((line, below));
             }
         }
         if let Some(run) = self.plan.run {
-            lines.push((format!("run `{run}`"), None));
+            lines.push((format!("run `{run}`"), Below::Nothing));
         }
-        let count = lines.len();
-        for (i, (line, nested)) in lines.into_iter().enumerate() {
-            let last = i + 1 == count;
-            let (branch, below) = if last {
-                ("└── ", "    ")
-            } else {
-                ("├── ", "│   ")
-            };
-            write!(f, "{prefix}{branch}{line}")?;
-            let Some(nested) = nested else {
-                writeln!(f)?;
-                continue;
-            };
-            if path.contains(&nested.plan.type_id) {
-                writeln!(f, " (recursive)")?;
-                continue;
-            }
-            writeln!(f)?;
-            path.push(nested.plan.type_id);
-            nested.write_tree(f, &format!("{prefix}{below}"), path)?;
-            path.pop();
-        }
-        Ok(())
+        draw_lines(f, prefix, lines, path)
+    }
+}
+
+impl From<ShutdownPlan> for StartupPlan {
+    /// The startup plan of the struct whose shutdown plan this is.
+    fn from(plan: ShutdownPlan) -> StartupPlan {
+        StartupPlan::of(plan)
+    }
+}
+
+impl TreePlan for StartupPlan {
+    fn struct_name(&self) -> &'static str {
+        self.plan.name
+    }
+    fn type_id(&self) -> TypeId {
+        self.plan.type_id
+    }
+    fn write_tree(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        prefix: &str,
+        path: &mut Vec<TypeId>,
+        live: Option<&Live>,
+    ) -> fmt::Result {
+        StartupPlan::write_tree(self, f, prefix, path, live)
     }
 }
 
@@ -717,6 +919,7 @@ impl Mermaid {
         first: &str,
         depth: usize,
         path: &mut Vec<TypeId>,
+        live: Option<&Live>,
     ) {
         let indent = "    ".repeat(depth);
         let start = match plan.init {
@@ -743,15 +946,31 @@ impl Mermaid {
                 if let Some(nested) = nested.filter(|nested| path.contains(&nested.type_id)) {
                     let _ = write!(label, ": {} (recursive)", nested.name);
                 }
+                let supervised = match &nested {
+                    None => live.and_then(|l| l.supervised(field.name, Order::Startup)),
+                    Some(_) => None,
+                };
                 match nested.filter(|nested| !path.contains(&nested.type_id)) {
                     Some(nested) => {
                         let label = escape::mermaid(&format!("{label}: {}", nested.name));
                         let _ = writeln!(self.out, "{indent}subgraph {id}[\"{label}\"]");
                         let inner_first = self.id(format!("{id}_self"));
+                        let inner_live = live.and_then(|l| l.child(field.name)).map(Live::of);
                         path.push(nested.type_id);
-                        self.draw_start(&nested, &format!("{id}_"), &inner_first, depth + 1, path);
+                        self.draw_start(
+                            &nested,
+                            &format!("{id}_"),
+                            &inner_first,
+                            depth + 1,
+                            path,
+                            inner_live.as_ref(),
+                        );
                         path.pop();
                         let _ = writeln!(self.out, "{indent}end");
+                    }
+                    None if supervised.is_some() => {
+                        let children = supervised.unwrap_or_default();
+                        self.supervisor(&id, &label, &children, depth);
                     }
                     None => {
                         let label = escape::mermaid(&label);
@@ -787,7 +1006,117 @@ impl fmt::Display for StartupPlan {
     /// `#[run]`; nested structs below the field that holds them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.plan.name)?;
-        self.write_tree(f, "", &mut vec![self.plan.type_id])
+        self.write_tree(f, "", &mut vec![self.plan.type_id], None)
+    }
+}
+
+/// A plan read with a running struct ([`Handle::shutdown_plan`](super::Handle::shutdown_plan),
+/// [`Handle::startup_plan`](super::Handle::startup_plan)): the derived plan
+/// (it derefs to it), drawn with what only exists at run time, the
+/// children of a [`Supervisor`](crate::supervise::Supervisor) field as
+/// they are now, in the order the supervisor closes them (the last added
+/// first) or starts them (one at a time, in their order).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use goprocess::prelude::*;
+/// use goprocess::supervise::{Restart, Strategy, Supervisor};
+///
+/// #[process]
+/// struct Service {
+///     #[child]
+///     intake: Process,
+///     #[child]
+///     #[wait_for(intake)]
+///     pool: Supervisor,
+/// }
+///
+/// let pool = Supervisor::root(Strategy::OneForOne);
+/// for name in ["worker 1", "worker 2"] {
+///     pool.child(name, Restart::Permanent, |me| async move { me.closing().await })
+///         .unwrap();
+/// }
+/// let service = Service { intake: Process::new(), pool }.start();
+/// assert_eq!(
+///     Handle::shutdown_plan(&service).to_string(),
+///     "Service\n\
+///      ├── 1. intake\n\
+///      └── 2. pool (supervisor), after intake\n    \
+///          ├── 1. worker 2\n    \
+///          └── 2. worker 1\n"
+/// );
+/// Handle::close(&service).await.unwrap();
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct LivePlan<P> {
+    plan: P,
+    live: Process,
+}
+
+impl<P> LivePlan<P> {
+    pub(crate) fn new(plan: P, live: Process) -> LivePlan<P> {
+        LivePlan { plan, live }
+    }
+
+    /// The derived plan, without what the running struct adds.
+    pub fn plan(&self) -> &P {
+        &self.plan
+    }
+}
+
+impl<P> Deref for LivePlan<P> {
+    type Target = P;
+    fn deref(&self) -> &P {
+        &self.plan
+    }
+}
+
+impl LivePlan<ShutdownPlan> {
+    /// [`ShutdownPlan::to_mermaid`], with each supervisor field drawn as a
+    /// subgraph of its children, in the order it closes them.
+    pub fn to_mermaid(&self) -> String {
+        self.plan.mermaid(Some(&Live::of(&self.live)))
+    }
+}
+
+impl LivePlan<StartupPlan> {
+    /// [`StartupPlan::to_mermaid`], with each supervisor field drawn as a
+    /// subgraph of its children, in the order it starts them.
+    pub fn to_mermaid(&self) -> String {
+        self.plan.mermaid(Some(&Live::of(&self.live)))
+    }
+}
+
+impl fmt::Display for LivePlan<ShutdownPlan> {
+    /// As [`ShutdownPlan`]'s, with each supervisor field's children below
+    /// it (`2. pool (supervisor)`), numbered in the order it closes them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.plan.name)?;
+        let live = Live::of(&self.live);
+        self.plan
+            .write_tree(f, "", &mut vec![self.plan.type_id], Some(&live))
+    }
+}
+
+impl fmt::Display for LivePlan<StartupPlan> {
+    /// As [`StartupPlan`]'s, with each supervisor field's children below
+    /// it, numbered in the order it starts them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.plan.plan.name)?;
+        let live = Live::of(&self.live);
+        self.plan
+            .write_tree(f, "", &mut vec![self.plan.plan.type_id], Some(&live))
+    }
+}
+
+impl<P: fmt::Debug> fmt::Debug for LivePlan<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LivePlan")
+            .field("plan", &self.plan)
+            .field("process", &self.live)
+            .finish()
     }
 }
 
