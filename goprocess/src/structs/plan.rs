@@ -247,6 +247,11 @@ impl ShutdownPlan {
         chart.out
     }
 
+    /// The stages reversed: the order the struct starts its fields in.
+    fn start_stages(&self) -> &'static [&'static [&'static str]] {
+        self.plan.startup
+    }
+
     fn field(&self, field: &str) -> Option<&PlanField> {
         self.plan.fields.iter().find(|f| f.field == field)
     }
@@ -585,7 +590,7 @@ impl Mermaid {
                 }
                 None if supervised.is_some() => {
                     let children = supervised.unwrap_or_default();
-                    self.supervisor(&id, &label, &children, depth);
+                    self.supervisor(id, &label, &children, depth);
                 }
                 None if field.role == Role::WaitFor => {
                     let label = escape::mermaid(&label);
@@ -749,7 +754,7 @@ impl StartupPlan {
     /// of the stage before it is ready (a `#[child(no_wait)]` field is
     /// started in its stage, and nothing waits for it).
     pub fn stages(&self) -> &'static [&'static [&'static str]] {
-        self.plan.plan.startup
+        self.plan.start_stages()
     }
 
     /// The startup plan of the `#[process]` struct that the `#[child]`

@@ -10,7 +10,7 @@
 //! (the shutdown stages reversed). The launch hands a [`Boot`] to the one
 //! task that starts the struct: its `#[run]`'s task (which runs the init,
 //! then the stages, then the method), or, for a struct without `#[run]`,
-//! a task that holds the process open ([`Process::hold`]) while it runs
+//! a task that holds the process open (`Process::hold`) while it runs
 //! the init and the stages. A struct with neither an init nor a part that
 //! is still starting after its launch needs no task at all.
 //!
@@ -772,7 +772,7 @@ struct Part {
 
 /// How a launched struct starts, handed to the task that starts it (its
 /// `#[run]`'s, or [`alone`]'s): its `#[init]` ([`start`](Self::start)),
-/// then its prepared parts stage by stage ([`parts`](Self::parts)). Each
+/// then its prepared parts stage by stage (`parts`). Each
 /// step stops at once when the struct's process is closing: the init's
 /// future is dropped, and nothing not started yet is.
 pub struct Boot {
