@@ -60,7 +60,7 @@ impl Http {
                                 &this,
                                 &me,
                                 |output| {
-                                    ::goprocess::__private::Returned::new(output).into_init()
+                                    ::goprocess::__private::Returned::new(output).init_value()
                                 },
                             )
                             .await else {
@@ -137,7 +137,7 @@ impl Ticker {
                                 &this,
                                 &me,
                                 |output| {
-                                    ::goprocess::__private::Returned::new(output).into_init()
+                                    ::goprocess::__private::Returned::new(output).init_value()
                                 },
                             )
                             .await else {

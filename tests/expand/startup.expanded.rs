@@ -102,7 +102,7 @@ impl Http {
                                 &this,
                                 &me,
                                 |output| {
-                                    ::goprocess::__private::Returned::new(output).into_init()
+                                    ::goprocess::__private::Returned::new(output).init_value()
                                 },
                             )
                             .await else {
