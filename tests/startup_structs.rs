@@ -624,6 +624,48 @@ async fn a_signal_while_the_root_starts() {
     );
 }
 
+/// Closed before its task first ran: a struct with an init starts nothing
+/// (neither its init nor its run); one with nothing to start runs its run,
+/// as a `go` function does, which sees its close at once.
+#[tokio::test]
+async fn closed_before_its_task_ran() {
+    #[process]
+    struct WithInit {
+        log: Log,
+    }
+    impl WithInit {
+        #[init]
+        async fn open(&self) {
+            self.log.push("init");
+        }
+        #[run]
+        async fn serve(&self) {
+            self.log.push("run");
+        }
+    }
+    #[process]
+    struct RunOnly {
+        log: Log,
+    }
+    impl RunOnly {
+        #[run]
+        async fn serve(&self, me: Process) {
+            self.log.push("run");
+            me.closing().await;
+            self.log.push("run returned");
+        }
+    }
+    let log = Log::new();
+    let s = WithInit { log: log.clone() }.start();
+    s.process().request_close(); // on this thread, before its task ran
+    within(Handle::err(&s)).await.unwrap();
+    assert!(log.events().is_empty(), "{:?}", log.events());
+    let s = RunOnly { log: log.clone() }.start();
+    s.process().request_close();
+    within(Handle::err(&s)).await.unwrap();
+    assert_eq!(log.events(), ["run", "run returned"]);
+}
+
 // ------------------------------------------------------------ prepared, never launched
 
 #[tokio::test]

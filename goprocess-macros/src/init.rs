@@ -99,10 +99,18 @@ fn hook(krate: &Path, method: &ImplItemFn, receiver: Receiver, process_arg: bool
     let into_init =
         quote_spanned!(output=> #krate_out::__private::Returned::new(#init_output).into_init());
     let unused = quote_spanned!(output=> #krate_out::__private::unused(Self::__goprocess_run(), #value_out););
+    let mut alone_arguments: Vec<TokenStream> = method::receiver_argument(receiver, &this)
+        .into_iter()
+        .collect();
+    if process_arg {
+        let krate_at = respan(krate.to_token_stream(), span);
+        alone_arguments.push(quote_spanned!(span=> #krate_at::__private::run_arg(#me)));
+    }
     let alone = quote_spanned! {span=>
         |#this, #boot| #krate_at::__private::alone(#this, #boot, |#this, #me, #boot| async move {
+            let #function = Self::#name;
             let ::core::option::Option::Some(#value) = #boot
-                .start(Self::__goprocess_init(), &#this, &#me, |#init_output| #into_init)
+                .init(#function(#(#alone_arguments),*), |#init_output| #into_init)
                 .await
             else {
                 return ::core::result::Result::Ok(());

@@ -58,11 +58,10 @@ impl Http {
                 this,
                 boot,
                 |this, me, boot| async move {
+                    let method = Self::bind;
                     let ::core::option::Option::Some(value) = boot
-                        .start(
-                            Self::__goprocess_init(),
-                            &this,
-                            &me,
+                        .init(
+                            method(&this),
                             |output| {
                                 ::goprocess::__private::Returned::new(output).into_init()
                             },

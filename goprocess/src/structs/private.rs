@@ -793,7 +793,9 @@ impl Boot {
     /// its type is known) once all of it is done; `None` if the struct
     /// started closing meanwhile (the run must not start). An init that
     /// failed fails the struct's start (`ErrorKind::StartFailed`, with the
-    /// init's error as its source) and gives `None` too.
+    /// init's error as its source) and gives `None` too. A struct with
+    /// neither an init nor prepared parts has nothing to start: its run
+    /// runs whatever happens, as a `go` function does.
     pub async fn start<S, R, X>(
         &self,
         hook: InitHook<S, R>,
@@ -801,10 +803,30 @@ impl Boot {
         me: &Process,
         unwrap: impl FnOnce(R) -> Result<X, BoxError>,
     ) -> Option<X> {
+        self.init((hook.call)(Arc::clone(this), me.clone()), unwrap)
+            .await
+    }
+
+    /// [`start`](Self::start) with the init's future itself: what the
+    /// `#[init]`'s own hook runs for a struct without `#[run]` (no box).
+    pub async fn init<F: Future, X>(
+        &self,
+        init: F,
+        unwrap: impl FnOnce(F::Output) -> Result<X, BoxError>,
+    ) -> Option<X> {
+        if self.init.is_none() && self.stages.is_empty() {
+            // Nothing to start: the run is the struct's function, and runs
+            // as a `go` function does, even if the struct closed already
+            // (it then sees `closing()` at once).
+            let value = unwrap(init.await).ok();
+            if self.declared {
+                self.process.set_ready();
+            }
+            return value;
+        }
         if self.process.is_closing() {
             return None;
         }
-        let init = (hook.call)(Arc::clone(this), me.clone());
         let output = match self.init {
             None => init.await,
             Some(_) => {
