@@ -106,8 +106,9 @@ fn hook(krate: &Path, method: &ImplItemFn, receiver: Receiver, process_arg: bool
         let krate_at = respan(krate.to_token_stream(), span);
         alone_arguments.push(quote_spanned!(span=> #krate_at::__private::run_arg(#me)));
     }
+    let me_param = if process_arg { quote!(#me) } else { quote!(_) };
     let alone = quote_spanned! {span=>
-        |#this, #boot| #krate_at::__private::alone(#this, #boot, |#this, #me, #boot| async move {
+        |#this, #boot| #krate_at::__private::alone(#this, #boot, |#this_param, #me_param, #boot| async move {
             let #function = Self::#name;
             let ::core::option::Option::Some(#value) = #boot
                 .init(#function(#(#alone_arguments),*), |#init_output| #into_init)

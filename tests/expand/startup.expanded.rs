@@ -57,7 +57,7 @@ impl Http {
             |this, boot| ::goprocess::__private::alone(
                 this,
                 boot,
-                |this, me, boot| async move {
+                |this, _, boot| async move {
                     let method = Self::bind;
                     let ::core::option::Option::Some(value) = boot
                         .init(
