@@ -184,6 +184,9 @@ pub struct InitHook<S, R> {
     /// `#[init] `method``, for reports of what the struct waits for.
     pub(crate) awaits: &'static str,
     call: fn(Arc<S>, Process) -> InitFuture<R>,
+    /// The value of a struct without `#[init]` (`()`), so that its run
+    /// starts without calling `call`.
+    none: Option<fn() -> R>,
     /// Starts the struct without `#[run]`: the init, then the parts.
     pub(crate) alone: Option<fn(Arc<S>, Boot)>,
 }
@@ -193,6 +196,7 @@ impl<S> InitHook<S, ()> {
         method: "",
         awaits: "",
         call: no_init::<S>,
+        none: Some(nothing_returned),
         alone: None,
     };
 }
@@ -205,6 +209,7 @@ impl<S, R: Send + 'static> InitHook<S, R> {
         method: "",
         awaits: "",
         call: stub_init::<S, R>,
+        none: None,
         alone: None,
     };
 }
@@ -224,6 +229,7 @@ impl<S: Marked, R> InitHook<S, R> {
             method,
             awaits,
             call,
+            none: None,
             alone: Some(alone),
         }
     }
@@ -236,6 +242,8 @@ where
 {
     Box::pin(init)
 }
+
+fn nothing_returned() {}
 
 /// The init of a struct without `#[init]`: done at once, without an
 /// allocation (a box of a zero-sized future allocates nothing).
@@ -803,6 +811,12 @@ impl Boot {
         me: &Process,
         unwrap: impl FnOnce(R) -> Result<X, BoxError>,
     ) -> Option<X> {
+        if let (None, true, Some(none)) = (self.init, self.stages.is_empty(), hook.none) {
+            // Nothing to start: the run is the struct's function, and runs
+            // as a `go` function does, even if the struct closed already
+            // (it then sees `closing()` at once).
+            return self.nothing_to_start(unwrap(none()));
+        }
         self.init((hook.call)(Arc::clone(this), me.clone()), unwrap)
             .await
     }
@@ -815,15 +829,24 @@ impl Boot {
         unwrap: impl FnOnce(F::Output) -> Result<X, BoxError>,
     ) -> Option<X> {
         if self.init.is_none() && self.stages.is_empty() {
-            // Nothing to start: the run is the struct's function, and runs
-            // as a `go` function does, even if the struct closed already
-            // (it then sees `closing()` at once).
-            let value = unwrap(init.await).ok();
-            if self.declared {
-                self.process.set_ready();
-            }
-            return value;
+            return self.nothing_to_start(unwrap(init.await));
         }
+        // Boxed: the common start (nothing to start) keeps a small task.
+        Box::pin(self.init_then_parts(init, unwrap)).await
+    }
+
+    fn nothing_to_start<X>(&self, value: Result<X, BoxError>) -> Option<X> {
+        if self.declared {
+            self.process.set_ready();
+        }
+        value.ok()
+    }
+
+    async fn init_then_parts<F: Future, X>(
+        &self,
+        init: F,
+        unwrap: impl FnOnce(F::Output) -> Result<X, BoxError>,
+    ) -> Option<X> {
         if self.process.is_closing() {
             return None;
         }
@@ -1166,6 +1189,9 @@ impl Wiring<'_> {
 
     /// The prepared parts by start stage: the shutdown stages reversed.
     fn start_stages(&mut self) -> Vec<Vec<Part>> {
+        if self.prepared.is_empty() {
+            return Vec::new();
+        }
         let count = self.stages.len().max(1);
         let mut stages: Vec<Vec<Part>> = (0..count).map(|_| Vec::new()).collect();
         for (stage, part) in self.prepared.drain(..) {
