@@ -1,21 +1,30 @@
-//! A small job service, shut down in order without losing a job.
+//! A small job service, started in order and shut down in order without
+//! losing a job.
 //!
+//! - `store`: a journal file, flushed every 100 ms; its `#[init]` opens
+//!   the file, its teardown writes what is left and syncs it. It closes
+//!   only after the server and the workers, or jobs would be lost, so it
+//!   is ready before either starts.
+//! - `workers`: a dispatcher that takes jobs off a bounded queue and runs
+//!   each in a rate-limited pool (at most four at once); its `#[init]`
+//!   opens the queue and hands the receiving end to its `#[run]`; on
+//!   shutdown it drains the queue first, then closes the pool once its
+//!   last jobs are done.
 //! - `http`: an axum server on 127.0.0.1 that accepts jobs (`POST /jobs`)
-//!   into a bounded queue; it drains its connections on `closing()`.
-//! - `workers`: a dispatcher that takes jobs off the queue and runs each in
-//!   a rate-limited pool (at most four at once); on shutdown it drains the
-//!   queue first, then closes the pool once its last jobs are done.
-//! - `store`: a journal file, flushed every 100 ms; its teardown writes
-//!   what is left and syncs the file. It must close only after the server
-//!   and the workers, or jobs would be lost.
+//!   into the queue; its `#[init]` binds the listener and hands it to its
+//!   `#[run]`, which drains its connections on `closing()`. It starts last:
+//!   the queue and the journal exist before it accepts a job.
 //!
-//! Each part is a `#[process]` struct that builds itself: its `#[run]`
-//! method is its loop, its `#[teardown]` what runs last, and `Service`
-//! declares the order in which they close. By default a built-in load
-//! generator sends jobs for a moment, then the service shuts itself down
-//! as if SIGTERM had arrived, while the load is still running. It prints
-//! the live process tree, the derived shutdown plan, the shutdown
-//! timeline, and checks that every accepted job is in the journal.
+//! Each part is a `#[process]` struct built with `prepare()`, and `Service`
+//! declares the order in which they close; they start in the mirror of
+//! it. `main` hands the service to `signal::Shutdown::run`, which waits
+//! until it is ready, then for Ctrl-C or SIGTERM, and closes it within a
+//! grace budget (a second signal exits at once). By default a built-in
+//! load generator sends jobs for a moment, then the service shuts itself
+//! down as if SIGTERM had arrived, while the load is still running. It
+//! prints the derived startup and shutdown plans, the live process tree,
+//! the shutdown timeline, and checks that every accepted job is in the
+//! journal.
 //!
 //! Run with `cargo run --example service`, or
 //! `cargo run --example service -- --until-signal` to serve until Ctrl-C
@@ -27,7 +36,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -37,14 +46,19 @@ use axum::routing::post;
 use goprocess::introspect::Timeline;
 use goprocess::prelude::*;
 use goprocess::ratelimit::RateLimiter;
+use goprocess::signal::Shutdown;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-/// The whole shutdown must fit in this; past it, `close_within` aborts
-/// what is still running and reports it, so the program can never hang.
-const SHUTDOWN_BUDGET: Duration = Duration::from_secs(10);
+/// The close budget once a signal has arrived (SIGTERM's grace period):
+/// past it, what is still running is aborted and reported, so the program
+/// can never hang. Pick it below the orchestrator's own (Kubernetes: 30 s).
+const GRACE: Duration = Duration::from_secs(10);
+/// At a signal, readiness drops at once, and the close begins this much
+/// later, so load balancers stop sending requests first.
+const DRAIN_DELAY: Duration = Duration::from_millis(500);
 /// How long the built-in load runs before the simulated SIGTERM.
 const LOAD_FOR: Duration = Duration::from_millis(1500);
 const QUEUE_CAPACITY: usize = 64;
@@ -72,43 +86,48 @@ struct Accepted {
     ids: Mutex<Vec<Job>>,
 }
 
+/// Where the server sends jobs: the queue the workers open when they
+/// start (before the server does, in the derived order).
+type Intake = Arc<OnceLock<mpsc::Sender<Job>>>;
+
 // ------------------------------------------------------------------- http
 
 #[process]
 struct HttpServer {
-    addr: SocketAddr,
-    /// Taken by `serve`, which runs once.
-    listener: Mutex<Option<TcpListener>>,
+    /// The address it listens on, once bound.
+    addr: OnceLock<SocketAddr>,
     api: Api,
 }
 
 #[derive(Clone)]
 struct Api {
-    queue: mpsc::Sender<Job>,
+    intake: Intake,
     next_id: Arc<AtomicU64>,
     accepted: Arc<Accepted>,
 }
 
 impl HttpServer {
-    async fn bind(api: Api) -> std::io::Result<HttpServer> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        Ok(HttpServer {
-            addr: listener.local_addr()?,
-            listener: Mutex::new(Some(listener)),
+    fn new(api: Api) -> HttpServer {
+        HttpServer {
+            addr: OnceLock::new(),
             api,
-        })
+        }
+    }
+
+    /// Binds the listener; the server is ready once it is bound.
+    #[init]
+    async fn bind(&self) -> std::io::Result<TcpListener> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let _ = self.addr.set(addr);
+        println!("http: listening on http://{addr}");
+        Ok(listener)
     }
 
     /// Accepts jobs until the server is closing, then lets the requests in
     /// flight finish.
     #[run]
-    async fn serve(&self, me: Process) -> std::io::Result<()> {
-        let listener = self
-            .listener
-            .lock()
-            .unwrap()
-            .take()
-            .expect("serve runs once");
+    async fn serve(&self, me: Process, listener: TcpListener) -> std::io::Result<()> {
         let app = Router::new()
             .route("/jobs", post(submit))
             .with_state(self.api.clone());
@@ -119,11 +138,15 @@ impl HttpServer {
 }
 
 async fn submit(State(api): State<Api>, _body: String) -> (StatusCode, String) {
+    // Set before the server started: the workers start first.
+    let Some(queue) = api.intake.get() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "not started\n".into());
+    };
     let id = api.next_id.fetch_add(1, Ordering::Relaxed);
     // The id is recorded before the answer, under the same lock as the
     // send, so the record and the queue agree.
     let mut accepted = api.accepted.ids.lock().unwrap();
-    match api.queue.try_send(id) {
+    match queue.try_send(id) {
         Ok(()) => {
             accepted.push(id);
             (StatusCode::ACCEPTED, format!("accepted {id}\n"))
@@ -141,8 +164,7 @@ async fn submit(State(api): State<Api>, _body: String) -> (StatusCode, String) {
 
 #[process]
 struct Workers {
-    /// Taken by `dispatch`, which runs once.
-    queue: Mutex<Option<mpsc::Receiver<Job>>>,
+    intake: Intake,
     journal: Arc<Journal>,
     /// The jobs in flight. It outlives the dispatcher, which hands it the
     /// last jobs while the struct is already closing, so it is not a
@@ -153,25 +175,33 @@ struct Workers {
 }
 
 impl Workers {
-    fn new(queue: mpsc::Receiver<Job>, journal: Arc<Journal>) -> Workers {
+    fn new(intake: Intake, journal: Arc<Journal>) -> Workers {
         Workers {
-            queue: Mutex::new(Some(queue)),
+            intake,
             journal,
             pool: RateLimiter::new(&Process::background(), WORKERS).named("pool"),
         }
+    }
+
+    /// Opens the queue: the server's end goes to the intake, the workers'
+    /// end to `dispatch`, which owns it.
+    #[init]
+    async fn open_queue(&self) -> mpsc::Receiver<Job> {
+        let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+        let _ = self.intake.set(tx);
+        println!("workers: queue open ({QUEUE_CAPACITY} jobs)");
+        rx
     }
 
     /// Runs jobs until the struct is closing (`Service` closes it once the
     /// server has closed), then refuses late sends, drains the queue, and
     /// closes the pool, whose last jobs finish first.
     #[run]
-    async fn dispatch(&self, me: Process) -> Result<(), goprocess::Error> {
-        let mut queue = self
-            .queue
-            .lock()
-            .unwrap()
-            .take()
-            .expect("dispatch runs once");
+    async fn dispatch(
+        &self,
+        me: Process,
+        mut queue: mpsc::Receiver<Job>,
+    ) -> Result<(), goprocess::Error> {
         loop {
             tokio::select! {
                 biased;
@@ -208,6 +238,14 @@ struct Journal {
 }
 
 impl Journal {
+    fn new(path: PathBuf) -> Journal {
+        Journal {
+            path,
+            pending: Mutex::new(Vec::new()),
+            flushes: AtomicUsize::new(0),
+        }
+    }
+
     fn record(&self, job: Job) {
         self.pending.lock().unwrap().push(job);
     }
@@ -215,10 +253,7 @@ impl Journal {
     /// Appends the pending jobs to the file.
     fn flush(&self) -> std::io::Result<usize> {
         let jobs = std::mem::take(&mut *self.pending.lock().unwrap());
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        let mut file = std::fs::OpenOptions::new().append(true).open(&self.path)?;
         let mut text = String::new();
         for job in &jobs {
             text.push_str(&format!("job {job}\n"));
@@ -235,6 +270,14 @@ struct Store {
 }
 
 impl Store {
+    /// Creates the journal file: the store is ready once it can write.
+    #[init]
+    async fn open_journal(&self) -> std::io::Result<()> {
+        std::fs::File::create(&self.journal.path)?;
+        println!("store: journal open");
+        Ok(())
+    }
+
     /// Appends the jobs done to the file every 100 ms, until the store is
     /// closing.
     #[run]
@@ -248,8 +291,10 @@ impl Store {
         }
     }
 
-    /// Runs once the flushing has stopped: writes what is left, syncs.
-    #[teardown]
+    /// Runs once the flushing has stopped and everything before it has
+    /// closed: writes what is left, syncs. It keeps 500 ms of the grace
+    /// budget, so a stuck server is cut short in time for it.
+    #[teardown(reserve = "500ms")]
     fn close_journal(&self) -> std::io::Result<()> {
         let last = self.journal.flush()?;
         std::fs::File::open(&self.journal.path)?.sync_all()?;
@@ -274,67 +319,48 @@ async fn main() -> ExitCode {
 }
 
 async fn run(dir: &Path, until_signal: bool) -> ExitCode {
-    let journal = Arc::new(Journal {
-        path: dir.join("journal.log"),
-        pending: Mutex::new(Vec::new()),
-        flushes: AtomicUsize::new(0),
-    });
+    let journal = Arc::new(Journal::new(dir.join("journal.log")));
     let accepted = Arc::new(Accepted::default());
-    let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+    let intake = Intake::default();
     let api = Api {
-        queue: tx,
+        intake: intake.clone(),
         next_id: Arc::new(AtomicU64::new(1)),
         accepted: accepted.clone(),
     };
-    let http = match HttpServer::bind(api).await {
-        Ok(http) => http,
-        Err(e) => {
-            eprintln!("cannot listen on 127.0.0.1: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = http.addr;
-    // Each part starts its own loop; `Service` adopts them as its fields.
+
+    println!("== the derived startup plan (Service::startup_plan()) ==\n");
+    print!("{}", Service::startup_plan());
+    println!("\n== the derived shutdown plan (Service::shutdown_plan()) ==\n");
+    print!("{}", Service::shutdown_plan());
+    println!("\n== the start ==\n");
+
+    // Each part is built, not started; `Service` starts them in its
+    // derived order: the store, then the workers, then the server.
     let service = Service {
-        http: http.start(),
-        workers: Workers::new(rx, journal.clone()).start(),
+        http: HttpServer::new(api).prepare(),
+        workers: Workers::new(intake, journal.clone()).prepare(),
         store: Store {
             journal: journal.clone(),
         }
-        .start(),
+        .prepare(),
     }
     .start();
-    println!("service: listening on http://{addr}");
-
-    // The "outside world": clients sending jobs until they are turned away.
-    let load = tokio::spawn(load(addr, if until_signal { 200 } else { 100_000 }));
-
-    if until_signal {
-        let signals = goprocess::signal::Shutdown::new()
-            .force_exit_on_second(true)
-            .start();
-        println!("service: serving until Ctrl-C or SIGTERM (twice exits at once)");
-        signals.closing().await;
-        println!("\nservice: signal received, shutting down");
-    } else {
-        tokio::time::sleep(LOAD_FOR).await;
-    }
-
-    println!("\n== the live process tree ==\n");
-    print!("{}", service.process().snapshot());
-
-    println!("\n== the derived shutdown plan (Service::shutdown_plan()) ==\n");
-    print!("{}", Service::shutdown_plan());
-
-    if !until_signal {
-        println!("\n== SIGTERM (simulated), with the load still running ==\n");
-    }
-    let timeline = Timeline::new();
-    timeline.attach(service.process());
-    let started = Instant::now();
-    let closed = Handle::close_within(&service, SHUTDOWN_BUDGET).await;
-    let took = started.elapsed();
-    let load = load.await.expect("the load generator");
+    let demo = tokio::spawn(demo(service.clone(), until_signal));
+    let closed = Shutdown::new()
+        .grace(GRACE)
+        .drain_delay(DRAIN_DELAY)
+        .force_exit_on_second(true)
+        .run(&service)
+        .await;
+    let Some(Demo {
+        load,
+        timeline,
+        took,
+    }) = demo.await.expect("the demo task")
+    else {
+        println!("service: failed to start: {}", closed.unwrap_err());
+        return ExitCode::FAILURE;
+    };
 
     println!("\n== the shutdown timeline ==\n");
     // One row per process, in the order they closed, with a bar from
@@ -396,6 +422,64 @@ async fn run(dir: &Path, until_signal: bool) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+// ------------------------------------------------------------------- demo
+
+/// What the demonstration saw of the service.
+struct Demo {
+    load: LoadReport,
+    timeline: Timeline,
+    took: Duration,
+}
+
+/// The "outside world" and the printouts: once the service is ready, sends
+/// it jobs; shows the live tree; then, by default, shuts the service down
+/// as if SIGTERM had arrived (it closes by itself, and `Shutdown::run`
+/// closes it within its grace budget), or waits for a real signal. `None`
+/// if the service failed to start.
+async fn demo(service: Handle<Service>, until_signal: bool) -> Option<Demo> {
+    // Listens too, to say so when a signal arrives (`Shutdown::run` acts
+    // on it).
+    let signals = until_signal.then(goprocess::signal::shutdown_signals);
+    Handle::ready(&service).await.ok()?;
+    let addr = *service.http.addr.get().expect("bound before it was ready");
+    println!("service: ready");
+    let load = tokio::spawn(load(addr, if until_signal { 200 } else { 100_000 }));
+    if let Some(signals) = signals {
+        show_tree(&service);
+        println!("\nservice: serving until Ctrl-C or SIGTERM (twice exits at once)");
+        signals.closing().await;
+        println!(
+            "\nservice: signal received, draining for {DRAIN_DELAY:?}, then shutting down \
+             (a second one exits at once)"
+        );
+    } else {
+        tokio::time::sleep(LOAD_FOR).await;
+        show_tree(&service);
+        println!("\n== SIGTERM (simulated), with the load still running ==\n");
+    }
+    // From here on: the shutdown (with a drain delay, it begins later).
+    let timeline = Timeline::new();
+    timeline.attach(service.process());
+    if !until_signal {
+        service.process().request_close();
+    }
+    Handle::closing(&service).await;
+    let started = Instant::now();
+    Handle::closed(&service).await;
+    let took = started.elapsed();
+    let load = load.await.expect("the load generator");
+    Some(Demo {
+        load,
+        timeline,
+        took,
+    })
+}
+
+fn show_tree(service: &Handle<Service>) {
+    println!("\n== the live process tree ==\n");
+    print!("{}", service.process().snapshot());
 }
 
 // ------------------------------------------------------------------- load

@@ -1,5 +1,7 @@
 //! Runs every example binary and checks what it prints: `service` exits 0,
-//! prints the live tree, the shutdown timeline and the nothing-lost line;
+//! starts its parts in the derived order, prints both plans, the live
+//! tree, the shutdown timeline and the nothing-lost line, and exits 130 on
+//! a second Ctrl-C;
 //! every other example exits 0 with its key lines.
 //!
 //! The examples are built once, by `cargo build --workspace --examples` into
@@ -239,12 +241,24 @@ fn assert_nothing_lost(out: &str) {
     assert!(numbers[0] > 0, "no job was accepted: {line}");
 }
 
-/// The tree, the derived order and the timeline of `service`, in order.
+/// The plans, the start, the tree, the derived order and the timeline of
+/// `service`, in order.
 fn assert_service_report(out: &str) {
     assert_contains(
         "service",
         out,
         &[
+            "== the derived startup plan (Service::startup_plan()) ==",
+            "Service\n\
+             ├── 1. store (Store)\n\
+             │   ├── init `open_journal`\n\
+             │   └── run `flush_periodically`\n\
+             ├── 2. workers (Workers), after store\n\
+             │   ├── init `open_queue`\n\
+             │   └── run `dispatch`\n\
+             └── 3. http (HttpServer), after workers, store\n    \
+                 ├── init `bind`\n    \
+                 └── run `serve`\n",
             "== the live process tree ==",
             "Service [running",
             "├── http [running, age",
@@ -264,6 +278,14 @@ fn assert_service_report(out: &str) {
             "store: final flush wrote",
         ],
     );
+    // The parts start in the derived order: the journal and the queue
+    // exist before the server accepts a job.
+    let start = &out[out.find("== the start ==").unwrap()..];
+    let store = line_index(start, "store: journal open");
+    let workers = line_index(start, "workers: queue open");
+    let http = line_index(start, "http: listening on http://127.0.0.1:");
+    let ready = line_index(start, "service: ready");
+    assert!(store < workers && workers < http && http < ready, "{start}");
     let timeline = &out[out.find("== the shutdown timeline ==").unwrap()..];
     // Rows are in the order processes closed: the server before the
     // workers, the pool before the workers, the workers before the store,
@@ -302,6 +324,30 @@ fn service_until_signal_stops_on_sigterm() {
         .to_string();
     assert_contains("service --until-signal", &out, &["signal received"]);
     assert_service_report(&out);
+}
+
+/// `Shutdown::run` with `force_exit_on_second(true)`: a second Ctrl-C while
+/// the service drains exits at once, with the shell's status for SIGINT.
+#[test]
+fn service_until_signal_exits_130_on_a_second_ctrl_c() {
+    let running = start("service", &["--until-signal"]);
+    running.wait_for_line("serving until Ctrl-C or SIGTERM");
+    running.signal("INT");
+    running.wait_for_line("signal received");
+    running.signal("INT");
+    let finished = running.finish();
+    assert_eq!(
+        finished.status.code(),
+        Some(130),
+        "stdout:\n{}\nstderr:\n{}",
+        finished.stdout,
+        finished.stderr
+    );
+    assert!(
+        !finished.stdout.contains("== the shutdown timeline =="),
+        "it exited at once:\n{}",
+        finished.stdout
+    );
 }
 
 #[test]

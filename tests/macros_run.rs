@@ -294,9 +294,9 @@ struct Isolating {}
 #[test]
 fn on_failure_sets_the_policy_of_the_structs_process() {
     use goprocess::__private::Spec;
-    assert_eq!(Propagating::ON_FAILURE, OnFailure::Propagate);
-    assert_eq!(Isolating::ON_FAILURE, OnFailure::Isolate);
-    assert_eq!(Mine::ON_FAILURE, OnFailure::Isolate);
+    assert_eq!(Propagating::ON_FAILURE, Some(OnFailure::Propagate));
+    assert_eq!(Isolating::ON_FAILURE, Some(OnFailure::Isolate)); // written: explicit
+    assert_eq!(Mine::ON_FAILURE, None);
 }
 
 #[process(on_failure = "propagate")]

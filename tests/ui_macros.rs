@@ -19,7 +19,9 @@ fn ui() {
     for block in doc_blocks() {
         t.pass(block);
     }
-    for category in ["args", "fields", "order", "teardown", "run", "shape"] {
+    for category in [
+        "args", "fields", "order", "teardown", "run", "init", "shape",
+    ] {
         t.compile_fail(format!("ui/{category}/*.rs"));
     }
 }

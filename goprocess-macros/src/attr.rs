@@ -1,5 +1,5 @@
-//! Parsing: the arguments of `#[process(..)]`, `#[teardown(..)]` and
-//! `#[run(..)]`, and the field helper attributes (`#[child]`,
+//! Parsing: the arguments of `#[process(..)]`, `#[teardown(..)]`,
+//! `#[run(..)]` and `#[init(..)]`, and the field helper attributes (`#[child]`,
 //! `#[child(no_wait)]`, `#[child(name = "…")]`, `#[wait_for]`,
 //! `#[wait_for(a, b)]`). Each argument and attribute is set at most once,
 //! through [`Attr`].
@@ -15,8 +15,9 @@ use syn::{Attribute, Ident, LitStr, Meta, Path, Token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    CFG_ATTR, CHILD, CLOSE_TIMEOUT, CRATE, ESCALATION, FIELD_ATTRS, HELPER, NAME, NO_WAIT,
-    ON_FAILURE, PROCESS, RUN, Symbol, TEARDOWN, TIMEOUT, WAIT_FOR, names_macro,
+    CFG_ATTR, CHILD, CHILDREN_ON_FAILURE, CLOSE_TIMEOUT, CRATE, ESCALATION, FIELD_ATTRS, HELPER,
+    INIT, NAME, NO_WAIT, ON_FAILURE, PROCESS, RESERVE, RUN, Symbol, TEARDOWN, TIMEOUT, WAIT_FOR,
+    names_macro,
 };
 
 // ------------------------------------------------------------ set once
@@ -99,15 +100,17 @@ pub(crate) struct ProcessArgs {
     pub(crate) close_timeout: Option<Budget>,
     pub(crate) escalation: Option<Escalation>,
     pub(crate) on_failure: Option<OnFailure>,
+    pub(crate) children_on_failure: Option<OnFailure>,
 }
 
 /// The arguments of `#[teardown(..)]`.
 pub(crate) struct TeardownArgs {
     pub(crate) krate: Option<Path>,
     pub(crate) timeout: Option<Budget>,
+    pub(crate) reserve: Option<Budget>,
 }
 
-/// The arguments of `#[run(..)]`.
+/// The arguments of `#[run(..)]` and `#[init(..)]`.
 pub(crate) struct RunArgs {
     pub(crate) krate: Option<Path>,
 }
@@ -122,8 +125,16 @@ const PROCESS_ACCEPTS: &[Accepted] = &[
     (CLOSE_TIMEOUT, "`close_timeout = \"5s\"`"),
     (ESCALATION, "`escalation = \"abort\" | \"detach\"`"),
     (ON_FAILURE, "`on_failure = \"isolate\" | \"propagate\"`"),
+    (
+        CHILDREN_ON_FAILURE,
+        "`children_on_failure = \"isolate\" | \"propagate\"`",
+    ),
 ];
-const TEARDOWN_ACCEPTS: &[Accepted] = &[CRATE_FORM, (TIMEOUT, "`timeout = \"2s\"`")];
+const TEARDOWN_ACCEPTS: &[Accepted] = &[
+    CRATE_FORM,
+    (TIMEOUT, "`timeout = \"2s\"`"),
+    (RESERVE, "`reserve = \"300ms\"`"),
+];
 const RUN_ACCEPTS: &[Accepted] = &[CRATE_FORM];
 
 /// The accepted duration forms, quoted by every duration error.
@@ -138,6 +149,7 @@ impl ProcessArgs {
         let mut close_timeout = args.attr(CLOSE_TIMEOUT);
         let mut escalation = args.attr(ESCALATION);
         let mut on_failure = args.attr(ON_FAILURE);
+        let mut children_on_failure = args.attr(CHILDREN_ON_FAILURE);
         args.parse(tokens, |key, meta| {
             if key == CRATE {
                 args.krate(meta, &mut krate)
@@ -151,13 +163,22 @@ impl ProcessArgs {
                     "`\"abort\"` (abort the tasks of a process still open when its close budget runs out; the default) \
                      or `\"detach\"` (leave them running; its parents stop waiting for it)",
                 )
-            } else {
+            } else if key == ON_FAILURE {
                 args.choice(
                     meta,
                     &mut on_failure,
                     &[("isolate", OnFailure::Isolate), ("propagate", OnFailure::Propagate)],
                     "`\"isolate\"` (its failure is kept in its parents' errors; the default) \
                      or `\"propagate\"` (its failure closes the processes it is a child of)",
+                )
+            } else {
+                args.choice(
+                    meta,
+                    &mut children_on_failure,
+                    &[("isolate", OnFailure::Isolate), ("propagate", OnFailure::Propagate)],
+                    "`\"isolate\"` (the processes linked under the struct keep their failures to themselves; the default) \
+                     or `\"propagate\"` (a failure below the struct closes the struct and its surroundings, unless the part \
+                     that failed set its own `on_failure`)",
                 )
             }
         });
@@ -166,6 +187,7 @@ impl ProcessArgs {
             close_timeout: close_timeout.get(),
             escalation: escalation.get(),
             on_failure: on_failure.get(),
+            children_on_failure: children_on_failure.get(),
         }
     }
 }
@@ -175,23 +197,28 @@ impl TeardownArgs {
         let args = Args::new(cx, TEARDOWN, TEARDOWN_ACCEPTS);
         let mut krate = args.attr(CRATE);
         let mut timeout = args.attr(TIMEOUT);
+        let mut reserve = args.attr(RESERVE);
         args.parse(tokens, |key, meta| {
             if key == CRATE {
                 args.krate(meta, &mut krate)
-            } else {
+            } else if key == TIMEOUT {
                 args.duration(meta, &mut timeout)
+            } else {
+                args.duration(meta, &mut reserve)
             }
         });
         TeardownArgs {
             krate: krate.get(),
             timeout: timeout.get(),
+            reserve: reserve.get(),
         }
     }
 }
 
 impl RunArgs {
-    pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> RunArgs {
-        let args = Args::new(cx, RUN, RUN_ACCEPTS);
+    /// The arguments of `#[run(..)]`, or of `#[init(..)]` (`macro_name`).
+    pub(crate) fn parse(cx: &Ctxt, macro_name: Symbol, tokens: TokenStream) -> RunArgs {
+        let args = Args::new(cx, macro_name, RUN_ACCEPTS);
         let mut krate = args.attr(CRATE);
         args.parse(tokens, |_, meta| args.krate(meta, &mut krate));
         RunArgs { krate: krate.get() }
@@ -377,14 +404,25 @@ impl<'c> Args<'c> {
 
 /// A hint for an argument that belongs to another macro.
 fn misplaced_hint(name: &str, macro_name: Symbol) -> &'static str {
-    let on_process = [CLOSE_TIMEOUT.0, ESCALATION.0, ON_FAILURE.0].contains(&name);
+    let on_process = [
+        CLOSE_TIMEOUT.0,
+        ESCALATION.0,
+        ON_FAILURE.0,
+        CHILDREN_ON_FAILURE.0,
+    ]
+    .contains(&name);
     if macro_name == PROCESS && name == TIMEOUT.0 {
         " (`timeout` goes on a `#[teardown]` method; the struct's whole close budget is `close_timeout`)"
+    } else if macro_name == PROCESS && name == RESERVE.0 {
+        " (`reserve` goes on the `#[teardown]` method whose time it keeps)"
     } else if macro_name == TEARDOWN && name == CLOSE_TIMEOUT.0 {
         " (`close_timeout` goes on the `#[process]` struct; the teardown's own budget is `timeout`)"
     } else if macro_name == RUN && (name == TIMEOUT.0 || name == CLOSE_TIMEOUT.0) {
         " (a `#[run]` has no budget of its own: it is asked to return when the struct closes, \
          within the struct's `#[process(close_timeout = \"..\")]`)"
+    } else if macro_name == INIT && (name == TIMEOUT.0 || name == CLOSE_TIMEOUT.0) {
+        " (an `#[init]` has no budget of its own: give the whole start one with `ready_within` \
+         or `Shutdown::start_within`; the init is dropped when the struct closes)"
     } else if macro_name != PROCESS && on_process {
         " (it goes on the `#[process]` struct)"
     } else {
@@ -570,9 +608,14 @@ impl FieldAttrs {
                     child.set(attr, parse_child(cx, attr));
                 } else if path == WAIT_FOR {
                     wait_for.set(attr, parse_wait_for(cx, attr));
-                } else if names_macro(path, TEARDOWN) || names_macro(path, RUN) {
+                } else if names_macro(path, TEARDOWN)
+                    || names_macro(path, RUN)
+                    || names_macro(path, INIT)
+                {
                     let (attr_name, method) = if names_macro(path, RUN) {
                         (RUN, "serve")
+                    } else if names_macro(path, INIT) {
+                        (INIT, "bind")
                     } else {
                         (TEARDOWN, "close")
                     };
@@ -871,7 +914,7 @@ pub(crate) fn is_reported_mistake(attr: &Attribute) -> bool {
 fn is_reported_mistake_path(path: &Path) -> bool {
     path.get_ident().is_some_and(is_near_miss)
         || path == HELPER
-        || [PROCESS, TEARDOWN, RUN]
+        || [PROCESS, TEARDOWN, RUN, INIT]
             .iter()
             .any(|word| names_macro(path, *word))
 }

@@ -99,16 +99,25 @@ fn knobs(process: &Process) -> TokenStream {
             const ESCALATION: #krate::__private::Escalation = #krate::__private::Escalation::#variant;
         }
     });
-    let on_failure = args.on_failure.map(|policy| {
-        let variant = match policy {
-            OnFailure::Isolate => quote!(Isolate),
-            OnFailure::Propagate => quote!(Propagate),
-        };
+    let policy = |policy: OnFailure| match policy {
+        OnFailure::Isolate => quote!(Isolate),
+        OnFailure::Propagate => quote!(Propagate),
+    };
+    let on_failure = args.on_failure.map(|on_failure| {
+        let variant = policy(on_failure);
         quote! {
-            const ON_FAILURE: #krate::__private::OnFailure = #krate::__private::OnFailure::#variant;
+            const ON_FAILURE: ::core::option::Option<#krate::__private::OnFailure> =
+                ::core::option::Option::Some(#krate::__private::OnFailure::#variant);
         }
     });
-    quote!(#close_timeout #escalation #on_failure)
+    let children_on_failure = args.children_on_failure.map(|on_failure| {
+        let variant = policy(on_failure);
+        quote! {
+            const CHILDREN_ON_FAILURE: ::core::option::Option<#krate::__private::OnFailure> =
+                ::core::option::Option::Some(#krate::__private::OnFailure::#variant);
+        }
+    });
+    quote!(#close_timeout #escalation #on_failure #children_on_failure)
 }
 
 /// The `#[wait_for(..)]` targets of `field` that are `#[child]` fields of
@@ -201,17 +210,21 @@ fn wire_field(
     Some(quote_spanned!(span=> #call;))
 }
 
-/// `const PLAN`: the stages by process name, and every field with a role,
-/// with the plan of the `#[process]` struct it holds, if any (found from
-/// its type: see `Nested`).
+/// `const PLAN`: the stages by process name (and reversed, the start
+/// stages), and every field with a role, with the plan of the `#[process]`
+/// struct it holds, if any (found from its type: see `Nested`).
 fn plan(process: &Process, stages: &Stages) -> TokenStream {
     let krate = &process.krate;
-    let stage_names = stages.iter().map(|stage| {
-        let names = stage
-            .iter()
-            .map(|index| process.fields[*index].process_name());
-        quote!(&[#(#names),*])
-    });
+    let stage_names: Vec<TokenStream> = stages
+        .iter()
+        .map(|stage| {
+            let names = stage
+                .iter()
+                .map(|index| process.fields[*index].process_name());
+            quote!(&[#(#names),*])
+        })
+        .collect();
+    let startup = stage_names.iter().rev();
     let fields = process.fields.iter().filter_map(|field| {
         let name = &field.name;
         let mut entry = match field.role() {
@@ -234,6 +247,7 @@ fn plan(process: &Process, stages: &Stages) -> TokenStream {
     quote! {
         #krate::__private::Plan {
             stages: &[#(#stage_names),*],
+            startup: &[#(#startup),*],
             fields: &[#(#fields),*],
         }
     }

@@ -249,7 +249,7 @@ pub(crate) fn stub(krate: &Path, ident: &Ident, generics: &Generics) -> TokenStr
             Self: ::core::marker::Send + ::core::marker::Sync + 'static,
         {
             const NAME: &'static str = #name;
-            const PLAN: #krate::__private::Plan = #krate::__private::Plan { stages: &[], fields: &[] };
+            const PLAN: #krate::__private::Plan = #krate::__private::Plan { stages: &[], startup: &[], fields: &[] };
 
             fn wire(&self, _: &mut #krate::__private::Wiring<'_>) {}
 
@@ -258,8 +258,8 @@ pub(crate) fn stub(krate: &Path, ident: &Ident, generics: &Generics) -> TokenStr
     }
 }
 
-/// `fn hooks()`: the `#[teardown]` and `#[run]` methods if defined, the
-/// `NoHooks` fallbacks otherwise. The type is named without generic
+/// `fn hooks()`: the `#[teardown]`, `#[run]` and `#[init]` methods if
+/// defined, the `NoHooks` fallbacks otherwise. The type is named without generic
 /// arguments, so a hook in an impl for only some of them is found and
 /// refused (at the struct's name).
 pub(crate) fn hooks(krate: &Path, ident: &Ident) -> TokenStream {
@@ -267,7 +267,11 @@ pub(crate) fn hooks(krate: &Path, ident: &Ident) -> TokenStream {
     let krate_there = respan(krate.to_token_stream(), span);
     let ty = Ident::new(&ident.to_string(), Span::call_site().located_at(span));
     let hooks = respan(
-        quote!(Self::__goprocess_hooks(#ty::__goprocess_teardown(), #ty::__goprocess_run())),
+        quote!(Self::__goprocess_hooks(
+            #ty::__goprocess_teardown(),
+            #ty::__goprocess_run(),
+            #ty::__goprocess_init(),
+        )),
         span,
     );
     quote! {

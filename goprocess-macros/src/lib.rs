@@ -1,14 +1,16 @@
-//! Attribute macros for goprocess: `#[process]`, `#[teardown]` and `#[run]`.
+//! Attribute macros for goprocess: `#[process]`, `#[teardown]`, `#[run]`
+//! and `#[init]`.
 //!
 //! Use them through the `goprocess` crate (`goprocess::process`,
-//! `goprocess::teardown`, `goprocess::run`), which re-exports them and holds
+//! `goprocess::teardown`, `goprocess::run`, `goprocess::init`), which
+//! re-exports them and holds
 //! the runtime they expand to. This crate is an implementation detail; its
 //! version is pinned exactly by `goprocess`.
 //!
 //! Inside: thin entry points over parse (`attr`) → model (`model`) → check
 //! (`check`, `order`, `manifest`) → expand (`expand` and the internal
-//! derive `derive` for the struct; `method`, `teardown` and `run` for the
-//! methods); errors are collected in a context (`ctxt`) and reported
+//! derive `derive` for the struct; `method`, `teardown`, `run` and `init`
+//! for the methods); errors are collected in a context (`ctxt`) and reported
 //! together, next to the best output that can still be produced.
 //!
 //! `#[process]` checks the struct as written (every field, whatever its
@@ -23,6 +25,7 @@ mod check;
 mod ctxt;
 mod derive;
 mod expand;
+mod init;
 mod manifest;
 mod method;
 mod model;
@@ -90,9 +93,11 @@ use proc_macro::TokenStream;
 ///   `#[__goprocess(..)]` for the internal derive that generates the rest;
 /// - `impl goprocess::__private::Spec`, which gives the struct `Start`:
 ///   `.start()`, `.start_with_parent(&parent)` (the process is named after
-///   the struct) and `Struct::shutdown_plan()`, the derived order of it and
-///   of the `#[process]` structs nested in it. Nothing is added to the
-///   struct's own namespace.
+///   the struct), `.prepare()` (built, started later in the derived order
+///   of the struct that adopts it), `Struct::shutdown_plan()` and
+///   `Struct::startup_plan()`, the derived orders of it and of the
+///   `#[process]` structs nested in it. Nothing is added to the struct's
+///   own namespace.
 ///
 /// # Arguments
 ///
@@ -106,9 +111,13 @@ use proc_macro::TokenStream;
 ///   a budget to the tasks of the struct's own process: aborted, or left
 ///   running (`Process::set_escalation`).
 /// - `on_failure = "isolate"` (the default) or `"propagate"`: whether the
-///   struct's failure (its `#[run]` or `#[teardown]` failed or panicked, or
-///   a propagating child failed) closes the processes it is a child of
-///   (`Process::set_on_failure`).
+///   struct's failure (its `#[init]`, `#[run]` or `#[teardown]` failed or
+///   panicked, or a propagating child failed) closes the processes it is a
+///   child of (`Process::set_on_failure`); written, even as `"isolate"`,
+///   it wins over a parent's `children_on_failure`.
+/// - `children_on_failure = "isolate"` (the default) or `"propagate"`: the
+///   policy the processes linked under the struct take, down the tree,
+///   unless they set their own (`Process::set_children_on_failure`).
 ///
 /// A duration is written as humantime reads it, decimals allowed
 /// (`"500ms"`, `"5s"`, `"1.5s"`, `"1m30s"`, `"2h 15min"`), checked at
@@ -193,6 +202,10 @@ pub fn process(args: TokenStream, input: TokenStream) -> TokenStream {
 /// budget of its own: past it, the teardown is dropped and `close()` returns
 /// `ErrorKind::Timeout`. On a sync `fn` it is a compile error: a sync
 /// teardown cannot be interrupted, so make it an `async fn`.
+///
+/// `#[teardown(reserve = "300ms")]` keeps that much of any close budget for
+/// the teardown (`Process::set_teardown_reserve`): what the struct waits for
+/// is escalated early enough for the teardown still to run.
 #[proc_macro_attribute]
 pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
     teardown::teardown(args.into(), input.into()).into()
@@ -200,7 +213,8 @@ pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
 
 /// Marks the one method that is a `#[process]` struct's own process
 /// function, as with `go`: `start()` runs it in a tokio task once the
-/// struct's edges are in place.
+/// struct's edges are in place, after its `#[init]` and its prepared
+/// `#[child]` fields have started.
 ///
 /// ```text
 /// use goprocess::prelude::*;
@@ -228,15 +242,71 @@ pub fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// The method must be an `async fn` in an inherent impl of the struct (as
 /// for [`macro@teardown`]), at most one per type, taking the struct as a
-/// teardown may (`&self`, `self: Arc<Self>`, … or not at all) and
+/// teardown may (`&self`, `self: Arc<Self>`, … or not at all),
 /// optionally an argument of type `Process` (the struct's own process),
-/// without generic parameters, and returning nothing, `()` or
-/// `Result<(), E>` with `E: Into<BoxError>`. Anything else is a compile
+/// and last, optionally, the value its [`macro@init`] returns (a single
+/// argument is the process if its type is written `Process`), without
+/// generic parameters, and returning nothing, `()` or `Result<(), E>`
+/// with `E: Into<BoxError>`. Anything else is a compile
 /// error at the user's tokens that names the fix. `#[run(crate = "path")]`
 /// overrides `::goprocess`.
 #[proc_macro_attribute]
 pub fn run(args: TokenStream, input: TokenStream) -> TokenStream {
     run::run(args.into(), input.into()).into()
+}
+
+/// Marks the one method that starts a `#[process]` struct: it runs first
+/// when the struct starts (before its prepared `#[child]` fields start,
+/// and before its `#[run]`), the mirror of its `#[teardown]`, which runs
+/// last. The struct is ready once its init returned `Ok` and every
+/// `#[child]` field is ready.
+///
+/// ```text
+/// use goprocess::prelude::*;
+/// use tokio::net::TcpListener;
+///
+/// #[process]
+/// struct Http { addr: std::net::SocketAddr }
+///
+/// impl Http {
+///     #[init]
+///     async fn bind(&self) -> std::io::Result<TcpListener> {
+///         TcpListener::bind(self.addr).await
+///     }
+///
+///     #[run]
+///     async fn serve(&self, me: Process, listener: TcpListener) -> std::io::Result<()> {
+///         // accept on `listener` until me.closing() resolves
+///         Ok(())
+///     }
+/// }
+/// ```
+///
+/// - A value it returns (`T`, or `Result<T, E>` on success) is handed to
+///   the `#[run]`, which takes it by value as its last argument: what a
+///   run consumes, it owns, without a `Mutex<Option<_>>` in the struct. An
+///   init that returns `()` or `Result<(), E>` hands nothing.
+/// - Its `Err`, or a panic, fails the struct's start: the struct closes
+///   (its teardown still runs), its error and `ready()` say so
+///   (`ErrorKind::StartFailed`, the init's error as its source), and every
+///   ancestor that is not ready yet closes too (rollback).
+/// - If the struct starts closing while its init runs (closed from
+///   outside, or a start budget ran out), the init's future is dropped at
+///   once, and nothing after it starts.
+///
+/// The method must be an `async fn` in an inherent impl of the struct that
+/// covers every instantiation of it (as for [`macro@teardown`]), at most one
+/// per type, taking the struct as a teardown may (`&self`, `self:
+/// Arc<Self>`, … or not at all) and optionally an argument of type
+/// `Process` (the struct's own process), without generic parameters,
+/// returning a named type (not `impl Trait`). Anything else is a compile
+/// error at the user's tokens that names the fix, and so is a value the
+/// `#[run]` does not take (or takes with another type), or a value in a
+/// struct without `#[run]`. `#[init(crate = "path")]` overrides
+/// `::goprocess`.
+#[proc_macro_attribute]
+pub fn init(args: TokenStream, input: TokenStream) -> TokenStream {
+    init::init(args.into(), input.into()).into()
 }
 
 /// The internal derive of `#[process]`, which puts it on the struct it

@@ -1,33 +1,39 @@
-//! What `#[teardown]` and `#[run]` share: reading the method, checking its
-//! signature, and the hidden function each adds next to it (the hook that
-//! the struct's `impl Spec` finds).
+//! What `#[teardown]`, `#[run]` and `#[init]` share: reading the method,
+//! checking its signature, and the hidden function each adds next to it
+//! (the hook that the struct's `impl Spec` finds).
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::{FnArg, ImplItemFn, ReceiverKind, ReturnType, Safety, Signature, Type};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{RUN, Symbol, TEARDOWN, names_macro};
+use crate::symbol::{INIT, RUN, Symbol, TEARDOWN, names_macro};
 
-/// Which of the two method attributes.
+/// Which of the three method attributes.
 #[derive(Copy, Clone, PartialEq, Eq)]
 pub(crate) enum Kind {
     Teardown,
     Run,
+    Init,
 }
 
 impl Kind {
+    const ALL: [Kind; 3] = [Kind::Teardown, Kind::Run, Kind::Init];
+
     pub(crate) fn symbol(self) -> Symbol {
         match self {
             Kind::Teardown => TEARDOWN,
             Kind::Run => RUN,
+            Kind::Init => INIT,
         }
     }
 
-    fn other(self) -> Kind {
+    /// What the method is to its struct, for "cannot be both" errors.
+    fn role(self) -> &'static str {
         match self {
-            Kind::Teardown => Kind::Run,
-            Kind::Run => Kind::Teardown,
+            Kind::Teardown => "the teardown runs once, last, after the run has returned",
+            Kind::Run => "the run is the struct's main loop",
+            Kind::Init => "the init runs once, first, before the struct's fields start",
         }
     }
 
@@ -42,6 +48,10 @@ impl Kind {
                 "#[run] goes on one method of the struct's inherent impl: \
                  `impl MyProcess { #[run] async fn serve(&self, me: Process) -> Result<(), MyError> { .. } }`"
             }
+            Kind::Init => {
+                "#[init] goes on one method of the struct's inherent impl: \
+                 `impl MyProcess { #[init] async fn bind(&self) -> Result<TcpListener, MyError> { .. } }`"
+            }
         }
     }
 
@@ -49,7 +59,11 @@ impl Kind {
     fn takes(self) -> &'static str {
         match self {
             Kind::Teardown => "`&self` (or no `self`)",
-            Kind::Run => "`&self` (or no `self`), and optionally the struct's `Process`",
+            Kind::Run => {
+                "`&self` (or no `self`), optionally the struct's `Process`, and last, optionally, \
+                 the value its `#[init]` returns"
+            }
+            Kind::Init => "`&self` (or no `self`), and optionally the struct's `Process`",
         }
     }
 }
@@ -70,8 +84,9 @@ pub(crate) fn parse(cx: &Ctxt, input: &TokenStream, kind: Kind) -> Option<ImplIt
     }
 }
 
-/// Removes a second copy of the attribute, and the other method attribute
-/// (a method is either the teardown or the run), reporting each.
+/// Removes a second copy of the attribute, and the other method
+/// attributes (a method is the teardown, the run or the init of its
+/// struct, not two of them), reporting each.
 pub(crate) fn strip_conflicts(cx: &Ctxt, method: &mut ImplItemFn, kind: Kind) {
     let name = method.sig.ident.to_string();
     method.attrs.retain(|attr| {
@@ -81,19 +96,25 @@ pub(crate) fn strip_conflicts(cx: &Ctxt, method: &mut ImplItemFn, kind: Kind) {
                 attr,
                 format!("duplicate #[{}] on this method; remove this one", kind.symbol()),
             );
-            false
-        } else if names_macro(path, kind.other().symbol()) {
-            cx.error_spanned_by(
-                attr,
-                format!(
-                    "`{name}` cannot be both the #[run] and the #[teardown] of its struct: the run is the struct's \
-                     main loop, the teardown runs once after it has returned; use two methods"
-                ),
-            );
-            false
-        } else {
-            true
+            return false;
         }
+        let Some(other) = Kind::ALL
+            .into_iter()
+            .find(|other| *other != kind && names_macro(path, other.symbol()))
+        else {
+            return true;
+        };
+        cx.error_spanned_by(
+            attr,
+            format!(
+                "`{name}` cannot be both the #[{}] and the #[{}] of its struct ({}; {}); use two methods",
+                kind.symbol(),
+                other.symbol(),
+                kind.role(),
+                other.role()
+            ),
+        );
+        false
     });
 }
 
@@ -114,8 +135,12 @@ pub(crate) enum Receiver {
 /// What the hook needs to know about a checked method.
 pub(crate) struct Checked<'a> {
     pub(crate) receiver: Receiver,
-    /// The type of the `Process` argument of a `#[run]`, if it takes one.
+    /// The type of the `Process` argument of a `#[run]` or `#[init]`, if
+    /// it takes one.
     pub(crate) process_arg: Option<&'a Type>,
+    /// The type of the value a `#[run]` takes from its `#[init]`, if it
+    /// takes one.
+    pub(crate) value_arg: Option<&'a Type>,
 }
 
 /// Checks what both attributes require of the signature, and what `kind`
@@ -138,6 +163,27 @@ pub(crate) fn check_signature<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> 
             format!(
                 "#[run] method `{name}` must be an `async fn`: it runs as the struct's process function, in a tokio task; \
                  write `async fn {name}(&self, me: Process)`"
+            ),
+        );
+    }
+    if kind == Kind::Init && sig.asyncness.is_none() {
+        cx.error_spanned_by(
+            sig.fn_token,
+            format!(
+                "#[init] method `{name}` must be an `async fn`: it runs in the struct's start task, and is dropped \
+                 if the struct closes before it returns; write `async fn {name}(&self)`"
+            ),
+        );
+    }
+    if kind == Kind::Init
+        && let ReturnType::Type(_, ty) = &sig.output
+        && let Some(impl_trait) = find_impl_trait(ty)
+    {
+        cx.error_spanned_by(
+            impl_trait,
+            format!(
+                "#[init] method `{name}` must name the type it returns, not `impl Trait`: its `#[run]` takes the value \
+                 with that type; write the type (or box it: `Box<dyn Trait + Send>`)"
             ),
         );
     }
@@ -190,38 +236,148 @@ fn check_inputs<'a>(cx: &Ctxt, sig: &'a Signature, kind: Kind) -> Checked<'a> {
         }
         _ => Receiver::None,
     };
-    let mut process_arg = None;
-    for (position, extra) in inputs.enumerate() {
-        match (kind, position, extra) {
-            (Kind::Run, 0, FnArg::Typed(argument)) => match &*argument.ty {
-                Type::Reference(reference) => cx.error_spanned_by(
-                    reference,
-                    format!(
-                        "#[run] method `{name}` takes its process by value (a `Process` is a cheap handle): \
-                         write `me: Process`"
-                    ),
-                ),
-                Type::ImplTrait(impl_trait) => cx.error_spanned_by(
+    let extras: Vec<&FnArg> = inputs.collect();
+    // A `#[run]`'s arguments: `Process`, then the init's value; alone, an
+    // argument is the process if its type is written `Process`, else the
+    // value.
+    let (process, value) = match (kind, extras.as_slice()) {
+        (Kind::Teardown, _) | (_, []) => (None, None),
+        (Kind::Init, [first, ..]) => (Some(*first), None),
+        (Kind::Run, [only]) if typed(only).is_some_and(is_process_type) => (Some(*only), None),
+        (Kind::Run, [only]) if matches!(typed(only), Some(Type::ImplTrait(_))) => {
+            if let Some(Type::ImplTrait(impl_trait)) = typed(only) {
+                cx.error_spanned_by(
                     impl_trait,
                     format!(
-                        "#[run] method `{name}` is passed the struct's own `Process`, so its type cannot be left to \
-                         `impl Trait`: write `me: Process` (a `Process` is `AsProcess`, `Clone` and cheap)"
+                        "#[run] method `{name}` is passed its argument by the runtime, so its type cannot be left to \
+                         `impl Trait`: for the struct's own process write `me: Process`; for the value its `#[init]` \
+                         returns, write that type"
                     ),
-                ),
-                ty => process_arg = Some(ty),
-            },
-            _ => cx.error_spanned_by(
-                extra,
-                format!(
-                    "#[{attr}] method `{name}` takes only {}; remove this parameter",
-                    kind.takes()
-                ),
-            ),
+                );
+            }
+            return Checked {
+                receiver,
+                process_arg: None,
+                value_arg: None,
+            };
         }
+        (Kind::Run, [only]) => (None, Some(*only)),
+        (Kind::Run, [first, second, ..]) => (Some(*first), Some(*second)),
+    };
+    let taken = usize::from(process.is_some()) + usize::from(value.is_some());
+    for extra in extras.iter().skip(taken) {
+        cx.error_spanned_by(
+            extra,
+            format!(
+                "#[{attr}] method `{name}` takes only {}; remove this parameter",
+                kind.takes()
+            ),
+        );
     }
+    let process_arg = process.and_then(|arg| process_type(cx, arg, kind, name));
+    let value_arg = value.and_then(|arg| value_type(cx, arg, name));
     Checked {
         receiver,
         process_arg,
+        value_arg,
+    }
+}
+
+fn typed(arg: &FnArg) -> Option<&Type> {
+    match arg {
+        FnArg::Typed(argument) => Some(&argument.ty),
+        FnArg::Receiver(_) => None,
+    }
+}
+
+/// A type written `Process` (a path ending in `Process`, without generic
+/// arguments), or a reference to one (refused by [`process_type`]).
+fn is_process_type(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => {
+            path.qself.is_none()
+                && path.path.segments.last().is_some_and(|segment| {
+                    segment.ident == "Process" && segment.arguments.is_none()
+                })
+        }
+        Type::Reference(reference) => is_process_type(&reference.elem),
+        Type::Paren(paren) => is_process_type(&paren.elem),
+        Type::Group(group) => is_process_type(&group.elem),
+        _ => false,
+    }
+}
+
+/// The type of the process argument, or `None` (reported) if it cannot be.
+fn process_type<'a>(cx: &Ctxt, arg: &'a FnArg, kind: Kind, name: &syn::Ident) -> Option<&'a Type> {
+    let attr = kind.symbol();
+    match typed(arg)? {
+        Type::Reference(reference) => {
+            cx.error_spanned_by(
+                reference,
+                format!(
+                    "#[{attr}] method `{name}` takes its process by value (a `Process` is a cheap handle): \
+                     write `me: Process`"
+                ),
+            );
+            None
+        }
+        Type::ImplTrait(impl_trait) => {
+            cx.error_spanned_by(
+                impl_trait,
+                format!(
+                    "#[{attr}] method `{name}` is passed the struct's own `Process`, so its type cannot be left to \
+                     `impl Trait`: write `me: Process` (a `Process` is `AsProcess`, `Clone` and cheap)"
+                ),
+            );
+            None
+        }
+        ty => Some(ty),
+    }
+}
+
+/// The type of the value a `#[run]` takes from its `#[init]`, or `None`
+/// (reported) if it cannot be.
+fn value_type<'a>(cx: &Ctxt, arg: &'a FnArg, name: &syn::Ident) -> Option<&'a Type> {
+    match typed(arg)? {
+        Type::ImplTrait(impl_trait) => {
+            cx.error_spanned_by(
+                impl_trait,
+                format!(
+                    "#[run] method `{name}` is passed the value its `#[init]` returns, so its type cannot be left to \
+                     `impl Trait`: write the type the `#[init]` returns"
+                ),
+            );
+            None
+        }
+        ty => Some(ty),
+    }
+}
+
+/// Whether `ty` has an `impl Trait` in it (where a type must be named).
+pub(crate) fn has_impl_trait(ty: &Type) -> bool {
+    find_impl_trait(ty).is_some()
+}
+
+/// The first `impl Trait` in `ty`, if any.
+fn find_impl_trait(ty: &Type) -> Option<&syn::TypeImplTrait> {
+    match ty {
+        Type::ImplTrait(impl_trait) => Some(impl_trait),
+        Type::Paren(paren) => find_impl_trait(&paren.elem),
+        Type::Group(group) => find_impl_trait(&group.elem),
+        Type::Reference(reference) => find_impl_trait(&reference.elem),
+        Type::Array(array) => find_impl_trait(&array.elem),
+        Type::Slice(slice) => find_impl_trait(&slice.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(find_impl_trait),
+        Type::Path(path) => path.path.segments.iter().find_map(|segment| {
+            let syn::PathArguments::AngleBracketed(arguments) = &segment.arguments else {
+                return None;
+            };
+            arguments.args.iter().find_map(|argument| match argument {
+                syn::GenericArgument::Type(ty) => find_impl_trait(ty),
+                _ => None,
+            })
+        }),
+        _ => None,
     }
 }
 
@@ -276,7 +432,8 @@ fn is_arc_of_self(ty: &Type) -> bool {
         && matches!(arguments.args.first(), Some(syn::GenericArgument::Type(inner)) if is_self(inner))
 }
 
-/// The hidden function `#[teardown]` / `#[run]` adds next to the method,
+/// The hidden function `#[teardown]` / `#[run]` / `#[init]` adds next to
+/// the method,
 /// which the struct's `impl Spec` finds (see `NoHooks`):
 ///
 /// ```text
@@ -303,18 +460,34 @@ pub(crate) fn hook_fn(
     hook_type: &str,
     hook: TokenStream,
 ) -> TokenStream {
+    let method_name = method_name(method);
+    let hook_type_ident = syn::Ident::new(hook_type, Span::call_site());
+    hook_fn_with(
+        function,
+        quote!(#krate::__private::#hook_type_ident<Self>),
+        quote!(#krate::__private::#hook_type_ident::new(#method_name, #hook)),
+    )
+}
+
+/// [`hook_fn`] with the function's return type and body given. The body
+/// can name the other hooks of the struct (`Self::__goprocess_init()`):
+/// `NoHooks` is in scope, for the fallbacks.
+pub(crate) fn hook_fn_with(function: &str, returns: TokenStream, body: TokenStream) -> TokenStream {
     let function = syn::Ident::new(function, Span::call_site());
-    let hook_type = syn::Ident::new(hook_type, Span::call_site());
-    let method_name = syn::ext::IdentExt::unraw(&method.sig.ident).to_string();
     quote! {
         #[doc(hidden)]
-        pub(crate) fn #function() -> #krate::__private::#hook_type<Self>
+        pub(crate) fn #function() -> #returns
         where
             Self: 'static,
         {
-            #krate::__private::#hook_type::new(#method_name, #hook)
+            #body
         }
     }
+}
+
+/// The method's name, without `r#`.
+pub(crate) fn method_name(method: &ImplItemFn) -> String {
+    syn::ext::IdentExt::unraw(&method.sig.ident).to_string()
 }
 
 /// `Self::method(&this, ..)`, as the receiver asks; `this` is the hook's

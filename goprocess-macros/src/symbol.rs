@@ -14,6 +14,8 @@ pub(crate) const PROCESS: Symbol = Symbol("process");
 pub(crate) const TEARDOWN: Symbol = Symbol("teardown");
 /// `#[run]` on one method.
 pub(crate) const RUN: Symbol = Symbol("run");
+/// `#[init]` on one method.
+pub(crate) const INIT: Symbol = Symbol("init");
 /// `#[child]` / `#[child(no_wait)]` / `#[child(name = "…")]` on a field.
 pub(crate) const CHILD: Symbol = Symbol("child");
 /// `#[wait_for]` / `#[wait_for(a, b)]` on a field.
@@ -22,7 +24,7 @@ pub(crate) const WAIT_FOR: Symbol = Symbol("wait_for");
 pub(crate) const NO_WAIT: Symbol = Symbol("no_wait");
 /// The `name = "…"` argument of `#[child]`.
 pub(crate) const NAME: Symbol = Symbol("name");
-/// The `crate = "path"` argument of the three macros.
+/// The `crate = "path"` argument of the four macros.
 pub(crate) const CRATE: Symbol = Symbol("crate");
 /// `close_timeout = "5s"` on `#[process]`: the struct's own close budget.
 pub(crate) const CLOSE_TIMEOUT: Symbol = Symbol("close_timeout");
@@ -30,6 +32,10 @@ pub(crate) const CLOSE_TIMEOUT: Symbol = Symbol("close_timeout");
 pub(crate) const ESCALATION: Symbol = Symbol("escalation");
 /// `on_failure = "isolate" | "propagate"` on `#[process]`.
 pub(crate) const ON_FAILURE: Symbol = Symbol("on_failure");
+/// `children_on_failure = "isolate" | "propagate"` on `#[process]`.
+pub(crate) const CHILDREN_ON_FAILURE: Symbol = Symbol("children_on_failure");
+/// `reserve = "300ms"` on `#[teardown]`: what it needs of a close budget.
+pub(crate) const RESERVE: Symbol = Symbol("reserve");
 /// `timeout = "2s"` on `#[teardown]`: the teardown's own budget.
 pub(crate) const TIMEOUT: Symbol = Symbol("timeout");
 /// `#[cfg_attr(predicate, ..)]`, which may hold helper attributes.

@@ -42,19 +42,22 @@ pub(crate) fn teardown(args: TokenStream, input: TokenStream) -> TokenStream {
         return with_errors(cx, quote!(#method));
     }
     let timeout = args.timeout.map(|budget| budget.nanos);
-    let hook = hook(&krate, &method, checked.receiver, timeout);
+    let reserve = args.reserve.map(|budget| budget.nanos);
+    let hook = hook(&krate, &method, checked.receiver, timeout, reserve);
     with_errors(cx, quote!(#method #hook))
 }
 
 /// `fn __goprocess_teardown`. The call of the method is located at its
 /// name, so a teardown that does not fit the runtime (its future is not
 /// `Send`) is reported there; what it returns is checked at its return
-/// type.
+/// type. A `reserve` is set on the hook (`.reserve(..)`), which the
+/// struct's start gives its process.
 fn hook(
     krate: &Path,
     method: &ImplItemFn,
     receiver: Receiver,
     timeout: Option<u64>,
+    reserve: Option<u64>,
 ) -> TokenStream {
     let sig = &method.sig;
     let name = &sig.ident;
@@ -87,11 +90,15 @@ fn hook(
             quote_spanned!(span=> #krate_at::__private::sync_teardown(move || #result))
         }
     };
-    method::hook_fn(
-        krate,
-        method,
+    let hook = quote!(|#param| { #body });
+    let Some(nanos) = reserve else {
+        return method::hook_fn(krate, method, "__goprocess_teardown", "TeardownHook", hook);
+    };
+    let reserve = duration(krate, nanos);
+    let method_name = method::method_name(method);
+    method::hook_fn_with(
         "__goprocess_teardown",
-        "TeardownHook",
-        quote!(|#param| { #body }),
+        quote!(#krate::__private::TeardownHook<Self>),
+        quote!(#krate::__private::TeardownHook::new(#method_name, #hook).reserve(#reserve)),
     )
 }

@@ -337,18 +337,18 @@ where
 
 #[doc(hidden)]
 pub use structs::private as __private;
-pub use structs::{AsProcess, Handle, ShutdownPlan, Start};
+pub use structs::{AsProcess, Handle, LivePlan, ShutdownPlan, Start, StartupPlan};
 
 /// The names most programs need: `use goprocess::prelude::*;`.
 pub mod prelude {
     pub use crate::{AsProcess, Error, ErrorKind, Handle, Process, Start};
     #[cfg(feature = "macros")]
-    pub use goprocess_macros::{process, run, teardown};
+    pub use goprocess_macros::{init, process, run, teardown};
 }
 
 #[cfg(feature = "macros")]
 #[doc(inline)]
-pub use goprocess_macros::{process, run, teardown};
+pub use goprocess_macros::{init, process, run, teardown};
 
 // ---- doctests of the Markdown guides in docs/: every `rust` block there
 // is compiled and run by `cargo test -p goprocess --doc`. docs/macros.md is

@@ -19,6 +19,7 @@ impl ::goprocess::__private::Spec for Db {
     const ESCALATION: ::goprocess::__private::Escalation = ::goprocess::__private::Escalation::Detach;
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["pool", "metrics"]],
+        startup: &[&["pool", "metrics"]],
         fields: &[
             ::goprocess::__private::PlanField::child("pool")
                 .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
@@ -35,7 +36,11 @@ impl ::goprocess::__private::Spec for Db {
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
         use ::goprocess::__private::NoHooks as _;
-        Self::__goprocess_hooks(Db::__goprocess_teardown(), Db::__goprocess_run())
+        Self::__goprocess_hooks(
+            Db::__goprocess_teardown(),
+            Db::__goprocess_run(),
+            Db::__goprocess_init(),
+        )
     }
 }
 impl Db {

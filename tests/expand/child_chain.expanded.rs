@@ -17,6 +17,7 @@ impl ::goprocess::__private::Spec for App {
     const NAME: &'static str = "App";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["http"], &["db"], &["cache"]],
+        startup: &[&["cache"], &["db"], &["http"]],
         fields: &[
             ::goprocess::__private::PlanField::child("http")
                 .nested(|| ::goprocess::__private::Nested::<Handle<Http>>::NEW.plan()),
@@ -35,6 +36,10 @@ impl ::goprocess::__private::Spec for App {
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
         use ::goprocess::__private::NoHooks as _;
-        Self::__goprocess_hooks(App::__goprocess_teardown(), App::__goprocess_run())
+        Self::__goprocess_hooks(
+            App::__goprocess_teardown(),
+            App::__goprocess_run(),
+            App::__goprocess_init(),
+        )
     }
 }

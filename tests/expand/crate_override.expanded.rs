@@ -12,6 +12,7 @@ impl gp2::__private::Spec for Renamed {
     const NAME: &'static str = "Renamed";
     const PLAN: gp2::__private::Plan = gp2::__private::Plan {
         stages: &[&["inner"]],
+        startup: &[&["inner"]],
         fields: &[
             gp2::__private::PlanField::child("inner")
                 .nested(|| gp2::__private::Nested::<Handle<Inner>>::NEW.plan()),
@@ -25,6 +26,7 @@ impl gp2::__private::Spec for Renamed {
         Self::__goprocess_hooks(
             Renamed::__goprocess_teardown(),
             Renamed::__goprocess_run(),
+            Renamed::__goprocess_init(),
         )
     }
 }

@@ -23,6 +23,7 @@ where
     const NAME: &'static str = "Pool";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["workers"], &["supervisor"]],
+        startup: &[&["supervisor"], &["workers"]],
         fields: &[
             ::goprocess::__private::PlanField::child("workers")
                 .nested(|| ::goprocess::__private::Nested::<Vec<W>>::NEW.plan()),
@@ -37,6 +38,10 @@ where
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
         use ::goprocess::__private::NoHooks as _;
-        Self::__goprocess_hooks(Pool::__goprocess_teardown(), Pool::__goprocess_run())
+        Self::__goprocess_hooks(
+            Pool::__goprocess_teardown(),
+            Pool::__goprocess_run(),
+            Pool::__goprocess_init(),
+        )
     }
 }

@@ -22,6 +22,7 @@ impl ::goprocess::__private::Spec for Service {
     const NAME: &'static str = "Service";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["metrics", "type", "tracer"], &["workers"]],
+        startup: &[&["workers"], &["metrics", "type", "tracer"]],
         fields: &[
             ::goprocess::__private::PlanField::no_wait("metrics")
                 .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
@@ -50,6 +51,7 @@ impl ::goprocess::__private::Spec for Service {
         Self::__goprocess_hooks(
             Service::__goprocess_teardown(),
             Service::__goprocess_run(),
+            Service::__goprocess_init(),
         )
     }
 }

@@ -10,9 +10,12 @@ impl ::goprocess::__private::Marked for Http {}
 #[automatically_derived]
 impl ::goprocess::__private::Spec for Http {
     const NAME: &'static str = "Http";
-    const ON_FAILURE: ::goprocess::__private::OnFailure = ::goprocess::__private::OnFailure::Propagate;
+    const ON_FAILURE: ::core::option::Option<::goprocess::__private::OnFailure> = ::core::option::Option::Some(
+        ::goprocess::__private::OnFailure::Propagate,
+    );
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["connections"]],
+        startup: &[&["connections"]],
         fields: &[
             ::goprocess::__private::PlanField::child("conns")
                 .named("connections")
@@ -24,7 +27,11 @@ impl ::goprocess::__private::Spec for Http {
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
         use ::goprocess::__private::NoHooks as _;
-        Self::__goprocess_hooks(Http::__goprocess_teardown(), Http::__goprocess_run())
+        Self::__goprocess_hooks(
+            Http::__goprocess_teardown(),
+            Http::__goprocess_run(),
+            Http::__goprocess_init(),
+        )
     }
 }
 impl Http {
@@ -37,14 +44,29 @@ impl Http {
     where
         Self: 'static,
     {
+        use ::goprocess::__private::NoHooks as _;
         ::goprocess::__private::RunHook::new(
             "serve",
-            |this, process| {
+            |this, process, boot| {
                 ::goprocess::__private::run(
                     this,
                     process,
-                    |this, me| async move {
+                    boot,
+                    |this, me, boot| async move {
                         let method = Self::serve;
+                        let ::core::option::Option::Some(value) = boot
+                            .start(
+                                Self::__goprocess_init(),
+                                &this,
+                                &me,
+                                |output| {
+                                    ::goprocess::__private::Returned::new(output).init_value()
+                                },
+                            )
+                            .await else {
+                            return ::core::result::Result::Ok(());
+                        };
+                        ::goprocess::__private::nothing(value);
                         ::goprocess::__private::Returned::new(
                                 method(&this, ::goprocess::__private::run_arg(me)).await,
                             )
@@ -79,6 +101,7 @@ impl ::goprocess::__private::Spec for Ticker {
     const NAME: &'static str = "Ticker";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[],
+        startup: &[],
         fields: &[],
     };
     fn wire(&self, _: &mut ::goprocess::__private::Wiring<'_>) {}
@@ -87,6 +110,7 @@ impl ::goprocess::__private::Spec for Ticker {
         Self::__goprocess_hooks(
             Ticker::__goprocess_teardown(),
             Ticker::__goprocess_run(),
+            Ticker::__goprocess_init(),
         )
     }
 }
@@ -97,14 +121,29 @@ impl Ticker {
     where
         Self: 'static,
     {
+        use ::goprocess::__private::NoHooks as _;
         ::goprocess::__private::RunHook::new(
             "tick",
-            |this, process| {
+            |this, process, boot| {
                 ::goprocess::__private::run(
                     this,
                     process,
-                    |this, _| async move {
+                    boot,
+                    |this, me, boot| async move {
                         let method = Self::tick;
+                        let ::core::option::Option::Some(value) = boot
+                            .start(
+                                Self::__goprocess_init(),
+                                &this,
+                                &me,
+                                |output| {
+                                    ::goprocess::__private::Returned::new(output).init_value()
+                                },
+                            )
+                            .await else {
+                            return ::core::result::Result::Ok(());
+                        };
+                        ::goprocess::__private::nothing(value);
                         ::goprocess::__private::Returned::new(method(&this).await)
                             .into_result()
                     },

@@ -9,12 +9,17 @@ impl ::goprocess::__private::Spec for Db {
     const NAME: &'static str = "Db";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[],
+        startup: &[],
         fields: &[],
     };
     fn wire(&self, _: &mut ::goprocess::__private::Wiring<'_>) {}
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
         use ::goprocess::__private::NoHooks as _;
-        Self::__goprocess_hooks(Db::__goprocess_teardown(), Db::__goprocess_run())
+        Self::__goprocess_hooks(
+            Db::__goprocess_teardown(),
+            Db::__goprocess_run(),
+            Db::__goprocess_init(),
+        )
     }
 }
 impl Db {
@@ -49,6 +54,7 @@ impl ::goprocess::__private::Spec for Cache {
     const NAME: &'static str = "Cache";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[&["flusher"]],
+        startup: &[&["flusher"]],
         fields: &[
             ::goprocess::__private::PlanField::child("flusher")
                 .nested(|| ::goprocess::__private::Nested::<Process>::NEW.plan()),
@@ -59,7 +65,11 @@ impl ::goprocess::__private::Spec for Cache {
     }
     fn hooks() -> ::goprocess::__private::Hooks<Self> {
         use ::goprocess::__private::NoHooks as _;
-        Self::__goprocess_hooks(Cache::__goprocess_teardown(), Cache::__goprocess_run())
+        Self::__goprocess_hooks(
+            Cache::__goprocess_teardown(),
+            Cache::__goprocess_run(),
+            Cache::__goprocess_init(),
+        )
     }
 }
 impl Cache {
@@ -89,6 +99,7 @@ impl ::goprocess::__private::Spec for Stateless {
     const NAME: &'static str = "Stateless";
     const PLAN: ::goprocess::__private::Plan = ::goprocess::__private::Plan {
         stages: &[],
+        startup: &[],
         fields: &[],
     };
     fn wire(&self, _: &mut ::goprocess::__private::Wiring<'_>) {}
@@ -97,6 +108,7 @@ impl ::goprocess::__private::Spec for Stateless {
         Self::__goprocess_hooks(
             Stateless::__goprocess_teardown(),
             Stateless::__goprocess_run(),
+            Stateless::__goprocess_init(),
         )
     }
 }

@@ -8,7 +8,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Attribute, File, ImplItem, Item, ItemImpl};
 
-/// Expands every `#[process]` struct and `#[teardown]` / `#[run]` method of
+/// Expands every `#[process]` struct and `#[teardown]` / `#[run]` /
+/// `#[init]` method of
 /// `file`, as the compiler would (top-level items only).
 pub(crate) fn expand_file(file: &File) -> File {
     let mut items = Vec::new();
@@ -75,6 +76,8 @@ fn expand_impl(item: &ItemImpl) -> ItemImpl {
             crate::teardown::teardown(args, quote!(#method))
         } else if let Some(args) = take_attr(&mut method.attrs, "run") {
             crate::run::run(args, quote!(#method))
+        } else if let Some(args) = take_attr(&mut method.attrs, "init") {
+            crate::init::init(args, quote!(#method))
         } else {
             expanded.items.push(ImplItem::Fn(method));
             continue;

@@ -28,6 +28,7 @@ pub use self::builder::ChildBuilder;
 pub(crate) use self::cause::{Cause, Why};
 pub use self::cause::{CloseCause, ProcessRef};
 pub(crate) use self::close::Driver;
+pub(crate) use self::current::Running;
 pub use self::deadline::Escalation;
 pub use self::failure::OnFailure;
 pub(crate) use self::run::RunEnds;
@@ -246,6 +247,14 @@ impl Process {
                 format!("its parent `{parent_name}` had already closed"),
             ),
         }
+    }
+
+    /// [`with_parent`](Self::with_parent) (a root for the background
+    /// process) of a process that is not ready until `set_ready`, from
+    /// before its parent can count it: a `#[process]` struct with an
+    /// `#[init]`, or prepared. `awaits` names what it waits for in reports.
+    pub(crate) fn not_ready_child(parent: &Process, awaits: &'static str) -> Process {
+        Process::child_of(parent, 0, Some(awaits))
     }
 
     /// Sets the teardown later (Go: `SetTeardown`).
@@ -1974,6 +1983,19 @@ impl Process {
     /// The name shown for this process: its name, or `#id`.
     pub(crate) fn display_name(&self) -> Cow<'static, str> {
         self.inner.lock().display_name(self.inner.id())
+    }
+
+    /// The processes it closes (its child edges, waited for or not), for
+    /// the plans of a running `#[process]` struct.
+    pub(crate) fn child_targets(&self) -> Vec<Process> {
+        self.inner.lock().targets(|e| e.kind().closes()).collect()
+    }
+
+    /// For a supervisor: its children in their order (read from its view
+    /// once the lock is released).
+    pub(crate) fn supervised_children(&self) -> Option<Vec<crate::supervise::ChildInfo>> {
+        let view = self.inner.lock().cold().supervisor.clone()?;
+        Some(view.children())
     }
 
     fn refused(&self, kind: ErrorKind, detail: impl Into<Cow<'static, str>>) -> Error {

@@ -75,8 +75,13 @@ pub(crate) struct Readiness {
     /// The failure of its start: its own, or the part's that rolled it
     /// back. One of its own failures, in its result.
     pub(crate) start_error: Option<Error>,
+    /// A prepared `#[process]` struct: what starts it (see [`prepare`]).
+    launch: Option<Launch>,
     waiters: Slab<Waker>,
 }
+
+/// What starts a prepared process, given that process.
+pub(crate) type Launch = Box<dyn FnOnce(&Process) + Send + Sync>;
 
 impl Readiness {
     /// Its `ready()` waiters, taken (to wake them).
@@ -95,6 +100,7 @@ impl Readiness {
             failed: false,
             since: Stamp::NEVER,
             start_error: None,
+            launch: None,
             waiters: Slab::new(),
         }
     }
@@ -223,6 +229,53 @@ pub(crate) fn declare(p: &Process, awaits: &'static str) {
     }
     after.run();
     d.run();
+}
+
+/// Keeps `launch` in `p`, a process not ready until it is launched (a
+/// prepared `#[process]` struct, declared with [`declare`]): the struct
+/// that adopts it as a field, or `Handle::launch`, starts it with
+/// [`launch`]. Nothing once `p` is closing (`launch` is dropped).
+pub(crate) fn prepare(p: &Process, launch: Launch) {
+    let mut st = p.inner.lock();
+    if st.step == Step::Running && !p.is_background() {
+        st.cold_alloc().ready.launch = Some(launch);
+    }
+}
+
+/// Whether `p` is prepared and not launched yet.
+pub(crate) fn is_prepared(p: &Process) -> bool {
+    let st = p.inner.lock();
+    st.step == Step::Running && st.cold().ready.launch.is_some()
+}
+
+/// Starts `p` if it is prepared and not launched yet, running what
+/// [`prepare`] kept outside the lock; `false` otherwise (launched already,
+/// never prepared, or closing: a process that closes unlaunched never
+/// runs).
+pub(crate) fn launch(p: &Process) -> bool {
+    let launch = {
+        let mut st = p.inner.lock();
+        if st.step != Step::Running || !st.has_cold() {
+            return false;
+        }
+        st.cold_alloc().ready.launch.take()
+    };
+    match launch {
+        Some(launch) => {
+            launch(p);
+            true
+        }
+        None => false,
+    }
+}
+
+/// What `p`'s own readiness now waits for, in reports (a prepared struct
+/// once launched: its `#[init]`).
+pub(crate) fn awaiting(p: &Process, awaits: &'static str) {
+    let mut st = p.inner.lock();
+    if st.step == Step::Running && st.cold().ready.self_pending {
+        st.cold_alloc().ready.awaits = awaits;
+    }
 }
 
 /// [`declare`] for a process that nobody else can reach yet (before its

@@ -1,5 +1,5 @@
 //! Support for `#[process]` structs: [`Handle`], [`AsProcess`], [`Start`],
-//! [`ShutdownPlan`].
+//! [`ShutdownPlan`], [`StartupPlan`].
 //!
 //! The macros generate glue only; what the glue calls lives in
 //! [`private`] (re-exported as the hidden `goprocess::__private`).
@@ -13,7 +13,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use self::plan::ShutdownPlan;
+pub use self::plan::{LivePlan, ShutdownPlan, StartupPlan};
 use crate::{Error, Process};
 
 /// Anything that is, or owns, one process: what `#[child]` and
@@ -191,6 +191,132 @@ impl<T> Handle<T> {
     pub fn err(this: &Self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
         this.process.err()
     }
+
+    /// [`Process::ready`] of [`this.process()`](Handle::process): `Ok` once
+    /// the struct is ready (its `#[init]` returned `Ok`, and every
+    /// `#[child]` field is ready), `Err` with
+    /// [`ErrorKind::StartFailed`](crate::ErrorKind::StartFailed) if it
+    /// closes before that.
+    ///
+    /// # Errors
+    ///
+    /// As [`Process::ready`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping the future only stops waiting.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), goprocess::Error> {
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct Db {}
+    ///
+    /// impl Db {
+    ///     #[init]
+    ///     async fn connect(&self) -> Result<(), std::io::Error> {
+    ///         Ok(()) // connect, migrate…
+    ///     }
+    /// }
+    ///
+    /// let db = Db {}.start();
+    /// Handle::ready(&db).await?;
+    /// Handle::close(&db).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn ready(this: &Self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        this.process.ready()
+    }
+
+    /// Starts a struct built with [`Start::prepare`]: its `#[init]`, then
+    /// its prepared `#[child]` fields in its derived start order, then its
+    /// `#[run]`. Nothing if it was launched already, was started with
+    /// [`start`](Start::start), or is closing (a prepared struct closed
+    /// before its launch never runs anything but its teardown).
+    ///
+    /// A prepared struct adopted as a `#[child]` field is launched by the
+    /// struct that adopts it, in that struct's start order: launch only the
+    /// outermost one.
+    ///
+    /// # Panics
+    ///
+    /// If the struct (or a prepared part of it) has an `#[init]` or a
+    /// `#[run]` and no tokio runtime is running on this thread.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), goprocess::Error> {
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct Http {}
+    ///
+    /// impl Http {
+    ///     #[run]
+    ///     async fn serve(&self, me: Process) {
+    ///         me.closing().await;
+    ///     }
+    /// }
+    ///
+    /// let http = Http {}.prepare();
+    /// assert!(!http.process().is_ready()); // built, not started
+    /// Handle::launch(&http);
+    /// Handle::ready(&http).await?;
+    /// Handle::close(&http).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn launch(this: &Self) {
+        crate::process::ready::launch(&this.process);
+    }
+}
+
+impl<T: private::Spec> Handle<T> {
+    /// The struct's [shutdown plan](Start::shutdown_plan), read with the
+    /// running struct: a [`Supervisor`](crate::supervise::Supervisor)
+    /// field shows its children as they are now, in the order it closes
+    /// them (children are added at run time, so the plan derived from the
+    /// type cannot list them). Through nested `#[process]` structs too.
+    ///
+    /// ```
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct App {
+    ///     #[child]
+    ///     http: Process,
+    /// }
+    ///
+    /// let app = App { http: Process::new() }.start();
+    /// assert_eq!(Handle::shutdown_plan(&app).stages(), App::shutdown_plan().stages());
+    /// ```
+    pub fn shutdown_plan(this: &Self) -> LivePlan<ShutdownPlan> {
+        LivePlan::new(T::shutdown_plan(), this.process.clone())
+    }
+
+    /// The struct's [startup plan](Start::startup_plan), read with the
+    /// running struct: a [`Supervisor`](crate::supervise::Supervisor)
+    /// field shows its children as they are now, in the order it starts
+    /// them (one at a time, each once the one before is ready).
+    ///
+    /// ```
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct App {
+    ///     #[child]
+    ///     http: Process,
+    /// }
+    ///
+    /// let app = App { http: Process::new() }.start();
+    /// assert_eq!(Handle::startup_plan(&app).to_string(), "App\n└── 1. http\n");
+    /// ```
+    pub fn startup_plan(this: &Self) -> LivePlan<StartupPlan> {
+        LivePlan::new(T::startup_plan(), this.process.clone())
+    }
 }
 
 impl<T> Clone for Handle<T> {
@@ -225,8 +351,10 @@ impl<T: fmt::Debug> fmt::Debug for Handle<T> {
 }
 
 /// Starts a `#[process]` struct: makes its process (named after the type),
-/// adds the edges its attributes declare, installs its `#[teardown]`, and
-/// returns a [`Handle`].
+/// adds the edges its attributes declare, installs its `#[teardown]`,
+/// starts it in its derived order (its `#[init]`, then its prepared
+/// `#[child]` fields stage by stage, then its `#[run]`), and returns a
+/// [`Handle`].
 ///
 /// Implemented by `#[process]`; not meant to be implemented by hand.
 ///
@@ -267,6 +395,51 @@ pub trait Start: Sized {
     #[track_caller]
     fn start_with_parent(self, parent: &Process) -> Handle<Self>;
 
+    /// Builds the struct's process (named, with its edges and teardown)
+    /// and runs nothing: not its `#[init]`, not its `#[run]`, not its
+    /// prepared fields. It is not ready until it is launched: by the
+    /// `#[process]` struct that adopts it as a `#[child]` field, in that
+    /// struct's derived start order (when that struct starts, or is
+    /// launched itself), or by [`Handle::launch`].
+    ///
+    /// A prepared struct that is never launched runs nothing; it closes
+    /// like any process (its teardown runs), and its `ready()` is an
+    /// [`ErrorKind::StartFailed`](crate::ErrorKind::StartFailed) error once
+    /// it is closing.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), goprocess::Error> {
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct Db {}
+    ///
+    /// impl Db {
+    ///     #[init]
+    ///     async fn connect(&self) {}
+    /// }
+    ///
+    /// #[process]
+    /// struct Http {}
+    ///
+    /// #[process]
+    /// struct App {
+    ///     #[child]
+    ///     http: Handle<Http>,
+    ///     #[child]
+    ///     #[wait_for(http)]
+    ///     db: Handle<Db>, // closes after http, so it is ready before http starts
+    /// }
+    ///
+    /// let app = App { http: Http {}.prepare(), db: Db {}.prepare() }.start();
+    /// Handle::ready(&app).await?; // db connected, then http started
+    /// Handle::close(&app).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn prepare(self) -> Handle<Self>;
+
     /// The struct's derived shutdown order, and that of the `#[process]`
     /// structs nested in it, before anything runs: see [`ShutdownPlan`].
     ///
@@ -285,6 +458,26 @@ pub trait Start: Sized {
     /// assert_eq!(App::shutdown_plan().stages(), &[&["http"][..], &["db"]]);
     /// ```
     fn shutdown_plan() -> ShutdownPlan;
+
+    /// The struct's derived start order, and that of the `#[process]`
+    /// structs nested in it, before anything runs: the shutdown plan's
+    /// stages reversed (see [`StartupPlan`]).
+    ///
+    /// ```
+    /// use goprocess::prelude::*;
+    ///
+    /// #[process]
+    /// struct App {
+    ///     #[child]
+    ///     http: Process,
+    ///     #[child]
+    ///     #[wait_for(http)]
+    ///     db: Process,
+    /// }
+    ///
+    /// assert_eq!(App::startup_plan().stages(), &[&["db"][..], &["http"]]);
+    /// ```
+    fn startup_plan() -> StartupPlan;
 }
 
 impl<T: private::Spec> Start for T {
@@ -298,7 +491,15 @@ impl<T: private::Spec> Start for T {
         private::start(self, Some(parent))
     }
 
+    fn prepare(self) -> Handle<Self> {
+        private::prepare(self, None)
+    }
+
     fn shutdown_plan() -> ShutdownPlan {
         private::plan_of::<T>()
+    }
+
+    fn startup_plan() -> StartupPlan {
+        StartupPlan::of(private::plan_of::<T>())
     }
 }

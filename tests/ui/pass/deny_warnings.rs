@@ -3,7 +3,7 @@
 #![deny(warnings, clippy::all, missing_docs, unreachable_pub, unused_qualifications)]
 //! A crate with public and private process structs.
 
-use goprocess::{process, run, teardown, Handle, Process, Start};
+use goprocess::{init, process, run, teardown, Handle, Process, Start};
 
 #[allow(dead_code)]
 struct Result;
@@ -58,6 +58,26 @@ impl Db {
     }
 }
 
+/// A public process with a public init that hands its run a value.
+#[process]
+pub struct Bound {
+    #[child]
+    conns: Process,
+}
+
+impl Bound {
+    /// Binds.
+    #[init]
+    pub async fn bind(&self) -> std::result::Result<u16, std::io::Error> {
+        Ok(80)
+    }
+
+    #[run]
+    async fn serve(&self, port: u16) {
+        let _ = port;
+    }
+}
+
 /// A public process with a public run.
 #[process]
 pub struct Ticker {
@@ -88,6 +108,8 @@ struct App {
 fn main() {
     let _ = App::shutdown_plan().stages();
     let _ = Ticker::shutdown_plan().to_string();
+    let _ = Bound::startup_plan().to_string();
+    let _ = |conns: Process| Handle::launch(&Bound { conns }.prepare());
     let _ = |tick: Process| Ticker { tick }.start();
     let _ = |listener: Process, writer: Process, metrics: Process, journal: Process| {
         let http = Http { listener }.start();

@@ -30,7 +30,7 @@
 
 use std::sync::Arc;
 
-use goprocess::{process, run, teardown, AsProcess, Handle, Process, Start};
+use goprocess::{init, process, run, teardown, AsProcess, Handle, Process, Start};
 
 /// A public process with every kind of field.
 #[derive(Debug)]
@@ -92,6 +92,51 @@ impl Http {
     }
 }
 
+/// A process that starts in order: its init binds, its run takes what
+/// the init returned.
+#[derive(Debug)]
+#[process(children_on_failure = "propagate", on_failure = "isolate")]
+pub struct Listener {
+    #[child]
+    conns: Vec<Process>,
+}
+
+/// What the listener's init hands its run.
+#[derive(Debug)]
+pub struct Bound(u16);
+
+impl Listener {
+    #[init]
+    async fn bind(&self, me: Process) -> std::io::Result<Bound> {
+        drop(me);
+        Ok(Bound(80))
+    }
+
+    #[run]
+    async fn serve(&self, me: Process, bound: Bound) {
+        let Bound(_port) = bound;
+        me.closing().await;
+    }
+
+    #[teardown(reserve = "300ms")]
+    fn flush(&self) {}
+}
+
+/// An init without a run, and a teardown with a reserve and a budget.
+#[derive(Debug)]
+#[process]
+pub struct Store {}
+
+impl Store {
+    #[init]
+    async fn open() -> Result<(), std::io::Error> {
+        Ok(())
+    }
+
+    #[teardown(timeout = "2s", reserve = "500ms")]
+    async fn flush(&self) {}
+}
+
 /// A generic process.
 #[derive(Debug)]
 #[process]
@@ -109,6 +154,9 @@ impl<W: AsProcess + Send + Sync + 'static> Pool<W> {
 
 fn main() {
     let _plan = Service::shutdown_plan();
+    let _startup = Service::startup_plan().to_mermaid();
+    let _listener = Listener { conns: Vec::new() }.prepare();
+    let _store = |_: ()| Store {}.start();
     let _pool = Pool::<Process>::shutdown_plan();
     let _boxed = |one: Process| Boxed { conns: Vec::new(), one: Box::new(one) }.start();
     let _start = |db: Process, journal: Process| {

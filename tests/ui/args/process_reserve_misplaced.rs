@@ -1,0 +1,6 @@
+use goprocess::process;
+
+#[process(reserve = "300ms")]
+struct Db {}
+
+fn main() {}

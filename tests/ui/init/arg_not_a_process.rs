@@ -1,0 +1,13 @@
+use goprocess::{init, process};
+
+#[process]
+struct Db {}
+
+impl Db {
+    #[init]
+    async fn connect(&self, url: String) {
+        let _ = url;
+    }
+}
+
+fn main() {}

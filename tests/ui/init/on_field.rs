@@ -1,0 +1,10 @@
+use goprocess::{process, Process};
+
+#[process]
+struct App {
+    #[init]
+    #[child]
+    db: Process,
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use goprocess::{init, process};
+
+struct Pool;
+
+#[process]
+struct Db {}
+
+impl Db {
+    #[init]
+    async fn connect(&self) -> Result<Pool, std::io::Error> {
+        Ok(Pool)
+    }
+}
+
+fn main() {}

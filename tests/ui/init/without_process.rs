@@ -1,0 +1,10 @@
+use goprocess::init;
+
+struct Db {}
+
+impl Db {
+    #[init]
+    async fn connect(&self) {}
+}
+
+fn main() {}
