@@ -228,7 +228,16 @@ impl Stamp {
 
     pub(crate) fn now() -> Stamp {
         static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
-        let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
+        // Well before the first stamp: a paused test clock starts where the
+        // real one was when its runtime was built, which may be before the
+        // first stamp of another runtime, and stamps must not saturate.
+        let epoch = *EPOCH.get_or_init(|| {
+            let now = tokio::time::Instant::now();
+            [86_400, 3_600, 60, 1]
+                .into_iter()
+                .find_map(|secs| now.checked_sub(std::time::Duration::from_secs(secs)))
+                .unwrap_or(now)
+        });
         let since = tokio::time::Instant::now().saturating_duration_since(epoch);
         // u64 nanoseconds last 584 years; a paused test clock can go
         // further: such stamps all read as the last one.
