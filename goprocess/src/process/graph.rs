@@ -182,7 +182,11 @@ pub(super) fn link_with(
     let graph = kind
         .waits()
         .then(|| GRAPH.lock().unwrap_or_else(PoisonError::into_inner));
-    if graph.is_some() && reaches(child, parent) {
+    // Nothing has an edge to a process without parents (under `GRAPH`, no
+    // waiting edge between existing processes can appear meanwhile), so
+    // nothing can lead back to it: a struct adopting its fields, a fresh
+    // root adopting a subtree, skip the walk.
+    if graph.is_some() && has_parents(parent) && reaches(child, parent) {
         return Err(parent.refused(
             ErrorKind::Cycle,
             format!(
@@ -314,6 +318,35 @@ pub(super) fn link_with(
     Ok(())
 }
 
+/// Hashes process ids, which are unique and sequential: as they are, mixed
+/// by one multiplication (SipHash's protection against chosen keys buys
+/// nothing here, and cost a walk more than its visits).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct BuildIds;
+
+impl std::hash::BuildHasher for BuildIds {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// What a [`walk`] does after visiting a process.
 pub(crate) enum Below<C> {
     /// Goes on to these processes (in this order), each with this context.
@@ -335,7 +368,7 @@ pub(crate) fn walk<C: Clone>(
     ctx: C,
     mut visit: impl FnMut(&Process, &mut State, &C) -> Below<C>,
 ) {
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<u64, BuildIds> = HashSet::default();
     let mut stack = vec![(root.clone(), ctx)];
     while let Some((p, ctx)) = stack.pop() {
         if !seen.insert(p.inner.id()) {
@@ -361,6 +394,11 @@ pub(crate) fn waits_for_caller(p: &Process) -> bool {
         return false;
     }
     waits_on_any(p, |q| super::current::contains(q.inner.id()))
+}
+
+/// Whether anything has an edge to `p` (it has a back-link).
+fn has_parents(p: &Process) -> bool {
+    p.inner.lock().parent_links().next().is_some()
 }
 
 /// Whether `to` is reachable from `from` along waiting edges (`from` waits,

@@ -171,10 +171,11 @@ fn carry(mut changed: Vec<Process>, after: &mut After, d: &mut Driver) {
     while let Some(c) = changed.pop() {
         let (unready, links) = {
             let st = c.inner.lock();
-            let links: Vec<_> = st
-                .parent_links()
-                .map(|(parent, key)| (parent.clone(), key))
-                .collect();
+            // Almost always one parent: no allocation for it.
+            let mut links = super::state::Few::None;
+            for (parent, key) in st.parent_links() {
+                links.push((parent.clone(), key));
+            }
             (!is_ready(&st), links)
         };
         for (parent, key) in links {
