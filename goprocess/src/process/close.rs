@@ -845,7 +845,9 @@ fn leave(
     // not ready leaves it running (its start failed: the rollback that
     // raced the flag, see `ready`), or its last child leaves while someone
     // awaits `children_closed()`.
-    let rare = if st.has_cold() {
+    let rare = if st.has_cold()
+        && (bits.unready() && unready.is_some() || !st.cold().children_waiters.is_empty())
+    {
         leave_rare(&mut st, bits, unready)
     } else {
         None
